@@ -1,0 +1,208 @@
+/**
+ * Issuance, as an ordered pipeline (each step has its own error codes):
+ *
+ *   1. parse the CSR                      csr_malformed (400)
+ *   2. key policy                         policy_key_* (403)
+ *   3. proof of possession                csr_signature_* (400)
+ *   4. token: signature, claims, time     token_* (401)
+ *   5. token state (known, pending)       token_unknown / token_used / token_cancelled (401)
+ *   6. names: CN and SANs fit the token   csr_name_mismatch / csr_san_mismatch (403)
+ *   7. validity window                    policy_validity (403)
+ *   8. sign with the federation's template
+ *   9. store: consume token + certificate + audit in one transaction
+ */
+
+import { parseCsr, verifyCsrSignature, type ParsedCsr } from '../pki/csr';
+import { fingerprint } from '../pki/certificate';
+import { getCrypto } from '../pki/crypto';
+import { DerError } from '../pki/der';
+import { toHex } from '../pki/encoding';
+import { splitSans } from '../pki/extensions/subject-alt-name';
+import { toPem } from '../pki/pem';
+import { describePublicKey } from '../pki/spki';
+import { generateSerialNumber } from '../pki/x509';
+import { ActivityType, auditEntry, jtiLabel } from './audit';
+import { CaError, isCaError } from './errors';
+import type { FederationContext } from './keyring';
+import { checkCsrNames, checkKeyPolicy } from './policy';
+import { signLeaf } from './profiles';
+import type { CaStore } from './store';
+import type { Actor, CertificateRecord, CertificateSource, NodeRole } from './types';
+import { resolveValidity, type TimeSpec } from './validity';
+import { verifyToken } from './verify-token';
+
+export interface IssuedCertificate {
+  record: CertificateRecord;
+  /** Leaf PEM. */
+  certificate: string;
+  /** Leaf then intermediate, as step-ca's certChain. */
+  chain: [string, string];
+  intermediate: string;
+  root: string;
+}
+
+export const SIGN_PATHS = ['/1.0/sign', '/sign'] as const;
+
+/** Steps 1–3: a CSR that is well-formed, of an accepted key, and self-signed. */
+export async function checkCsr(input: Uint8Array | ParsedCsr, crypto: Crypto = getCrypto()): Promise<ParsedCsr> {
+  let csr: ParsedCsr;
+  try {
+    csr = input instanceof Uint8Array ? parseCsr(input) : input;
+  } catch (e) {
+    throw new CaError('csr_malformed', 'The request could not be completed: invalid csr (it is not a well-formed PKCS#10 request).', { cause: e });
+  }
+  checkKeyPolicy(csr.publicKey);
+  if (!csr.signatureAlgorithm) {
+    throw new CaError('csr_signature_algorithm_unsupported', `The request could not be completed: the CSR signature algorithm ${csr.signatureAlgorithmOid} is not accepted (use SHA-256 or stronger).`);
+  }
+  let ok: boolean;
+  try {
+    ok = await verifyCsrSignature(csr, crypto);
+  } catch (e) {
+    if (e instanceof DerError || (e as Error)?.name === 'DataError') ok = false;
+    else throw e;
+  }
+  if (!ok) throw new CaError('csr_signature_invalid', 'The request could not be completed: invalid csr (its signature does not verify, so it does not prove possession of the key).');
+  return csr;
+}
+
+export function certificateResult(ctx: FederationContext, record: CertificateRecord): IssuedCertificate {
+  const leaf = toPem(record.der, 'CERTIFICATE');
+  return { record, certificate: leaf, chain: [leaf, ctx.intermediate.pem], intermediate: ctx.intermediate.pem, root: ctx.root.pem };
+}
+
+export interface SignLeafParams {
+  ctx: FederationContext;
+  csr: ParsedCsr;
+  commonName: string;
+  sans: readonly string[];
+  notBefore: Date;
+  notAfter: Date;
+  role: NodeRole;
+  source: CertificateSource;
+  tokenJti: string | null;
+  renewedFrom?: string | null;
+  issuedBy: string;
+  now: Date;
+}
+
+/** Step 8: signs and returns the record to store. */
+export async function signLeafRecord(p: SignLeafParams, crypto: Crypto = getCrypto()): Promise<CertificateRecord> {
+  const serialNumber = generateSerialNumber(crypto);
+  const der = await signLeaf(
+    p.ctx.leaf,
+    { serialNumber, notBefore: p.notBefore, notAfter: p.notAfter, commonName: p.commonName, sans: splitSans(p.sans), publicKey: p.csr.publicKey },
+    crypto,
+  );
+  return {
+    serial: toHex(serialNumber),
+    federationId: p.ctx.federation.id,
+    commonName: p.commonName,
+    sans: [...p.sans],
+    role: p.role,
+    keyDescription: describePublicKey(p.csr.publicKey),
+    notBefore: p.notBefore,
+    notAfter: p.notAfter,
+    der,
+    fingerprint: await fingerprint(der, 'SHA-256', crypto),
+    source: p.source,
+    tokenJti: p.tokenJti,
+    renewedFrom: p.renewedFrom ?? null,
+    issuedBy: p.issuedBy,
+    createdAt: p.now,
+    status: 'valid',
+    revokedAt: null,
+    revocationReason: null,
+  };
+}
+
+export interface SignWithTokenParams {
+  csr: Uint8Array;
+  ott: string;
+  notBefore?: TimeSpec;
+  notAfter?: TimeSpec;
+  sourceIp?: string | null;
+}
+
+export interface IssueDeps {
+  store: CaStore;
+  lookup: (kid: string) => FederationContext | undefined;
+  now: () => Date;
+  crypto?: Crypto;
+}
+
+/** The /sign operation: a one-time token and a CSR in, a certificate out. */
+export async function signWithToken(p: SignWithTokenParams, deps: IssueDeps): Promise<IssuedCertificate> {
+  const crypto = deps.crypto ?? getCrypto();
+  const now = deps.now();
+  const csr = await checkCsr(p.csr, crypto);
+  const { claims, ctx } = await verifyToken({ ott: p.ott, now, lookup: deps.lookup, paths: SIGN_PATHS }, crypto);
+
+  // From here on the token is authentic: refusals are worth an audit entry.
+  const refuse = async (e: unknown): Promise<never> => {
+    if (isCaError(e)) {
+      await deps.store.appendAudit(
+        auditEntry(ActivityType.TOKEN_REFUSED, {
+          at: now,
+          actor: `token:${jtiLabel(claims.jti)}`,
+          sourceIp: p.sourceIp,
+          federationId: ctx.federation.id,
+          target: claims.sub,
+          outcome: 'failure',
+          details: { code: e.code },
+        }),
+      );
+    }
+    throw e;
+  };
+
+  const token = await deps.store.getToken(claims.jti);
+  try {
+    if (!token || token.federationId !== ctx.federation.id || token.kind !== 'sign') {
+      throw new CaError('token_unknown', 'The token is refused: this certificate authority has no record of it.');
+    }
+    if (token.state === 'used') throw new CaError('token_used', 'The token has already been used: ask your administrator for a new one.');
+    if (token.state === 'cancelled') throw new CaError('token_cancelled', 'The token has been cancelled by an administrator.');
+    if (token.subject !== claims.sub) throw new CaError('token_claims_invalid', 'The token is refused: its subject does not match the issued token.');
+    checkCsrNames(csr, claims.sub, claims.sans);
+    const validity = resolveValidity({
+      now,
+      notBefore: p.notBefore,
+      notAfter: p.notAfter,
+      defaultSeconds: token.certSeconds,
+      maxSeconds: token.certSeconds,
+      issuerNotAfter: ctx.leaf.issuerNotAfter,
+    });
+    const record = await signLeafRecord(
+      {
+        ctx,
+        csr,
+        commonName: claims.sub,
+        sans: claims.sans,
+        ...validity,
+        role: token.role,
+        source: 'token',
+        tokenJti: claims.jti,
+        issuedBy: `token:${jtiLabel(claims.jti)}`,
+        now,
+      },
+      crypto,
+    );
+    await deps.store.recordIssuance({
+      certificate: record,
+      consumeJti: claims.jti,
+      now,
+      audit: auditEntry(ActivityType.CERT_ISSUED, {
+        at: now,
+        actor: record.issuedBy,
+        sourceIp: p.sourceIp,
+        federationId: ctx.federation.id,
+        target: record.serial,
+        details: { subject: record.commonName, sans: record.sans, key: record.keyDescription, notAfter: record.notAfter.toISOString() },
+      }),
+    });
+    return certificateResult(ctx, record);
+  } catch (e) {
+    return refuse(e);
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * Unlocked federations. Decrypting a CA key costs a PBKDF2 run (~0.16 s), so it is
+ * done once per process; after that, signing uses the imported CryptoKey and the
+ * precompiled leaf template, and token checks use the provisioner's public key.
+ */
+
+import { readCertificate, subjectKeyIdOf, type CertificateFields } from '../pki/certificate';
+import { getCrypto } from '../pki/crypto';
+import { importPkcs8 } from '../pki/keys';
+import { fromPem, toPem } from '../pki/pem';
+import { WrongPasswordError, decryptPrivateKey } from '../pki/pkcs8';
+import { signatureAlgorithmForKey } from '../pki/x509';
+import { CaError } from './errors';
+import { splitCaUrl } from './federation';
+import { createLeafTemplate, type LeafTemplate } from './profiles';
+import type { PublicEcJwk } from './token';
+import type { CaKeyRecord, FederationRecord } from './types';
+
+export interface CaCertificate {
+  der: Uint8Array;
+  pem: string;
+  fields: CertificateFields;
+  fingerprint: string;
+}
+
+export interface FederationContext {
+  federation: FederationRecord;
+  root: CaCertificate;
+  intermediate: CaCertificate & { key: CryptoKey; keyId: Uint8Array };
+  provisioner: {
+    kid: string;
+    name: string;
+    jwk: PublicEcJwk;
+    publicKey: CryptoKey;
+    /** Decrypted on first use: only minting needs it. */
+    privateKey: () => Promise<CryptoKey>;
+  };
+  leaf: LeafTemplate;
+  /** Host names a token's `aud` may name (ports are ignored, as step-ca does). */
+  hostnames: Set<string>;
+}
+
+function caCertificate(record: CaKeyRecord | undefined, purpose: string): CaCertificate {
+  if (!record?.certificate) throw new CaError('internal', `The federation has no active ${purpose} certificate.`);
+  const fields = readCertificate(record.certificate);
+  return { der: record.certificate, pem: toPem(record.certificate, 'CERTIFICATE'), fields, fingerprint: record.fingerprint ?? '' };
+}
+
+async function decrypt(record: CaKeyRecord, password: string, crypto: Crypto): Promise<CryptoKey> {
+  const der = fromPem(record.encryptedKey, 'ENCRYPTED PRIVATE KEY');
+  if (!der) throw new CaError('internal', `CA key ${record.id} is not an encrypted PKCS#8 PEM.`);
+  try {
+    return await importPkcs8(await decryptPrivateKey(der, password, crypto), {}, crypto);
+  } catch (e) {
+    if (e instanceof WrongPasswordError) throw new CaError('wrong_password', 'The CA password is wrong: it does not open the federation keys.');
+    throw e;
+  }
+}
+
+function leafTemplateFor(federation: FederationRecord, issuer: CertificateFields, key: CryptoKey, keyId: Uint8Array): LeafTemplate {
+  return createLeafTemplate({
+    signatureAlgorithm: signatureAlgorithmForKey(key),
+    issuerName: issuer.subjectDer,
+    issuerNotAfter: issuer.notAfter,
+    issuerKeyId: keyId,
+    signingKey: key,
+    federationId: federation.id,
+    publicUrl: federation.publicUrl,
+  });
+}
+
+export interface UnlockParams {
+  federation: FederationRecord;
+  keys: readonly CaKeyRecord[];
+  password: string;
+  /** Extra host names tokens may point at, besides the federation's caUrl host. */
+  aliases?: readonly string[];
+}
+
+/**
+ * Decrypts a federation's intermediate key and prepares everything issuance needs.
+ * @throws CaError wrong_password when the password does not open the keys
+ */
+export async function unlockFederation(p: UnlockParams, crypto: Crypto = getCrypto()): Promise<FederationContext> {
+  const active = (purpose: string) => p.keys.find((k) => k.purpose === purpose && k.active);
+  const rootRecord = active('root');
+  const intRecord = active('intermediate');
+  const provRecord = active('provisioner');
+  if (!intRecord || !provRecord?.publicJwk) throw new CaError('internal', `Federation ${p.federation.id} is missing CA keys.`);
+  const root = caCertificate(rootRecord, 'root');
+  const intermediate = caCertificate(intRecord, 'intermediate');
+  const key = await decrypt(intRecord, p.password, crypto);
+  const keyId = subjectKeyIdOf(intermediate.fields);
+  if (!keyId) throw new CaError('internal', 'The intermediate certificate has no subject key identifier.');
+
+  const jwk = JSON.parse(provRecord.publicJwk) as PublicEcJwk;
+  const publicKey = await crypto.subtle.importKey('jwk', { ...jwk, ext: true }, { name: 'ECDSA', namedCurve: 'P-256' }, true, ['verify']);
+  let provisionerKey: Promise<CryptoKey> | undefined;
+  const privateKey = () => {
+    provisionerKey ??= decrypt(provRecord, p.password, crypto).catch((e) => {
+      provisionerKey = undefined;
+      throw e;
+    });
+    return provisionerKey;
+  };
+
+  const leaf = leafTemplateFor(p.federation, intermediate.fields, key, keyId);
+
+  const hostnames = new Set([splitCaUrl(p.federation.caUrl).host.toLowerCase(), ...(p.aliases ?? []).map((a) => a.toLowerCase())]);
+  return {
+    federation: p.federation,
+    root,
+    intermediate: { ...intermediate, key, keyId },
+    provisioner: { kid: p.federation.provisionerKid, name: p.federation.provisionerName, jwk, publicKey, privateKey },
+    leaf,
+    hostnames,
+  };
+}
+
+/** Unlocked federations by id and by provisioner key id. */
+export class Keyring {
+  readonly #byId = new Map<string, FederationContext>();
+  readonly #byKid = new Map<string, FederationContext>();
+
+  set(ctx: FederationContext): void {
+    const previous = this.#byId.get(ctx.federation.id);
+    if (previous) this.#byKid.delete(previous.provisioner.kid);
+    this.#byId.set(ctx.federation.id, ctx);
+    this.#byKid.set(ctx.provisioner.kid, ctx);
+  }
+
+  get(id: string): FederationContext | undefined {
+    return this.#byId.get(id);
+  }
+
+  require(id: string): FederationContext {
+    const ctx = this.#byId.get(id);
+    if (!ctx) throw new CaError('not_found', `No federation "${id}".`);
+    return ctx;
+  }
+
+  byKid(kid: string): FederationContext | undefined {
+    return this.#byKid.get(kid);
+  }
+
+  /** Finds a federation by one of its roots' SHA-256 fingerprints. */
+  byRootFingerprint(sha: string): FederationContext | undefined {
+    for (const ctx of this.#byId.values()) if (ctx.root.fingerprint === sha) return ctx;
+    return undefined;
+  }
+
+  list(): FederationContext[] {
+    return [...this.#byId.values()];
+  }
+
+  /** Refreshes a federation's record (status, settings) without unlocking again. */
+  updateRecord(federation: FederationRecord): void {
+    const ctx = this.#byId.get(federation.id);
+    if (!ctx) return;
+    const { fields, key, keyId } = ctx.intermediate;
+    this.set({ ...ctx, federation, leaf: leafTemplateFor(federation, fields, key, keyId) });
+  }
+}

@@ -1,0 +1,103 @@
+/** Minting one-time tokens (what `fx pki get-token` does, plus a stored record). */
+
+import { getCrypto } from '../pki/crypto';
+import { ActivityType, auditEntry, jtiLabel } from './audit';
+import { CaError } from './errors';
+import type { FederationContext } from './keyring';
+import { validateSans, validateSubject } from './policy';
+import type { CaStore } from './store';
+import {
+  TOKEN_DEFAULT_TTL_SECONDS,
+  TOKEN_MAX_TTL_SECONDS,
+  TOKEN_MIN_TTL_SECONDS,
+  audienceFor,
+  newJti,
+  signJwt,
+  wrapToken,
+  type TokenClaims,
+} from './token';
+import type { Actor, NodeRole, TokenRecord } from './types';
+import { MAX_CERT_SECONDS, MIN_CERT_SECONDS } from './validity';
+
+export interface MintTokenParams {
+  subject: string;
+  /** Default is [subject]. */
+  sans?: readonly string[];
+  role?: NodeRole;
+  /** Token lifetime. Default is 24 hours; 5 minutes to 7 days. */
+  ttlSeconds?: number;
+  /** Lifetime of the certificate it yields. Default is the federation's (365 days). */
+  certSeconds?: number;
+}
+
+export interface MintedToken {
+  /** The OpenFL token: base64(JWT) "." base64(root PEM). Shown once, never stored. */
+  token: string;
+  jwt: string;
+  claims: TokenClaims;
+  record: TokenRecord;
+}
+
+export async function mintToken(
+  ctx: FederationContext,
+  p: MintTokenParams,
+  actor: Actor,
+  store: CaStore,
+  now: Date,
+  crypto: Crypto = getCrypto(),
+): Promise<MintedToken> {
+  if (ctx.federation.status !== 'active') throw new CaError('conflict', `Federation "${ctx.federation.name}" is disabled; enable it to mint tokens.`);
+  const subject = validateSubject(p.subject);
+  const sans = validateSans(p.sans && p.sans.length ? p.sans : [subject]);
+  const ttl = p.ttlSeconds ?? TOKEN_DEFAULT_TTL_SECONDS;
+  if (!Number.isInteger(ttl) || ttl < TOKEN_MIN_TTL_SECONDS || ttl > TOKEN_MAX_TTL_SECONDS) {
+    throw new CaError('validation_failed', 'A token lives between 5 minutes and 7 days.', { fieldErrors: { ttl: ['Choose between 5 minutes and 7 days.'] } });
+  }
+  const certSeconds = p.certSeconds ?? ctx.federation.defaultCertSeconds;
+  if (!Number.isInteger(certSeconds) || certSeconds < MIN_CERT_SECONDS || certSeconds > MAX_CERT_SECONDS) {
+    throw new CaError('validation_failed', 'A certificate lives between 5 minutes and 5 years.', { fieldErrors: { certValidity: ['Choose between 5 minutes and 5 years.'] } });
+  }
+  const iat = Math.floor(now.getTime() / 1000);
+  const claims: TokenClaims = {
+    aud: audienceFor(ctx.federation.caUrl),
+    exp: iat + ttl,
+    iat,
+    iss: ctx.provisioner.name,
+    jti: newJti(crypto),
+    nbf: iat,
+    sans,
+    sha: ctx.root.fingerprint,
+    sub: subject,
+  };
+  const jwt = await signJwt({ alg: 'ES256', kid: ctx.provisioner.kid, typ: 'JWT' }, claims, await ctx.provisioner.privateKey(), crypto);
+  const record: TokenRecord = {
+    jti: claims.jti,
+    federationId: ctx.federation.id,
+    kind: 'sign',
+    subject,
+    sans,
+    role: p.role ?? 'collaborator',
+    certSeconds,
+    notBefore: new Date(claims.nbf * 1000),
+    expiresAt: new Date(claims.exp * 1000),
+    createdAt: now,
+    createdBy: actor.id,
+    state: 'pending',
+    usedAt: null,
+    certSerial: null,
+    cancelledAt: null,
+    cancelledBy: null,
+  };
+  await store.insertToken(
+    record,
+    auditEntry(ActivityType.TOKEN_MINTED, {
+      at: now,
+      actor: actor.id,
+      sourceIp: actor.sourceIp,
+      federationId: ctx.federation.id,
+      target: jtiLabel(record.jti),
+      details: { subject, sans, role: record.role, expiresAt: record.expiresAt.toISOString() },
+    }),
+  );
+  return { token: wrapToken(jwt, ctx.root.pem), jwt, claims, record };
+}

@@ -1,0 +1,98 @@
+/**
+ * Certificate validity windows. The /sign body's notBefore/notAfter take what step
+ * sends: "" (unset), an RFC 3339 time, or a Go duration ("24h", "-5m", "1h30m");
+ * a duration in notAfter counts from notBefore.
+ */
+
+import { CaError } from './errors';
+
+/** step-ca's `authority.backdate`: leaves start one minute in the past. */
+export const BACKDATE_SECONDS = 60;
+export const DAY_SECONDS = 24 * 3600;
+/** OpenFL's `fx pki install` sets 8760h. */
+export const DEFAULT_CERT_SECONDS = 365 * DAY_SECONDS;
+export const MIN_CERT_SECONDS = 5 * 60;
+export const MAX_CERT_SECONDS = 5 * 365 * DAY_SECONDS;
+
+export type TimeSpec = { kind: 'absolute'; at: Date } | { kind: 'relative'; seconds: number };
+
+const UNIT_SECONDS: Record<string, number> = { ns: 1e-9, us: 1e-6, 'µs': 1e-6, 'μs': 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
+
+/** Parses a Go `time.ParseDuration` string into seconds; undefined when it is not one. */
+export function parseGoDuration(text: string): number | undefined {
+  const m = text.match(/^([+-]?)((?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$/);
+  if (!m) return text === '0' ? 0 : undefined;
+  const sign = m[1] === '-' ? -1 : 1;
+  let total = 0;
+  for (const part of text.slice(m[1]!.length).matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g)) {
+    total += Number(part[1]) * UNIT_SECONDS[part[2]!]!;
+  }
+  return sign * total;
+}
+
+const RFC3339_RE = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/** "" → undefined; RFC 3339 → absolute; Go duration → relative. Throws bad_request otherwise. */
+export function parseTimeSpec(value: string | undefined | null, field: string): TimeSpec | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (RFC3339_RE.test(value)) {
+    const at = new Date(value);
+    if (!Number.isNaN(at.getTime())) return { kind: 'absolute', at };
+  }
+  const seconds = parseGoDuration(value);
+  if (seconds !== undefined && Number.isFinite(seconds)) return { kind: 'relative', seconds };
+  throw new CaError('bad_request', `The request could not be completed: ${field} must be an RFC 3339 time or a duration such as "24h".`);
+}
+
+export interface ValidityParams {
+  now: Date;
+  notBefore?: TimeSpec;
+  notAfter?: TimeSpec;
+  /** Lifetime when notAfter is not asked for. */
+  defaultSeconds: number;
+  /** The longest lifetime allowed (the token's or the federation's). */
+  maxSeconds: number;
+  /** The issuer's own notAfter: a leaf never outlives it. */
+  issuerNotAfter: Date;
+}
+
+export interface Validity {
+  notBefore: Date;
+  notAfter: Date;
+}
+
+/** Resolves the window the way step-ca does, then clips it to the issuer's lifetime. */
+export function resolveValidity(p: ValidityParams): Validity {
+  const nowMs = Math.floor(p.now.getTime() / 1000) * 1000;
+  const notBefore =
+    p.notBefore?.kind === 'absolute'
+      ? p.notBefore.at
+      : p.notBefore?.kind === 'relative'
+        ? new Date(nowMs + p.notBefore.seconds * 1000)
+        : new Date(nowMs - BACKDATE_SECONDS * 1000);
+  const anchor = p.notBefore ? notBefore.getTime() : nowMs;
+  let notAfter =
+    p.notAfter?.kind === 'absolute'
+      ? p.notAfter.at
+      : p.notAfter?.kind === 'relative'
+        ? new Date(anchor + p.notAfter.seconds * 1000)
+        : new Date(anchor + p.defaultSeconds * 1000);
+  if (notAfter.getTime() <= nowMs) {
+    throw new CaError('bad_request', 'The request could not be completed: notAfter is in the past.');
+  }
+  if (notAfter.getTime() <= notBefore.getTime()) {
+    throw new CaError('bad_request', 'The request could not be completed: notAfter must be after notBefore.');
+  }
+  const seconds = (notAfter.getTime() - notBefore.getTime()) / 1000;
+  if (seconds > p.maxSeconds + BACKDATE_SECONDS) {
+    throw new CaError(
+      'policy_validity',
+      `The request was forbidden by the certificate authority: requested duration of ${Math.round(seconds / 3600)}h is more than the authorized maximum of ${Math.round(p.maxSeconds / 3600)}h.`,
+    );
+  }
+  if (seconds < MIN_CERT_SECONDS) {
+    throw new CaError('policy_validity', 'The request was forbidden by the certificate authority: the requested duration is under 5 minutes.');
+  }
+  if (notAfter > p.issuerNotAfter) notAfter = new Date(p.issuerNotAfter.getTime());
+  return { notBefore: new Date(Math.floor(notBefore.getTime() / 1000) * 1000), notAfter: new Date(Math.floor(notAfter.getTime() / 1000) * 1000) };
+}
