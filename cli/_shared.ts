@@ -1,0 +1,116 @@
+/** What the CLI verbs share: locating the data folder, opening the CA, and failing clearly. */
+
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CertificateAuthority } from '../lib/ca/authority';
+import { CaError, isCaError } from '../lib/ca/errors';
+import { openDatabase, type Db } from '../db/client';
+import { SqliteCaStore } from '../db/store';
+import { env } from '../server/env';
+import { resolveDatabaseFile } from '../server/run';
+import { existingCaPassword } from '../server/secrets';
+import type { ServerConfig } from '../server/runtime';
+
+/** The project root: the folder holding package.json, db/migrations and .next. */
+export function projectRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(resolve(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+export const dataDirArg = {
+  type: 'string',
+  alias: 'p',
+  description: 'FedPKI data folder (database and CA keys); default ./data or $FEDPKI_DATA_DIR',
+} as const;
+
+export const passwordFileArg = {
+  type: 'string',
+  description: 'file holding the CA password (else $FEDPKI_CA_PASSWORD(_FILE) or a prompt)',
+} as const;
+
+export function serverConfig(args: { dataDir?: string; caUrl?: string; host?: string; httpPort?: string; dev?: boolean }): ServerConfig {
+  const e = env();
+  const dataDir = resolve(args.dataDir ?? e.FEDPKI_DATA_DIR);
+  return {
+    root: projectRoot(),
+    dataDir,
+    databaseFile: resolveDatabaseFile(dataDir, args.dataDir ? undefined : e.DATABASE_URL),
+    bindHost: args.host ?? e.FEDPKI_HOST,
+    caUrl: args.caUrl ?? e.FEDPKI_CA_URL,
+    hostnames: (e.FEDPKI_HOSTNAMES ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    httpPort: args.httpPort ? Number(args.httpPort) : e.FEDPKI_HTTP_PORT,
+    publicUrl: e.FEDPKI_PUBLIC_URL,
+    trustProxy: e.FEDPKI_TRUST_PROXY,
+    kdfIterations: e.FEDPKI_KDF_ITERATIONS,
+    synchronous: e.FEDPKI_DB_SYNCHRONOUS,
+    dev: Boolean(args.dev),
+  };
+}
+
+export function passwordSources(passwordFile?: string) {
+  const e = env();
+  return { file: passwordFile ?? e.FEDPKI_CA_PASSWORD_FILE, value: e.FEDPKI_CA_PASSWORD };
+}
+
+export interface OpenedCa {
+  db: Db;
+  store: SqliteCaStore;
+  authority: CertificateAuthority;
+  close(): void;
+}
+
+/** Opens an existing CA's data folder and checks the password against its keys. */
+export async function openCa(dataDir: string | undefined, passwordFile: string | undefined): Promise<OpenedCa> {
+  const config = serverConfig({ dataDir });
+  if (!existsSync(config.databaseFile)) {
+    throw new CaError('not_found', `No FedPKI CA in ${config.dataDir}: create one with \`fedpki install -p ${config.dataDir}\`.`);
+  }
+  const db = openDatabase({ file: config.databaseFile, migrationsFolder: resolve(config.root, 'db', 'migrations'), synchronous: config.synchronous });
+  const store = new SqliteCaStore(db);
+  const password = await existingCaPassword(passwordSources(passwordFile));
+  const authority = new CertificateAuthority({ store, password, iterations: config.kdfIterations, aliases: config.hostnames });
+  return { db, store, authority, close: () => db.$client.close() };
+}
+
+/** Exit codes: 1 refused or failed, 2 usage or wrong password, 3 not found. */
+export function exitCodeFor(e: unknown): number {
+  if (!isCaError(e)) return 1;
+  if (e.code === 'wrong_password' || e.code === 'bad_request' || e.code === 'validation_failed') return 2;
+  if (e.code === 'not_found') return 3;
+  return 1;
+}
+
+/** Runs a verb, turning errors into one clear line on stderr and an exit code. */
+export async function guard(fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (e) {
+    const message = isCaError(e) ? e.message : e instanceof Error ? e.message : String(e);
+    process.stderr.write(`fedpki: ${message}\n`);
+    if (isCaError(e) && e.fieldErrors) {
+      for (const [field, msgs] of Object.entries(e.fieldErrors)) process.stderr.write(`  ${field}: ${msgs.join(' ')}\n`);
+    }
+    if (!isCaError(e) && process.env.FEDPKI_DEBUG) process.stderr.write(`${(e as Error)?.stack}\n`);
+    process.exitCode = exitCodeFor(e);
+  }
+}
+
+/** Collects a repeatable flag (`--san a --san b`) and comma lists from raw arguments. */
+export function repeated(rawArgs: readonly string[], name: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < rawArgs.length; i++) {
+    const a = rawArgs[i]!;
+    if (a === `--${name}` && rawArgs[i + 1] !== undefined) out.push(rawArgs[++i]!);
+    else if (a.startsWith(`--${name}=`)) out.push(a.slice(name.length + 3));
+  }
+  return out.flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
+}
+
+/** "24h", "30m", "7d", "90s" → seconds. */
+export function parseDuration(text: string, field: string): number {
+  const m = text.trim().match(/^(\d+)(s|m|h|d)$/);
+  if (!m) throw new CaError('bad_request', `${field} takes a duration such as 30m, 24h or 7d.`);
+  return Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[m[2] as 's' | 'm' | 'h' | 'd'];
+}

@@ -1,0 +1,29 @@
+import { defineCommand } from 'citty';
+import { existsSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { CaError } from '../../lib/ca/errors';
+import { ask, isInteractive } from '../../server/prompt';
+import { dataDirArg, guard, serverConfig } from '../_shared';
+
+export default defineCommand({
+  meta: { name: 'uninstall', description: 'Delete a CA data folder and every key in it (asks first)' },
+  args: {
+    'ca-path': { ...dataDirArg, required: true },
+    yes: { type: 'boolean', alias: 'y', description: 'do not ask' },
+  },
+  run: ({ args }) =>
+    guard(async () => {
+      const config = serverConfig({ dataDir: args['ca-path'] });
+      if (!existsSync(config.databaseFile)) throw new CaError('not_found', `${config.dataDir} is not a FedPKI data folder.`);
+      if (!args.yes) {
+        if (!isInteractive()) throw new CaError('bad_request', 'Refusing to delete without confirmation: add --yes.');
+        const answer = await ask(`Delete ${config.dataDir}, its database and every CA key in it? Type "delete" to confirm`);
+        if (answer !== 'delete') {
+          process.stderr.write('Nothing deleted.\n');
+          return;
+        }
+      }
+      rmSync(resolve(config.dataDir), { recursive: true, force: true });
+      process.stderr.write(`Deleted ${config.dataDir}.\n`);
+    }),
+});

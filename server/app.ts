@@ -1,0 +1,55 @@
+/**
+ * The request handler shared by every listener: the step-ca API first (it is the hot
+ * path and never touches Next.js), everything else to Next.js (portal, enrollment page,
+ * next-auth). Baseline security headers are set here for every answer; the page CSP
+ * with its per-request nonce comes from proxy.ts.
+ */
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FederationContext } from '../lib/ca/keyring';
+import { sendError } from './http';
+import type { Logger } from './log';
+import { handleStep, stepRoute, type StepApiDeps } from './step-api';
+
+export type NextHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+export interface AppHandlerOptions {
+  step: StepApiDeps;
+  next: Promise<NextHandler>;
+  log: Logger;
+  trustProxy: boolean;
+}
+
+/** Request headers only a trusted proxy (or proxy.ts) may set. */
+const CLIENT_FORBIDDEN = ['x-nonce', 'content-security-policy', 'x-middleware-subrequest', 'x-fedpki-client-ip'];
+
+export function createAppHandler(o: AppHandlerOptions) {
+  return (req: IncomingMessage, res: ServerResponse, scope: (servername?: string) => FederationContext[]): void => {
+    const secure = Boolean((req.socket as { encrypted?: boolean }).encrypted);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('X-Frame-Options', 'DENY');
+    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+    if (secure) res.setHeader('Strict-Transport-Security', 'max-age=63072000');
+
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q >= 0 ? url.slice(0, q) : url;
+    const route = stepRoute(path);
+    if (route) {
+      void handleStep(route, req, res, scope(), o.step);
+      return;
+    }
+
+    for (const h of CLIENT_FORBIDDEN) delete req.headers[h];
+    if (!o.trustProxy) {
+      delete req.headers['x-forwarded-for'];
+      delete req.headers['x-forwarded-host'];
+      req.headers['x-forwarded-proto'] = secure ? 'https' : 'http';
+    }
+    req.headers['x-fedpki-client-ip'] = req.socket.remoteAddress ?? '';
+    o.next
+      .then((handle) => handle(req, res))
+      .catch((e) => sendError(res, e, o.log, { path }));
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * The environment, validated once. Nothing else in FedPKI reads `process.env`; the CLI
+ * passes its flags over these values, and `lib/ca` receives plain configuration.
+ */
+
+import { z } from 'zod';
+
+const bool = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
+  .optional()
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).optional(),
+  FEDPKI_DATA_DIR: z.string().min(1).default('./data'),
+  /** A SQLite file path (default <data>/fedpki.db), or postgres://… */
+  DATABASE_URL: z.string().min(1).optional(),
+  FEDPKI_CA_PASSWORD: z.string().min(1).optional(),
+  FEDPKI_CA_PASSWORD_FILE: z.string().min(1).optional(),
+  /** Address the HTTPS listeners bind to. */
+  FEDPKI_HOST: z.string().min(1).default('127.0.0.1'),
+  /** host:port of the first federation (what `fx pki install --ca-url` sets). */
+  FEDPKI_CA_URL: z.string().min(1).default('localhost:9123'),
+  /** Extra host names every federation's TLS certificate and token audience accept. */
+  FEDPKI_HOSTNAMES: z.string().optional(),
+  /** Optional plain-HTTP listener on 127.0.0.1 (for a TLS-terminating proxy or http://localhost). */
+  FEDPKI_HTTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** Base https URL written into CRL distribution point / AIA extensions of new federations. */
+  FEDPKI_PUBLIC_URL: z.string().url().optional(),
+  FEDPKI_ADMIN_USERNAME: z.string().min(1).optional(),
+  FEDPKI_ADMIN_PASSWORD: z.string().min(1).optional(),
+  FEDPKI_ADMIN_PASSWORD_FILE: z.string().min(1).optional(),
+  FEDPKI_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  FEDPKI_TRUST_PROXY: bool,
+  /** PBKDF2 iterations for new CA keys; lowering it is for tests only. */
+  FEDPKI_KDF_ITERATIONS: z.coerce.number().int().min(1000).optional(),
+  FEDPKI_DB_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
+  AUTH_SECRET: z.string().min(32).optional(),
+  OIDC_ISSUER: z.string().url().optional(),
+  OIDC_CLIENT_ID: z.string().optional(),
+  OIDC_CLIENT_SECRET: z.string().optional(),
+  /** "alice@example.org=admin,*@example.org=auditor" */
+  OIDC_ROLE_MAP: z.string().optional(),
+  OIDC_NAME: z.string().optional(),
+});
+
+export type Env = z.infer<typeof schema>;
+
+let cached: Env | undefined;
+
+export function env(): Env {
+  if (!cached) {
+    const parsed = schema.safeParse(process.env);
+    if (!parsed.success) {
+      const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+      throw new Error(`Invalid environment:\n${lines.join('\n')}`);
+    }
+    cached = parsed.data;
+  }
+  return cached;
+}
+
+/** For the custom server: hands values to code that runs inside Next.js (next-auth). */
+export function exportToProcess(values: Record<string, string>): void {
+  for (const [k, v] of Object.entries(values)) process.env[k] = v;
+}

@@ -1,0 +1,100 @@
+/** Plain node:http helpers for the adapters the custom server runs itself. */
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { CaError, toErrorBody } from '../lib/ca/errors';
+import type { Logger } from './log';
+
+/** Headers on every API answer: JSON only, never cached, never framed. */
+const API_HEADERS: Record<string, string> = {
+  'Content-Type': 'application/json',
+  'Cache-Control': 'no-store',
+  'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+};
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { ...API_HEADERS, 'Content-Length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+export function sendBytes(res: ServerResponse, status: number, body: Uint8Array | string, contentType: string, headers: Record<string, string> = {}): void {
+  const buf = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': buf.length, 'Cache-Control': 'no-store', ...headers });
+  res.end(buf);
+}
+
+/** Answers with the step-compatible error JSON; logs server faults without detail to the client. */
+export function sendError(res: ServerResponse, err: unknown, log: Logger, context: Record<string, unknown> = {}): void {
+  const body = toErrorBody(err);
+  if (body.status >= 500) log.error('request failed', { ...context, error: err instanceof Error ? err.stack ?? err.message : String(err) });
+  else log.info('request refused', { ...context, status: body.status, code: body.code });
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const headers: Record<string, string> = {};
+  if (body.status === 413) headers.Connection = 'close';
+  sendJson(res, body.status, body, headers);
+}
+
+/**
+ * Reads a request body up to `limit` bytes. Past the limit it stops reading and
+ * throws body_too_large; the caller answers 413 and the connection is closed.
+ */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) {
+    req.resume();
+    return Promise.reject(new CaError('body_too_large', `The request body is larger than ${limit} bytes.`));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeListener('data', onData);
+        req.resume();
+        reject(new CaError('body_too_large', `The request body is larger than ${limit} bytes.`));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.once('error', reject);
+    req.once('aborted', () => reject(new CaError('bad_request', 'The request was aborted.')));
+  });
+}
+
+export function requireJson(req: IncomingMessage): void {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json') {
+    throw new CaError('unsupported_media_type', 'The request body must be JSON (Content-Type: application/json).');
+  }
+}
+
+export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
+  requireJson(req);
+  const body = await readBody(req, limit);
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new CaError('bad_request', 'The request could not be completed: the body is not valid JSON.');
+  }
+}
+
+/** The peer address; X-Forwarded-For is believed only behind a configured proxy. */
+export function clientIp(req: IncomingMessage, trustProxy: boolean): string | null {
+  if (trustProxy) {
+    const xff = req.headers['x-forwarded-for'];
+    const first = (Array.isArray(xff) ? xff[0] : xff)?.split(',')[0]?.trim();
+    if (first) return first;
+  }
+  return req.socket.remoteAddress ?? null;
+}
+
+export function isTls(req: IncomingMessage): req is IncomingMessage & { socket: TLSSocket } {
+  return Boolean((req.socket as TLSSocket).encrypted);
+}

@@ -1,0 +1,212 @@
+/**
+ * FedPKI's HTTPS listeners. Each federation's tokens point at its CA URL (host:port),
+ * and a step client pins that federation's root, so the certificate served on that
+ * URL must chain to it. One listener per port; federations that share a port are told
+ * apart by SNI (their CA URL host names), the oldest being the default. Each
+ * federation's TLS certificate is issued from its own intermediate at start, held in
+ * memory only, and replaced when two thirds of its 24-hour life have passed (as
+ * step-ca does for its own).
+ *
+ * Clients may present a certificate (mutual TLS); it is requested but not required,
+ * and handlers that act on it (renewal, revocation) verify it themselves.
+ */
+
+import http from 'node:http';
+import https from 'node:https';
+import tls from 'node:tls';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CertificateAuthority } from '../lib/ca/authority';
+import { splitCaUrl } from '../lib/ca/federation';
+import type { FederationContext } from '../lib/ca/keyring';
+import type { Logger } from './log';
+
+export type ScopedHandler = (req: IncomingMessage, res: ServerResponse, scope: (servername?: string) => FederationContext[]) => void;
+
+interface TlsEntry {
+  options: tls.SecureContextOptions;
+  context: tls.SecureContext;
+  issuedAt: number;
+  notAfter: number;
+}
+
+interface PortEntry {
+  server: https.Server;
+  federationIds: string[];
+}
+
+export interface ListenerOptions {
+  authority: CertificateAuthority;
+  bindHost: string;
+  /** Names every TLS certificate carries besides the CA URL host. */
+  extraHostnames: readonly string[];
+  log: Logger;
+  handler: ScopedHandler;
+  /** Optional plain-HTTP port on 127.0.0.1. */
+  httpPort?: number;
+}
+
+const TLS_LIFETIME_SECONDS = 24 * 3600;
+
+export class Listeners {
+  readonly #o: ListenerOptions;
+  readonly #ports = new Map<number, PortEntry>();
+  readonly #tls = new Map<string, TlsEntry>();
+  #http?: http.Server;
+  #timer?: NodeJS.Timeout;
+  #syncing: Promise<void> = Promise.resolve();
+
+  constructor(o: ListenerOptions) {
+    this.#o = o;
+  }
+
+  /** The federations on a port, the one whose CA URL host is `servername` first. */
+  scope(port: number, servername?: string): FederationContext[] {
+    const ids = this.#ports.get(port)?.federationIds ?? [];
+    const all = ids.map((id) => this.#o.authority.keyring.get(id)).filter((c): c is FederationContext => Boolean(c));
+    if (!servername) return all;
+    const name = servername.toLowerCase();
+    const i = all.findIndex((c) => c.hostnames.has(name));
+    return i > 0 ? [all[i]!, ...all.slice(0, i), ...all.slice(i + 1)] : all;
+  }
+
+  /** Opens listeners for every federation's port and issues missing TLS certificates. */
+  sync(): Promise<void> {
+    this.#syncing = this.#syncing.then(() => this.#sync());
+    return this.#syncing;
+  }
+
+  async #sync(): Promise<void> {
+    // A new federation's root must be in every context's list of acceptable client CAs.
+    const ca = this.#caBundle();
+    for (const [id, entry] of this.#tls) {
+      if (entry.options.ca !== undefined && (entry.options.ca as string[]).length !== ca.length) {
+        entry.options = { ...entry.options, ca };
+        entry.context = tls.createSecureContext(entry.options);
+        for (const p of this.#ports.values()) if (p.federationIds[0] === id) p.server.setSecureContext(entry.options);
+      }
+    }
+    const groups = new Map<number, string[]>();
+    for (const ctx of this.#o.authority.keyring.list()) {
+      const { port } = splitCaUrl(ctx.federation.caUrl);
+      groups.set(port, [...(groups.get(port) ?? []), ctx.federation.id]);
+    }
+    for (const [port, ids] of groups) {
+      for (const id of ids) if (!this.#tls.has(id)) await this.#issue(id);
+      const existing = this.#ports.get(port);
+      if (existing) {
+        const defaultChanged = existing.federationIds[0] !== ids[0];
+        existing.federationIds = ids;
+        if (defaultChanged) existing.server.setSecureContext(this.#tls.get(ids[0]!)!.options);
+      } else await this.#listen(port, ids);
+    }
+    if (this.#o.httpPort && !this.#http) await this.#listenHttp(this.#o.httpPort);
+    this.#timer ??= setInterval(() => void this.renewDue(), 15 * 60 * 1000).unref();
+  }
+
+  #hostnames(ctx: FederationContext): string[] {
+    return [...new Set([...ctx.hostnames, 'localhost', '127.0.0.1', '::1', ...this.#o.extraHostnames])];
+  }
+
+  #caBundle(): string[] {
+    return this.#o.authority.keyring.list().flatMap((c) => [c.root.pem, c.intermediate.pem]);
+  }
+
+  async #issue(federationId: string): Promise<void> {
+    const ctx = this.#o.authority.keyring.require(federationId);
+    const creds = await this.#o.authority.issueTlsCredentials(federationId, this.#hostnames(ctx), TLS_LIFETIME_SECONDS);
+    const options: tls.SecureContextOptions = { cert: creds.certificateChain, key: creds.privateKey, ca: this.#caBundle(), minVersion: 'TLSv1.2' };
+    this.#tls.set(federationId, { options, context: tls.createSecureContext(options), issuedAt: Date.now(), notAfter: creds.notAfter.getTime() });
+    // A client that sends no SNI (an IP literal) gets the port's default context.
+    for (const entry of this.#ports.values()) {
+      if (entry.federationIds[0] === federationId) entry.server.setSecureContext(options);
+    }
+  }
+
+  /** Replaces TLS certificates past two thirds of their life. */
+  async renewDue(): Promise<void> {
+    for (const [id, entry] of this.#tls) {
+      if (Date.now() > entry.issuedAt + ((entry.notAfter - entry.issuedAt) * 2) / 3) {
+        try {
+          await this.#issue(id);
+          this.#o.log.info('TLS certificate renewed', { federation: id });
+        } catch (e) {
+          this.#o.log.error('TLS certificate renewal failed', { federation: id, error: e as Error });
+        }
+      }
+    }
+  }
+
+  #listen(port: number, federationIds: string[]): Promise<void> {
+    const entry: PortEntry = { server: undefined as unknown as https.Server, federationIds };
+    const contextFor = (servername?: string) => {
+      const first = this.scope(port, servername)[0];
+      return first ? this.#tls.get(first.federation.id)?.context : undefined;
+    };
+    const server = https.createServer(
+      {
+        ...this.#tls.get(federationIds[0]!)!.options,
+        SNICallback: (servername, cb) => cb(null, contextFor(servername) ?? contextFor()),
+        requestCert: true,
+        rejectUnauthorized: false,
+        minVersion: 'TLSv1.2',
+        handshakeTimeout: 10_000,
+      },
+      (req, res) => this.#o.handler(req, res, (sn) => this.scope(port, sn ?? ((req.socket as tls.TLSSocket).servername || undefined))),
+    );
+    hardenServer(server);
+    entry.server = server;
+    this.#ports.set(port, entry);
+    return new Promise((resolve, reject) => {
+      server.once('error', (e) => {
+        this.#ports.delete(port);
+        reject(e);
+      });
+      server.listen(port, this.#o.bindHost, () => {
+        this.#o.log.info('listening', { url: `https://${this.#o.bindHost}:${port}`, federations: federationIds.join(',') });
+        resolve();
+      });
+    });
+  }
+
+  #listenHttp(port: number): Promise<void> {
+    const all = () => this.#o.authority.keyring.list();
+    const server = http.createServer((req, res) => this.#o.handler(req, res, () => all()));
+    hardenServer(server);
+    this.#http = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        this.#o.log.info('listening', { url: `http://127.0.0.1:${port}` });
+        resolve();
+      });
+    });
+  }
+
+  ports(): number[] {
+    return [...this.#ports.keys()];
+  }
+
+  async close(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    const servers: (http.Server | https.Server)[] = [...[...this.#ports.values()].map((p) => p.server), ...(this.#http ? [this.#http] : [])];
+    await Promise.all(
+      servers.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            s.close(() => resolve());
+            s.closeAllConnections();
+          }),
+      ),
+    );
+    this.#ports.clear();
+  }
+}
+
+/** Bounds on slow or greedy clients. */
+function hardenServer(server: http.Server | https.Server): void {
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 30_000;
+  server.maxHeadersCount = 100;
+  server.maxConnections = 4096;
+}

@@ -1,0 +1,54 @@
+/**
+ * The running server's services, registered on globalThis so that code Next.js bundles
+ * separately (server actions, route handlers, next-auth callbacks) reaches the same
+ * unlocked CA and database handle. Next code imports only the types from here and
+ * reads the instance through app/_lib/runtime.ts.
+ */
+
+import type { CertificateAuthority } from '../lib/ca/authority';
+import type { Db } from '../db/client';
+import type { SqliteCaStore } from '../db/store';
+import type { Listeners } from './listeners';
+import type { Logger } from './log';
+
+export interface ServerConfig {
+  /** The project root (where .next and db/migrations live). */
+  root: string;
+  dataDir: string;
+  databaseFile: string;
+  bindHost: string;
+  /** host:port of the first federation. */
+  caUrl: string;
+  hostnames: string[];
+  httpPort?: number;
+  publicUrl?: string;
+  trustProxy: boolean;
+  kdfIterations?: number;
+  synchronous: 'FULL' | 'NORMAL';
+  dev: boolean;
+}
+
+export interface Runtime {
+  version: string;
+  config: ServerConfig;
+  db: Db;
+  store: SqliteCaStore;
+  authority: CertificateAuthority;
+  listeners: Listeners;
+  log: Logger;
+  startedAt: Date;
+  /** Call after a federation is created or changed, to open its listener. */
+  federationsChanged(): Promise<void>;
+}
+
+const KEY = Symbol.for('fedpki.runtime');
+
+export function setRuntime(rt: Runtime | undefined): void {
+  (globalThis as Record<symbol, unknown>)[KEY] = rt;
+}
+
+export function getRuntime(): Runtime {
+  const rt = (globalThis as Record<symbol, unknown>)[KEY] as Runtime | undefined;
+  if (!rt) throw new Error('The FedPKI runtime is not started: run FedPKI with `npm start` (or `fedpki run`), not `next start`.');
+  return rt;
+}
