@@ -106,14 +106,13 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       ? Promise.reject(new CaError('not_found', 'This server only serves the API.'))
       : prepareNext(config);
     nextHandler.catch(() => undefined);
-    let listeners!: Listeners;
     const handler = createAppHandler({
       step: { authority, log, trustProxy: config.trustProxy, version },
       next: nextHandler,
       log,
       trustProxy: config.trustProxy,
     });
-    listeners = new Listeners({ authority, bindHost: config.bindHost, extraHostnames: config.hostnames, log, handler, httpPort: config.httpPort });
+    const listeners = new Listeners({ authority, bindHost: config.bindHost, extraHostnames: config.hostnames, log, handler, httpPort: config.httpPort });
     const runtime: Runtime = {
       version,
       config,
@@ -153,6 +152,7 @@ async function prepareNext(config: ServerConfig): Promise<NextHandler> {
   if (!config.dev && !existsSync(join(config.root, '.next', 'BUILD_ID'))) {
     throw new CaError('unavailable', 'The portal is not built: run `npm run build` (or start with `npm start`, which builds it).');
   }
+  exportToProcess({ NEXT_TELEMETRY_DISABLED: '1' });
   const { default: next } = await import('next');
   const app = next({ dev: config.dev, dir: config.root, quiet: !config.dev });
   await app.prepare();

@@ -8,7 +8,7 @@ export default defineCommand({
   args: { dataDir: dataDirArg },
   run: ({ args }) =>
     guard(async () => {
-      const config = serverConfig({ dataDir: args['ca-path'] });
+      const config = serverConfig({ dataDir: args['ca-path'] as string | undefined });
       const db = openDatabase({ file: config.databaseFile, migrationsFolder: resolve(config.root, 'db', 'migrations') });
       db.$client.close();
       process.stderr.write(`Database ${config.databaseFile} is up to date.\n`);

@@ -27,7 +27,7 @@ import type { FederationContext } from './keyring';
 import { checkCsrNames, checkKeyPolicy } from './policy';
 import { signLeaf } from './profiles';
 import type { CaStore } from './store';
-import type { Actor, CertificateRecord, CertificateSource, NodeRole } from './types';
+import type { CertificateRecord, CertificateSource, NodeRole } from './types';
 import { resolveValidity, type TimeSpec } from './validity';
 import { verifyToken } from './verify-token';
 

@@ -37,7 +37,8 @@ export async function encryptPrivateKey(
   await bag.makeInternalValues(
     {
       password: toArrayBuffer(utf8(password)),
-      contentEncryptionAlgorithm: { name: 'AES-CBC', length: 256 },
+      // pkijs draws the IV itself; the type wants one to be present.
+      contentEncryptionAlgorithm: { name: 'AES-CBC', length: 256, iv: new Uint8Array(16) },
       hmacHashAlgorithm: 'SHA-256',
       iterationCount: options.iterations ?? DEFAULT_PBKDF2_ITERATIONS,
     },
@@ -53,11 +54,14 @@ export async function encryptPrivateKey(
 export async function decryptPrivateKey(encrypted: Uint8Array, password: string, crypto: Crypto = getCrypto()): Promise<Uint8Array> {
   const engine = pkiEngine(crypto);
   const bag = pkijs.PKCS8ShroudedKeyBag.fromBER(toArrayBuffer(encrypted));
+  const data = new pkijs.EncryptedData({
+    encryptedContentInfo: new pkijs.EncryptedContentInfo({ contentEncryptionAlgorithm: bag.encryptionAlgorithm, encryptedContent: bag.encryptedData }),
+  });
   try {
-    await bag.parseInternalValues({ password: toArrayBuffer(utf8(password)) }, engine);
+    const plain = await data.decrypt({ password: toArrayBuffer(utf8(password)) }, engine);
+    // Parsing proves the plaintext is a PrivateKeyInfo, not padding that happened to fit.
+    return new Uint8Array(pkijs.PrivateKeyInfo.fromBER(plain).toSchema().toBER(false));
   } catch {
-    // AES-CBC padding fails (or the plaintext is not a PrivateKeyInfo) with a wrong password.
     throw new WrongPasswordError('the password does not open this key');
   }
-  return new Uint8Array(bag.parsedValue!.toSchema().toBER(false));
 }

@@ -1,0 +1,128 @@
+/**
+ * Starts a real FedPKI server (bin/fedpki.mjs run) in a child process on a free
+ * loopback port, with its own data folder, and waits until /health answers.
+ */
+
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { BIN, ROOT, tempDir } from './paths';
+import { httpsRequest } from './https';
+
+export const TEST_PASSWORD = 'correct horse battery staple';
+export const TEST_ADMIN_PASSWORD = 'admin password for tests';
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface FedpkiOptions {
+  /** Serve only the API (no Next.js): faster to start. Default true. */
+  apiOnly?: boolean;
+  /** Reuse a data folder (for restarts). */
+  dataDir?: string;
+  port?: number;
+  host?: string;
+  env?: Record<string, string>;
+  /** PBKDF2 iterations for CA keys; low in tests for speed. Default 1000. */
+  kdfIterations?: number;
+  extraArgs?: string[];
+  httpPort?: number;
+}
+
+export interface Fedpki {
+  port: number;
+  origin: string;
+  caUrl: string;
+  dataDir: string;
+  passwordFile: string;
+  child: ChildProcess;
+  logs: () => string;
+  /** The default federation's root PEM (from /roots). */
+  rootPem: string;
+  stop: () => Promise<void>;
+  kill: (signal?: NodeJS.Signals) => Promise<void>;
+  cleanup: () => void;
+  /** Runs a `fedpki` CLI verb against this server's data folder. */
+  cli: (args: string[], opts?: { input?: string; env?: Record<string, string> }) => { status: number; stdout: string; stderr: string };
+}
+
+export function baseEnv(dataDir: string, extra: Record<string, string> = {}, kdfIterations = 1000): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'production',
+    FEDPKI_DATA_DIR: dataDir,
+    FEDPKI_KDF_ITERATIONS: String(kdfIterations),
+    FEDPKI_LOG_LEVEL: 'info',
+    ...extra,
+  };
+}
+
+export function runCli(args: string[], env: NodeJS.ProcessEnv, input?: string) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, env, input, encoding: 'utf8', timeout: 60_000 });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+export async function startFedpki(o: FedpkiOptions = {}): Promise<Fedpki> {
+  const tmp = o.dataDir ? undefined : tempDir();
+  const dataDir = o.dataDir ?? join(tmp!.path, 'data');
+  const passwordFile = join(dataDir, '..', 'ca-password');
+  writeFileSync(passwordFile, `${TEST_PASSWORD}\n`, { mode: 0o600 });
+  const port = o.port ?? (await freePort());
+  const caUrl = `localhost:${port}`;
+  const env = baseEnv(dataDir, { FEDPKI_CA_URL: caUrl, ...(o.env ?? {}) }, o.kdfIterations);
+  const args = [BIN, 'run', '-p', dataDir, '--password-file', passwordFile, ...(o.apiOnly === false ? [] : ['--api-only']), ...(o.extraArgs ?? [])];
+  if (o.host) args.push('--host', o.host);
+  if (o.httpPort) args.push('--http-port', String(o.httpPort));
+  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  const origin = `https://localhost:${port}`;
+  const deadline = Date.now() + 60_000;
+  let rootPem = '';
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`fedpki exited with ${child.exitCode}:\n${output}`);
+    try {
+      const r = await httpsRequest(`${origin}/roots`, { insecure: true });
+      if (r.status === 201) {
+        rootPem = (r.json as { crts: string[] }).crts[0]!;
+        break;
+      }
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) throw new Error(`fedpki did not start:\n${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const kill = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await exited;
+  };
+  return {
+    port,
+    origin,
+    caUrl,
+    dataDir,
+    passwordFile,
+    child,
+    logs: () => output,
+    rootPem,
+    stop: () => kill('SIGTERM'),
+    kill,
+    cleanup: () => tmp?.remove(),
+    cli: (cliArgs, opts = {}) => runCli(cliArgs, { ...env, ...(opts.env ?? {}) }, opts.input),
+  };
+}
