@@ -62,14 +62,14 @@ export interface OpenedCa {
 }
 
 /** Opens an existing CA's data folder and checks the password against its keys. */
-export async function openCa(dataDir: string | undefined, passwordFile: string | undefined): Promise<OpenedCa> {
+export async function openCa(dataDir: string | undefined, passwordFile: string | undefined, o: { unlock?: boolean } = {}): Promise<OpenedCa> {
   const config = serverConfig({ dataDir });
   if (!existsSync(config.databaseFile)) {
     throw new CaError('not_found', `No FedPKI CA in ${config.dataDir}: create one with \`fedpki install -p ${config.dataDir}\`.`);
   }
   const db = openDatabase({ file: config.databaseFile, migrationsFolder: resolve(config.root, 'db', 'migrations'), synchronous: config.synchronous });
   const store = new SqliteCaStore(db);
-  const password = await existingCaPassword(passwordSources(passwordFile));
+  const password = o.unlock === false ? '' : await existingCaPassword(passwordSources(passwordFile));
   const authority = new CertificateAuthority({ store, password, iterations: config.kdfIterations, aliases: config.hostnames });
   return { db, store, authority, close: () => db.$client.close() };
 }

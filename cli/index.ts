@@ -14,6 +14,7 @@ const main = defineCommand({
     'get-token': () => import('./commands/get-token').then((m) => m.default),
     certify: () => import('./commands/certify').then((m) => m.default),
     uninstall: () => import('./commands/uninstall').then((m) => m.default),
+    federation: () => import('./commands/federation').then((m) => m.default),
     user: () => import('./commands/user').then((m) => m.default),
     migrate: () => import('./commands/migrate').then((m) => m.default),
   },

@@ -48,6 +48,7 @@ export class SqliteCaStore implements CaStore {
   readonly #getToken;
   readonly #insertCert;
   readonly #insertAudit;
+  readonly #federationStatus;
 
   constructor(db: Db) {
     this.db = db;
@@ -57,6 +58,7 @@ export class SqliteCaStore implements CaStore {
       .where(and(eq(tokens.jti, sql.placeholder('jti')), eq(tokens.state, 'pending'), gt(tokens.expiresAt, sql.placeholder('expiredBefore'))))
       .prepare();
     this.#getToken = db.select().from(tokens).where(eq(tokens.jti, sql.placeholder('jti'))).prepare();
+    this.#federationStatus = db.select({ status: federations.status, name: federations.name }).from(federations).where(eq(federations.id, sql.placeholder('id'))).prepare();
     this.#insertCert = db
       .insert(certificates)
       .values({
@@ -182,6 +184,11 @@ export class SqliteCaStore implements CaStore {
     const row = certificateRow(certificate);
     this.db.$client
       .transaction(() => {
+        // Another process may have disabled the federation since this one last looked.
+        const federation = this.#federationStatus.get({ id: certificate.federationId });
+        if (federation?.status !== 'active') {
+          throw new CaError('federation_disabled', `The request is refused: federation "${federation?.name ?? certificate.federationId}" has been disabled.`);
+        }
         if (consumeJti) {
           const expiredBefore = now.getTime() - TOKEN_LEEWAY_SECONDS * 1000;
           const result = this.#consume.run({ jti: consumeJti, now: now.getTime(), serial: certificate.serial, expiredBefore });

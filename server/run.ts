@@ -126,6 +126,14 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     };
     setRuntime(runtime);
     await listeners.sync();
+    // Federations created or changed by the CLI (or another instance) appear within seconds.
+    const refresher = setInterval(() => {
+      authority
+        .refresh()
+        .then(({ added }) => (added.length ? listeners.sync() : undefined))
+        .catch((e: unknown) => log.error('federation refresh failed', { error: e as Error }));
+    }, 5_000);
+    refresher.unref();
     await store.appendAudit(auditEntry(ActivityType.CA_STARTED, { at: new Date(), actor: 'system', details: { version, federations: authority.keyring.list().length } }));
     for (const ctx of authority.keyring.list()) {
       log.info('federation ready', { id: ctx.federation.id, caUrl: ctx.federation.caUrl, root: ctx.root.fingerprint });
@@ -133,6 +141,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     return {
       runtime,
       close: async () => {
+        clearInterval(refresher);
         await listeners.close();
         setRuntime(undefined);
         closeDatabase(db);

@@ -90,6 +90,26 @@ export class CertificateAuthority {
     return ctx;
   }
 
+  /**
+   * Picks up federations created or changed by another process (the CLI, another
+   * instance): unlocks new ones and refreshes the records of known ones.
+   */
+  async refresh(): Promise<{ added: string[]; changed: string[] }> {
+    const added: string[] = [];
+    const changed: string[] = [];
+    for (const f of await this.store.listFederations()) {
+      const ctx = this.keyring.get(f.id);
+      if (!ctx) {
+        await this.unlock(f);
+        added.push(f.id);
+      } else if (JSON.stringify(ctx.federation) !== JSON.stringify(f)) {
+        this.keyring.updateRecord(f);
+        changed.push(f.id);
+      }
+    }
+    return { added, changed };
+  }
+
   federation(id: string): FederationContext {
     return this.keyring.require(id);
   }

@@ -1,0 +1,75 @@
+import { defineCommand } from 'citty';
+import { CaError } from '../../lib/ca/errors';
+import { CA_KEY_SPECS } from '../../lib/ca/federation';
+import { isKeySpec } from '../../lib/pki/keys';
+import { dataDirArg, guard, openCa, passwordFileArg } from '../_shared';
+
+const list = defineCommand({
+  meta: { name: 'list', description: 'List federations with their CA URL, status and root fingerprint' },
+  args: { 'ca-path': dataDirArg, 'password-file': passwordFileArg },
+  run: ({ args }) =>
+    guard(async () => {
+      const ca = await openCa(args['ca-path'] as string | undefined, args['password-file'], { unlock: false });
+      try {
+        for (const f of await ca.store.listFederations()) {
+          process.stdout.write(`${f.id}\t${f.status}\t${f.caUrl}\t${f.keySpec}\t${f.rootFingerprint}\t${f.name}\n`);
+        }
+      } finally {
+        ca.close();
+      }
+    }),
+});
+
+const create = defineCommand({
+  meta: { name: 'create', description: 'Create a federation with its own root, intermediate and provisioner key' },
+  args: {
+    id: { type: 'string', required: true, description: 'identifier: lowercase letters, digits, hyphens' },
+    name: { type: 'string', description: 'name shown in certificates (default the id)' },
+    'ca-url': { type: 'string', required: true, description: 'host:port its tokens point at' },
+    key: { type: 'string', default: 'EC-P256', description: `CA key: ${CA_KEY_SPECS.join(', ')}` },
+    'public-url': { type: 'string', description: 'https base URL for CRL and OCSP links in its certificates' },
+    'ca-path': dataDirArg,
+    'password-file': passwordFileArg,
+  },
+  run: ({ args }) =>
+    guard(async () => {
+      if (!isKeySpec(args.key)) throw new CaError('bad_request', `--key is one of ${CA_KEY_SPECS.join(', ')}.`);
+      const ca = await openCa(args['ca-path'] as string | undefined, args['password-file']);
+      try {
+        await ca.authority.unlockAll();
+        const ctx = await ca.authority.createFederation(
+          { id: args.id, name: args.name ?? args.id, caUrl: args['ca-url'], keySpec: args.key, publicUrl: args['public-url'] ?? null },
+          { id: 'cli' },
+        );
+        process.stderr.write(`Created federation ${ctx.federation.id} at https://${ctx.federation.caUrl} (a running server opens it within seconds)\n`);
+        process.stdout.write(`${ctx.root.fingerprint}\n`);
+      } finally {
+        ca.close();
+      }
+    }),
+});
+
+function setStatus(status: 'active' | 'disabled') {
+  return defineCommand({
+    meta: { name: status === 'active' ? 'enable' : 'disable', description: status === 'active' ? 'Enable a federation' : 'Disable a federation: its tokens stop working' },
+    args: { id: { type: 'positional', required: true, description: 'federation id' }, 'ca-path': dataDirArg, 'password-file': passwordFileArg },
+    run: ({ args }) =>
+      guard(async () => {
+        const ca = await openCa(args['ca-path'] as string | undefined, args['password-file']);
+        try {
+          const f = await ca.store.getFederation(args.id);
+          if (!f) throw new CaError('not_found', `No federation "${args.id}".`);
+          await ca.authority.unlock(f);
+          await ca.authority.updateFederation(f.id, { status }, { id: 'cli' });
+          process.stderr.write(`Federation ${f.id} is now ${status}.\n`);
+        } finally {
+          ca.close();
+        }
+      }),
+  });
+}
+
+export default defineCommand({
+  meta: { name: 'federation', description: 'Manage federations (each an OpenFL workspace with its own CA)' },
+  subCommands: { list, create, disable: setStatus('disabled'), enable: setStatus('active') },
+});
