@@ -13,6 +13,7 @@ import { CaError } from '../lib/ca/errors';
 import { validateCaUrl } from '../lib/ca/federation';
 import { openDatabase, closeDatabase } from '../db/client';
 import { SqliteCaStore } from '../db/store';
+import { createQueries } from '../db/queries';
 import { countUsers, createUser } from '../db/users';
 import { getSetting, setSetting } from '../db/settings';
 import { createAppHandler, type NextHandler } from './app';
@@ -118,6 +119,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       config,
       db,
       store,
+      queries: createQueries(db),
       authority,
       listeners,
       log,

@@ -8,6 +8,7 @@
 import type { CertificateAuthority } from '../lib/ca/authority';
 import type { Db } from '../db/client';
 import type { SqliteCaStore } from '../db/store';
+import type { Queries } from '../db/queries';
 import type { Listeners } from './listeners';
 import type { Logger } from './log';
 
@@ -33,6 +34,8 @@ export interface Runtime {
   config: ServerConfig;
   db: Db;
   store: SqliteCaStore;
+  /** Read models for the portal (db/queries). */
+  queries: Queries;
   authority: CertificateAuthority;
   listeners: Listeners;
   log: Logger;

@@ -1,0 +1,17 @@
+/**
+ * Read models for the portal, bound to a database handle. The custom server builds one
+ * set at start (`runtime().queries`), so Next.js code runs queries without importing
+ * the database driver. One file per table; each function takes an object parameter
+ * and is named after what it looks up.
+ */
+
+import type { Db } from '../client';
+import { listFederationSummaries } from './federations';
+
+export function createQueries(db: Db) {
+  return {
+    listFederationSummaries: () => listFederationSummaries(db),
+  };
+}
+
+export type Queries = ReturnType<typeof createQueries>;
