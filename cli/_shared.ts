@@ -4,11 +4,13 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CertificateAuthority } from '../lib/ca/authority';
+import { nodeCrypto } from '../lib/crypto/node-crypto';
 import { CaError, isCaError } from '../lib/ca/errors';
 import { openDatabase, type Db } from '../db/client';
 import { SqliteCaStore } from '../db/store';
 import { env } from '../server/env';
 import { resolveDatabaseFile } from '../server/run';
+import { defaultSigningThreads } from '../server/signing-pool';
 import { existingCaPassword } from '../server/secrets';
 import type { ServerConfig } from '../server/runtime';
 
@@ -45,6 +47,7 @@ export function serverConfig(args: { dataDir?: string; caUrl?: string; host?: st
     trustProxy: e.FEDPKI_TRUST_PROXY,
     kdfIterations: e.FEDPKI_KDF_ITERATIONS,
     synchronous: e.FEDPKI_DB_SYNCHRONOUS,
+    signingThreads: e.FEDPKI_SIGNING_THREADS ?? defaultSigningThreads(),
     dev: Boolean(args.dev),
   };
 }
@@ -70,7 +73,7 @@ export async function openCa(dataDir: string | undefined, passwordFile: string |
   const db = openDatabase({ file: config.databaseFile, migrationsFolder: resolve(config.root, 'db', 'migrations'), synchronous: config.synchronous });
   const store = new SqliteCaStore(db);
   const password = o.unlock === false ? '' : await existingCaPassword(passwordSources(passwordFile));
-  const authority = new CertificateAuthority({ store, password, iterations: config.kdfIterations, aliases: config.hostnames });
+  const authority = new CertificateAuthority({ store, password, iterations: config.kdfIterations, aliases: config.hostnames, crypto: nodeCrypto() });
   return { db, store, authority, close: () => db.$client.close() };
 }
 

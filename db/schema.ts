@@ -9,6 +9,10 @@ import { blob, index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm
 
 const ts = (name: string) => integer(name, { mode: 'timestamp_ms' });
 
+// Every index on `certificates`, `tokens` and `audit_log` is written by each issuance;
+// the set below is what the portal's lists and the lifecycle need, and no more
+// (a random-keyed index costs a WAL page per issuance).
+
 export const federations = sqliteTable('federations', {
   id: text('id').primaryKey(),
   name: text('name').notNull().unique(),
@@ -67,7 +71,7 @@ export const tokens = sqliteTable(
     cancelledAt: ts('cancelled_at'),
     cancelledBy: text('cancelled_by'),
   },
-  (t) => [index('tokens_federation_created_idx').on(t.federationId, t.createdAt), index('tokens_state_expires_idx').on(t.state, t.expiresAt)],
+  (t) => [index('tokens_federation_created_idx').on(t.federationId, t.createdAt)],
 );
 
 export const certificates = sqliteTable(
@@ -86,9 +90,9 @@ export const certificates = sqliteTable(
     notBefore: ts('not_before').notNull(),
     notAfter: ts('not_after').notNull(),
     der: blob('der', { mode: 'buffer' }).notNull(),
-    fingerprint: text('fingerprint').notNull().unique(),
+    fingerprint: text('fingerprint').notNull(),
     source: text('source', { enum: ['token', 'csr', 'renew', 'rekey'] }).notNull(),
-    tokenJti: text('token_jti').unique(),
+    tokenJti: text('token_jti'),
     renewedFrom: text('renewed_from'),
     issuedBy: text('issued_by').notNull(),
     createdAt: ts('created_at').notNull(),
@@ -102,7 +106,6 @@ export const certificates = sqliteTable(
     index('certs_created_idx').on(t.createdAt),
     index('certs_not_after_idx').on(t.notAfter),
     index('certs_cn_idx').on(t.commonNameLower, t.createdAt),
-    index('certs_status_not_after_idx').on(t.status, t.notAfter),
   ],
 );
 

@@ -49,6 +49,8 @@ export class SqliteCaStore implements CaStore {
   readonly #insertCert;
   readonly #insertAudit;
   readonly #federationStatus;
+  readonly #commitBatch: (items: IssuanceRecord[], outcomes: unknown[]) => void;
+  #pending: { issuance: IssuanceRecord; resolve: () => void; reject: (e: unknown) => void }[] = [];
 
   constructor(db: Db) {
     this.db = db;
@@ -96,6 +98,20 @@ export class SqliteCaStore implements CaStore {
         details: raw('details'),
       })
       .prepare();
+    const client = db.$client;
+    const one = client.transaction((item: IssuanceRecord) => this.#issueOne(item));
+    const batch = client.transaction((items: IssuanceRecord[], outcomes: unknown[]) => {
+      items.forEach((item, i) => {
+        try {
+          // A nested better-sqlite3 transaction is a SAVEPOINT.
+          one(item);
+          outcomes[i] = undefined;
+        } catch (e) {
+          outcomes[i] = e;
+        }
+      });
+    });
+    this.#commitBatch = (items, outcomes) => batch.immediate(items, outcomes);
   }
 
   async listFederations(): Promise<FederationRecord[]> {
@@ -180,31 +196,56 @@ export class SqliteCaStore implements CaStore {
     );
   }
 
-  async recordIssuance({ certificate, consumeJti, now, audit }: IssuanceRecord): Promise<void> {
+  /**
+   * Group commit: issuances that arrive in one turn of the event loop are written in
+   * one IMMEDIATE transaction, each inside its own savepoint (a refused token rolls back
+   * only its own item). Every caller is answered only after that transaction commits —
+   * with synchronous=FULL, after the fsync — so nothing a client is told was issued can
+   * be lost, and one fsync serves the whole batch.
+   */
+  recordIssuance(issuance: IssuanceRecord): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ issuance, resolve, reject });
+      if (this.#pending.length === 1) setImmediate(() => this.#flush());
+    });
+  }
+
+  #flush(): void {
+    const batch = this.#pending;
+    this.#pending = [];
+    const outcomes: unknown[] = [];
+    try {
+      this.#commitBatch(batch.map((b) => b.issuance), outcomes);
+    } catch (e) {
+      // The transaction itself failed (disk full, read-only file, lock timeout): nothing
+      // of this batch was written, and every caller hears so.
+      for (const b of batch) b.reject(e);
+      return;
+    }
+    batch.forEach((b, i) => (outcomes[i] === undefined ? b.resolve() : b.reject(outcomes[i])));
+  }
+
+  #issueOne({ certificate, consumeJti, now, audit }: IssuanceRecord): void {
+    // Another process may have disabled the federation since this one last looked.
+    const federation = this.#federationStatus.get({ id: certificate.federationId });
+    if (federation?.status !== 'active') {
+      throw new CaError('federation_disabled', `The request is refused: federation "${federation?.name ?? certificate.federationId}" has been disabled.`);
+    }
+    if (consumeJti) {
+      const expiredBefore = now.getTime() - TOKEN_LEEWAY_SECONDS * 1000;
+      const result = this.#consume.run({ jti: consumeJti, now: now.getTime(), serial: certificate.serial, expiredBefore });
+      if (result.changes !== 1) throw this.#whyNotConsumed(consumeJti);
+    }
     const row = certificateRow(certificate);
-    this.db.$client
-      .transaction(() => {
-        // Another process may have disabled the federation since this one last looked.
-        const federation = this.#federationStatus.get({ id: certificate.federationId });
-        if (federation?.status !== 'active') {
-          throw new CaError('federation_disabled', `The request is refused: federation "${federation?.name ?? certificate.federationId}" has been disabled.`);
-        }
-        if (consumeJti) {
-          const expiredBefore = now.getTime() - TOKEN_LEEWAY_SECONDS * 1000;
-          const result = this.#consume.run({ jti: consumeJti, now: now.getTime(), serial: certificate.serial, expiredBefore });
-          if (result.changes !== 1) throw this.#whyNotConsumed(consumeJti);
-        }
-        this.#insertCert.run({
-          ...row,
-          sans: JSON.stringify(row.sans),
-          notBefore: row.notBefore.getTime(),
-          notAfter: row.notAfter.getTime(),
-          createdAt: row.createdAt.getTime(),
-          revokedAt: row.revokedAt?.getTime() ?? null,
-        });
-        this.#insertAudit.run({ ...audit, at: audit.at.getTime(), details: audit.details ? JSON.stringify(audit.details) : null });
-      })
-      .immediate();
+    this.#insertCert.run({
+      ...row,
+      sans: JSON.stringify(row.sans),
+      notBefore: row.notBefore.getTime(),
+      notAfter: row.notAfter.getTime(),
+      createdAt: row.createdAt.getTime(),
+      revokedAt: row.revokedAt?.getTime() ?? null,
+    });
+    this.#insertAudit.run({ ...audit, at: audit.at.getTime(), details: audit.details ? JSON.stringify(audit.details) : null });
   }
 
   #whyNotConsumed(jti: string): CaError {

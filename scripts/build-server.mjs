@@ -7,8 +7,9 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 
 export async function buildServer() {
   await build({
-    entryPoints: [`${root}cli/index.ts`],
-    outfile: `${root}dist/fedpki.mjs`,
+    entryPoints: { fedpki: `${root}cli/index.ts`, 'signing-worker': `${root}server/signing-worker.ts` },
+    outdir: `${root}dist`,
+    outExtension: { '.js': '.mjs' },
     bundle: true,
     platform: 'node',
     format: 'esm',

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CertificateAuthority } from '../lib/ca/authority';
+import { nodeCrypto } from '../lib/crypto/node-crypto';
 import { ActivityType, auditEntry } from '../lib/ca/audit';
 import { CaError } from '../lib/ca/errors';
 import { validateCaUrl } from '../lib/ca/federation';
@@ -19,6 +20,8 @@ import { getSetting, setSetting } from '../db/settings';
 import { createAppHandler, type NextHandler } from './app';
 import { exportToProcess } from './env';
 import { Listeners } from './listeners';
+import { SigningPool } from './signing-pool';
+import type { SignWithTokenParams } from '../lib/ca/issue';
 import { createLogger, type Logger, type LogLevel } from './log';
 import { ask, askNewPassword, isInteractive } from './prompt';
 import { setRuntime, type Runtime, type ServerConfig } from './runtime';
@@ -77,7 +80,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     const federations = await store.listFederations();
     const firstStart = federations.length === 0;
     const password = firstStart ? await newCaPassword(o.password) : await existingCaPassword(o.password);
-    const authority = new CertificateAuthority({ store, password, iterations: config.kdfIterations, aliases: config.hostnames });
+    const authority = new CertificateAuthority({ store, password, iterations: config.kdfIterations, aliases: config.hostnames, crypto: nodeCrypto() });
 
     if (firstStart) {
       validateCaUrl(config.caUrl);
@@ -107,8 +110,22 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       ? Promise.reject(new CaError('not_found', 'This server only serves the API.'))
       : prepareNext(config);
     nextHandler.catch(() => undefined);
+    let pool: SigningPool | undefined;
+    if (config.signingThreads > 0) {
+      pool = new SigningPool({
+        authority,
+        store,
+        databaseFile: config.databaseFile,
+        threads: config.signingThreads,
+        aliases: config.hostnames,
+        log,
+        workerUrl: new URL('./signing-worker.mjs', import.meta.url),
+      });
+      await pool.start();
+    }
+    const sign = pool ? (p: SignWithTokenParams) => pool.sign(p) : (p: SignWithTokenParams) => authority.signWithToken(p);
     const handler = createAppHandler({
-      step: { authority, log, trustProxy: config.trustProxy, version },
+      step: { authority, sign, log, trustProxy: config.trustProxy, version },
       next: nextHandler,
       log,
       trustProxy: config.trustProxy,
@@ -145,6 +162,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       close: async () => {
         clearInterval(refresher);
         await listeners.close();
+        await pool?.close();
         setRuntime(undefined);
         closeDatabase(db);
       },

@@ -26,6 +26,8 @@ export interface ServerConfig {
   trustProxy: boolean;
   kdfIterations?: number;
   synchronous: 'FULL' | 'NORMAL';
+  /** Signing worker threads (0: sign on the main thread). */
+  signingThreads: number;
   dev: boolean;
 }
 

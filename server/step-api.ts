@@ -8,6 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { CertificateAuthority } from '../lib/ca/authority';
+import type { IssuedCertificate, SignWithTokenParams } from '../lib/ca/issue';
 import { CaError } from '../lib/ca/errors';
 import type { FederationContext } from '../lib/ca/keyring';
 import { parseTimeSpec } from '../lib/ca/validity';
@@ -33,6 +34,8 @@ export interface ListenerScope {
 
 export interface StepApiDeps {
   authority: CertificateAuthority;
+  /** Issues from a token: on signing threads, or on this thread (`authority.signWithToken`). */
+  sign: (p: SignWithTokenParams) => Promise<IssuedCertificate>;
   log: Logger;
   trustProxy: boolean;
   version: string;
@@ -100,7 +103,7 @@ async function sign({ req, res, deps, sourceIp }: StepContext): Promise<void> {
   }
   if (!der) throw new CaError('csr_malformed', 'The request could not be completed: invalid csr (not a PEM certificate request).');
   if (!ott) throw new CaError('ott_missing', 'The request could not be completed: missing ott.');
-  const issued = await deps.authority.signWithToken({
+  const issued = await deps.sign({
     csr: der,
     ott,
     notBefore: parseTimeSpec(notBefore, 'notBefore'),

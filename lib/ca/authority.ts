@@ -183,7 +183,13 @@ export class CertificateAuthority {
   }
 
   signWithToken(p: SignWithTokenParams): Promise<IssuedCertificate> {
-    return signWithToken(p, { store: this.store, lookup: (kid) => this.keyring.byKid(kid), now: this.now, crypto: this.crypto });
+    return signWithToken(p, {
+      store: this.store,
+      lookup: (kid) => this.keyring.byKid(kid),
+      context: (id) => this.keyring.require(id),
+      now: this.now,
+      crypto: this.crypto,
+    });
   }
 
   /**

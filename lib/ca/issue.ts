@@ -21,7 +21,7 @@ import { splitSans } from '../pki/extensions/subject-alt-name';
 import { toPem } from '../pki/pem';
 import { describePublicKey } from '../pki/spki';
 import { generateSerialNumber } from '../pki/x509';
-import { ActivityType, auditEntry, jtiLabel } from './audit';
+import { ActivityType, auditEntry, jtiLabel, type AuditEntry } from './audit';
 import { CaError, isCaError } from './errors';
 import type { FederationContext } from './keyring';
 import { checkCsrNames, checkKeyPolicy } from './policy';
@@ -124,40 +124,52 @@ export interface SignWithTokenParams {
   sourceIp?: string | null;
 }
 
-export interface IssueDeps {
-  store: CaStore;
+/** Reads what issuance needs from storage; writes go through `CaStore.recordIssuance`. */
+export type TokenReader = Pick<CaStore, 'getToken'>;
+
+export interface PrepareDeps {
+  store: TokenReader;
   lookup: (kid: string) => FederationContext | undefined;
   now: () => Date;
   crypto?: Crypto;
 }
 
-/** The /sign operation: a one-time token and a CSR in, a certificate out. */
-export async function signWithToken(p: SignWithTokenParams, deps: IssueDeps): Promise<IssuedCertificate> {
+export interface IssueDeps extends PrepareDeps {
+  store: CaStore;
+  /** The unlocked federation a prepared certificate belongs to. */
+  context: (federationId: string) => FederationContext;
+}
+
+/** A signed certificate waiting to be recorded. */
+export interface PreparedIssuance {
+  record: CertificateRecord;
+  jti: string;
+  now: Date;
+  sourceIp: string | null;
+}
+
+/**
+ * A refusal of an authentic token. It is worth an audit entry (someone holding a real
+ * token was turned away); refusals of garbage are not, or a flood of junk would fill
+ * the audit log.
+ */
+export interface Refusal {
+  error: CaError;
+  audit?: AuditEntry;
+}
+
+/**
+ * Steps 1–8: everything but the write. Pure apart from the token lookup, so it can run
+ * on any thread that has the federation's keys.
+ * @throws CaError, with `.refusal.audit` set when the token was authentic
+ */
+export async function prepareTokenIssuance(p: SignWithTokenParams, deps: PrepareDeps): Promise<PreparedIssuance> {
   const crypto = deps.crypto ?? getCrypto();
   const now = deps.now();
   const csr = await checkCsr(p.csr, crypto);
   const { claims, ctx } = await verifyToken({ ott: p.ott, now, lookup: deps.lookup, paths: SIGN_PATHS }, crypto);
-
-  // From here on the token is authentic: refusals are worth an audit entry.
-  const refuse = async (e: unknown): Promise<never> => {
-    if (isCaError(e)) {
-      await deps.store.appendAudit(
-        auditEntry(ActivityType.TOKEN_REFUSED, {
-          at: now,
-          actor: `token:${jtiLabel(claims.jti)}`,
-          sourceIp: p.sourceIp,
-          federationId: ctx.federation.id,
-          target: claims.sub,
-          outcome: 'failure',
-          details: { code: e.code },
-        }),
-      );
-    }
-    throw e;
-  };
-
-  const token = await deps.store.getToken(claims.jti);
   try {
+    const token = await deps.store.getToken(claims.jti);
     if (!token || token.federationId !== ctx.federation.id || token.kind !== 'sign') {
       throw new CaError('token_unknown', 'The token is refused: this certificate authority has no record of it.');
     }
@@ -188,21 +200,73 @@ export async function signWithToken(p: SignWithTokenParams, deps: IssueDeps): Pr
       },
       crypto,
     );
-    await deps.store.recordIssuance({
+    return { record, jti: claims.jti, now, sourceIp: p.sourceIp ?? null };
+  } catch (e) {
+    if (isCaError(e)) attachRefusalAudit(e, refusalAudit(e, claims.jti, claims.sub, ctx.federation.id, now, p.sourceIp ?? null));
+    throw e;
+  }
+}
+
+function refusalAudit(e: CaError, jti: string, subject: string, federationId: string, at: Date, sourceIp: string | null): AuditEntry {
+  return auditEntry(ActivityType.TOKEN_REFUSED, {
+    at,
+    actor: `token:${jtiLabel(jti)}`,
+    sourceIp,
+    federationId,
+    target: subject,
+    outcome: 'failure',
+    details: { code: e.code },
+  });
+}
+
+const REFUSAL = Symbol.for('fedpki.refusalAudit');
+
+function attachRefusalAudit(e: CaError, audit: AuditEntry): void {
+  (e as unknown as Record<symbol, AuditEntry>)[REFUSAL] = audit;
+}
+
+/** The audit entry a refusal of an authentic token carries, if any. */
+export function refusalAuditOf(e: unknown): AuditEntry | undefined {
+  return isCaError(e) ? (e as unknown as Record<symbol, AuditEntry | undefined>)[REFUSAL] : undefined;
+}
+
+/** Step 9: consume the token, store the certificate, append CERT_ISSUED — atomically. */
+export async function commitTokenIssuance(prepared: PreparedIssuance, ctx: FederationContext, store: CaStore): Promise<IssuedCertificate> {
+  const { record, jti, now, sourceIp } = prepared;
+  try {
+    await store.recordIssuance({
       certificate: record,
-      consumeJti: claims.jti,
+      consumeJti: jti,
       now,
       audit: auditEntry(ActivityType.CERT_ISSUED, {
         at: now,
         actor: record.issuedBy,
-        sourceIp: p.sourceIp,
+        sourceIp,
         federationId: ctx.federation.id,
         target: record.serial,
         details: { subject: record.commonName, sans: record.sans, key: record.keyDescription, notAfter: record.notAfter.toISOString() },
       }),
     });
-    return certificateResult(ctx, record);
   } catch (e) {
-    return refuse(e);
+    if (isCaError(e)) attachRefusalAudit(e, refusalAudit(e, jti, record.commonName, ctx.federation.id, now, sourceIp));
+    throw e;
+  }
+  return certificateResult(ctx, record);
+}
+
+/** Writes the audit entry of a refused authentic token (best effort: the refusal stands). */
+export async function auditRefusal(e: unknown, store: Pick<CaStore, 'appendAudit'>): Promise<void> {
+  const audit = refusalAuditOf(e);
+  if (audit) await store.appendAudit(audit);
+}
+
+/** The /sign operation: a one-time token and a CSR in, a certificate out. */
+export async function signWithToken(p: SignWithTokenParams, deps: IssueDeps): Promise<IssuedCertificate> {
+  try {
+    const prepared = await prepareTokenIssuance(p, deps);
+    return await commitTokenIssuance(prepared, deps.context(prepared.record.federationId), deps.store);
+  } catch (e) {
+    await auditRefusal(e, deps.store);
+    throw e;
   }
 }

@@ -82,37 +82,56 @@ export interface UnlockParams {
  * @throws CaError wrong_password when the password does not open the keys
  */
 export async function unlockFederation(p: UnlockParams, crypto: Crypto = getCrypto()): Promise<FederationContext> {
-  const active = (purpose: string) => p.keys.find((k) => k.purpose === purpose && k.active);
-  const rootRecord = active('root');
-  const intRecord = active('intermediate');
-  const provRecord = active('provisioner');
-  if (!intRecord || !provRecord?.publicJwk) throw new CaError('internal', `Federation ${p.federation.id} is missing CA keys.`);
-  const root = caCertificate(rootRecord, 'root');
-  const intermediate = caCertificate(intRecord, 'intermediate');
-  const key = await decrypt(intRecord, p.password, crypto);
-  const keyId = subjectKeyIdOf(intermediate.fields);
-  if (!keyId) throw new CaError('internal', 'The intermediate certificate has no subject key identifier.');
-
-  const jwk = JSON.parse(provRecord.publicJwk) as PublicEcJwk;
-  const publicKey = await crypto.subtle.importKey('jwk', { ...jwk, ext: true }, { name: 'ECDSA', namedCurve: 'P-256' }, true, ['verify']);
+  const intRecord = activeKey(p.keys, 'intermediate');
+  const provRecord = activeKey(p.keys, 'provisioner');
+  if (!intRecord || !provRecord) throw new CaError('internal', `Federation ${p.federation.id} is missing CA keys.`);
+  const intermediateKey = await decrypt(intRecord, p.password, crypto);
   let provisionerKey: Promise<CryptoKey> | undefined;
-  const privateKey = () => {
+  const provisionerPrivateKey = () => {
     provisionerKey ??= decrypt(provRecord, p.password, crypto).catch((e) => {
       provisionerKey = undefined;
       throw e;
     });
     return provisionerKey;
   };
+  return federationContext({ federation: p.federation, keys: p.keys, intermediateKey, provisionerPrivateKey, aliases: p.aliases }, crypto);
+}
 
-  const leaf = leafTemplateFor(p.federation, intermediate.fields, key, keyId);
+const activeKey = (keys: readonly CaKeyRecord[], purpose: string) => keys.find((k) => k.purpose === purpose && k.active);
 
+export interface ContextParams {
+  federation: FederationRecord;
+  keys: readonly CaKeyRecord[];
+  /** The intermediate's private key, already unlocked. */
+  intermediateKey: CryptoKey;
+  /** Absent where tokens are verified but never minted (signing worker threads). */
+  provisionerPrivateKey?: () => Promise<CryptoKey>;
+  aliases?: readonly string[];
+}
+
+/** Assembles a federation's context from its records and an unlocked intermediate key. */
+export async function federationContext(p: ContextParams, crypto: Crypto = getCrypto()): Promise<FederationContext> {
+  const provRecord = activeKey(p.keys, 'provisioner');
+  if (!provRecord?.publicJwk) throw new CaError('internal', `Federation ${p.federation.id} has no provisioner key.`);
+  const root = caCertificate(activeKey(p.keys, 'root'), 'root');
+  const intermediate = caCertificate(activeKey(p.keys, 'intermediate'), 'intermediate');
+  const keyId = subjectKeyIdOf(intermediate.fields);
+  if (!keyId) throw new CaError('internal', 'The intermediate certificate has no subject key identifier.');
+  const jwk = JSON.parse(provRecord.publicJwk) as PublicEcJwk;
+  const publicKey = await crypto.subtle.importKey('jwk', { ...jwk, ext: true }, { name: 'ECDSA', namedCurve: 'P-256' }, true, ['verify']);
   const hostnames = new Set([splitCaUrl(p.federation.caUrl).host.toLowerCase(), ...(p.aliases ?? []).map((a) => a.toLowerCase())]);
   return {
     federation: p.federation,
     root,
-    intermediate: { ...intermediate, key, keyId },
-    provisioner: { kid: p.federation.provisionerKid, name: p.federation.provisionerName, jwk, publicKey, privateKey },
-    leaf,
+    intermediate: { ...intermediate, key: p.intermediateKey, keyId },
+    provisioner: {
+      kid: p.federation.provisionerKid,
+      name: p.federation.provisionerName,
+      jwk,
+      publicKey,
+      privateKey: p.provisionerPrivateKey ?? (() => Promise.reject(new CaError('internal', 'This thread cannot mint tokens.'))),
+    },
+    leaf: leafTemplateFor(p.federation, intermediate.fields, p.intermediateKey, keyId),
     hostnames,
   };
 }
@@ -121,8 +140,11 @@ export async function unlockFederation(p: UnlockParams, crypto: Crypto = getCryp
 export class Keyring {
   readonly #byId = new Map<string, FederationContext>();
   readonly #byKid = new Map<string, FederationContext>();
+  /** Increases on every change, so copies of the keyring (signing threads) know to refresh. */
+  version = 0;
 
   set(ctx: FederationContext): void {
+    this.version++;
     const previous = this.#byId.get(ctx.federation.id);
     if (previous) this.#byKid.delete(previous.provisioner.kid);
     this.#byId.set(ctx.federation.id, ctx);

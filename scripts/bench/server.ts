@@ -1,0 +1,112 @@
+/** Starting a FedPKI server for the benchmark, and reading its CPU time and memory from /proc. */
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import https from 'node:https';
+
+export const ROOT = new URL('../..', import.meta.url).pathname;
+export const PASSWORD = 'benchmark ca password';
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const TICKS = 100; // USER_HZ on Linux
+
+/** utime + stime of a process (all its threads), in milliseconds. */
+export function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS;
+}
+
+export function rssMiB(pid: number): { rss: number; hwm: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) => Number(status.match(new RegExp(`${k}:\\s+(\\d+)`))?.[1] ?? 0);
+  return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
+}
+
+function get(url: string, ca?: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    https
+      .get(url, { ca, rejectUnauthorized: Boolean(ca) }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      })
+      .on('error', reject);
+  });
+}
+
+export interface BenchServer {
+  pid: number;
+  port: number;
+  origin: string;
+  dataDir: string;
+  rootPem: string;
+  /** Milliseconds from spawn to the first answered /health. */
+  startMs: number;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export async function startServer(o: { apiOnly?: boolean; env?: Record<string, string>; dataDir?: string; nodeArgs?: string[] } = {}): Promise<BenchServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'fedpki-bench-'));
+  const dataDir = o.dataDir ?? join(dir, 'data');
+  const pw = join(dir, 'pw');
+  writeFileSync(pw, PASSWORD);
+  const port = await freePort();
+  const args = [...(o.nodeArgs ?? []), join(ROOT, 'bin/fedpki.mjs'), 'run', '-p', dataDir, '--password-file', pw, '--log-level', 'warn'];
+  if (o.apiOnly) args.push('--api-only');
+  const t0 = performance.now();
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', FEDPKI_CA_URL: `localhost:${port}`, NEXT_TELEMETRY_DISABLED: '1', ...(o.env ?? {}) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+  const origin = `https://localhost:${port}`;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited: ${log}`);
+    try {
+      if ((await get(`${origin}/health`)) === 200) break;
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const startMs = performance.now() - t0;
+  const roots = await new Promise<string>((resolve, reject) =>
+    https.get(`${origin}/roots`, { rejectUnauthorized: false }, (res) => {
+      let b = '';
+      res.on('data', (c) => (b += c));
+      res.on('end', () => resolve(JSON.parse(b).crts[0]));
+    }).on('error', reject),
+  );
+  return {
+    pid: child.pid!,
+    port,
+    origin,
+    dataDir,
+    rootPem: roots,
+    startMs,
+    child,
+    stop: async () => {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,118 @@
+/**
+ * Issuance on both cores. The main thread owns HTTP and the database writer; worker
+ * threads run the CPU-bound part of issuance (token signature, CSR proof of possession,
+ * encoding and signing the leaf — `prepareTokenIssuance`) with their own copy of the
+ * federations' signing keys and a read connection for token lookups. The prepared
+ * certificate comes back to the main thread, which records it (group commit) before
+ * answering, so single use and durability are exactly as without threads.
+ */
+
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { CertificateAuthority } from '../lib/ca/authority';
+import type { AuditEntry } from '../lib/ca/audit';
+import { CaError, type CaErrorCode } from '../lib/ca/errors';
+import { auditRefusal, commitTokenIssuance, type IssuedCertificate, type PreparedIssuance, type SignWithTokenParams } from '../lib/ca/issue';
+import { keyObjectOf } from '../lib/crypto/node-crypto';
+import type { CaStore } from '../lib/ca/store';
+import type { Logger } from './log';
+import type { FederationSnapshot, WorkerReply, WorkerRequest } from './signing-worker';
+
+export interface SigningPoolOptions {
+  authority: CertificateAuthority;
+  store: CaStore;
+  databaseFile: string;
+  threads: number;
+  aliases: readonly string[];
+  log: Logger;
+  workerUrl: URL;
+}
+
+interface Slot {
+  worker: Worker;
+  inflight: number;
+  version: number;
+}
+
+export function defaultSigningThreads(): number {
+  return Math.min(4, availableParallelism());
+}
+
+export class SigningPool {
+  readonly #o: SigningPoolOptions;
+  readonly #slots: Slot[] = [];
+  readonly #waiting = new Map<number, { resolve: (r: WorkerReply) => void; reject: (e: unknown) => void }>();
+  #nextId = 1;
+
+  constructor(o: SigningPoolOptions) {
+    this.#o = o;
+  }
+
+  async start(): Promise<void> {
+    for (let i = 0; i < this.#o.threads; i++) {
+      const worker = new Worker(this.#o.workerUrl, { workerData: { databaseFile: this.#o.databaseFile, aliases: this.#o.aliases } });
+      worker.on('message', (reply: WorkerReply) => {
+        const waiter = this.#waiting.get(reply.id);
+        if (!waiter) return;
+        this.#waiting.delete(reply.id);
+        waiter.resolve(reply);
+      });
+      worker.on('error', (e) => this.#o.log.error('signing thread failed', { error: e }));
+      worker.unref();
+      this.#slots.push({ worker, inflight: 0, version: -1 });
+    }
+    for (const slot of this.#slots) this.#sync(slot);
+  }
+
+  #snapshot(): FederationSnapshot[] {
+    return this.#o.authority.keyring.list().map((ctx) => ({
+      federation: ctx.federation,
+      root: ctx.root.der,
+      intermediate: ctx.intermediate.der,
+      provisionerJwk: JSON.stringify(ctx.provisioner.jwk),
+      intermediateKey: keyObjectOf(ctx.intermediate.key),
+    }));
+  }
+
+  #sync(slot: Slot): void {
+    const version = this.#o.authority.keyring.version;
+    if (slot.version === version) return;
+    const msg: WorkerRequest = { kind: 'federations', federations: this.#snapshot() };
+    slot.worker.postMessage(msg);
+    slot.version = version;
+  }
+
+  async sign(p: SignWithTokenParams): Promise<IssuedCertificate> {
+    const slot = this.#slots.reduce((a, b) => (b.inflight < a.inflight ? b : a));
+    this.#sync(slot);
+    const id = this.#nextId++;
+    slot.inflight++;
+    const reply = await new Promise<WorkerReply>((resolve, reject) => {
+      this.#waiting.set(id, { resolve, reject });
+      const msg: WorkerRequest = { kind: 'sign', id, params: p };
+      slot.worker.postMessage(msg);
+    }).finally(() => slot.inflight--);
+    const { store, authority } = this.#o;
+    try {
+      if (reply.error) throw rebuildError(reply.error.code, reply.error.message, reply.error.audit);
+      const prepared = reply.prepared as PreparedIssuance;
+      return await commitTokenIssuance(prepared, authority.keyring.require(prepared.record.federationId), store);
+    } catch (e) {
+      await auditRefusal(e, store);
+      throw e;
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.#slots.map((s) => s.worker.terminate()));
+    for (const w of this.#waiting.values()) w.reject(new CaError('unavailable', 'The server is stopping.'));
+  }
+}
+
+const REFUSAL = Symbol.for('fedpki.refusalAudit');
+
+function rebuildError(code: CaErrorCode, message: string, audit?: AuditEntry): CaError {
+  const e = new CaError(code, message);
+  if (audit) (e as unknown as Record<symbol, AuditEntry>)[REFUSAL] = audit;
+  return e;
+}
