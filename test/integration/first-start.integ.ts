@@ -1,0 +1,99 @@
+/**
+ * The guided first start, on a real terminal: `fedpki run` (what `npm start` runs)
+ * asks for the CA password twice and for the first administrator, then serves; without
+ * a terminal it refuses clearly rather than inventing a password; a later start asks
+ * only for the password.
+ */
+
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '@/db/client';
+import { verifyPassword } from '@/lib/auth/password';
+import { httpsRequest } from '../helpers/https';
+import { BIN, ROOT, tempDir } from '../helpers/paths';
+import { baseEnv, freePort, runCli } from '../helpers/server';
+import { runInTerminal } from '../helpers/terminal';
+
+const tmp = tempDir();
+afterAll(() => tmp.remove());
+
+describe('first start', () => {
+  it('asks for the CA password twice (and again when the two differ), then for the first administrator, then serves', async () => {
+    const dataDir = join(tmp.path, 'guided');
+    const port = await freePort();
+    const env = baseEnv(dataDir, { FEDPKI_CA_URL: `localhost:${port}`, TERM: 'dumb' });
+    delete env.FEDPKI_CA_PASSWORD;
+    const term = runInTerminal(`${process.execPath} ${BIN} run -p ${dataDir} --api-only`, env, ROOT);
+    try {
+      await term.expect(/Choose the CA password: /);
+      term.type('first try password\r');
+      await term.expect(/Repeat it: /);
+      term.type('a different one\r');
+      await term.expect(/differ/);
+      await term.expect(/Choose the CA password: /);
+      term.type('short\r');
+      await term.expect(/at least 8 characters/);
+      await term.expect(/Choose the CA password: /);
+      term.type('the real ca password\r');
+      await term.expect(/Repeat it: /);
+      term.type('the real ca password\r');
+      await term.expect(/Admin user name \[admin\]: /);
+      term.type('alice\r');
+      await term.expect(/Admin password \(at least 12 characters\): /);
+      term.type('alice portal password\r');
+      await term.expect(/Repeat it: /);
+      term.type('alice portal password\r');
+      await term.expect(/FedPKI is serving on https:\/\/127\.0\.0\.1:\d+/);
+      // No secret was echoed to the terminal.
+      expect(term.output()).not.toContain('the real ca password');
+      expect(term.output()).not.toContain('alice portal password');
+      const health = await httpsRequest(`https://localhost:${port}/health`, { insecure: true });
+      expect(health.json).toEqual({ status: 'ok' });
+    } finally {
+      term.kill();
+      await term.exited;
+    }
+    const db = openDatabase({ file: join(dataDir, 'fedpki.db'), migrationsFolder: join(ROOT, 'db', 'migrations') });
+    const user = db.$client.prepare('select username, role, password_hash from users').get() as { username: string; role: string; password_hash: string };
+    db.$client.close();
+    expect(user).toMatchObject({ username: 'alice', role: 'admin' });
+    expect(user.password_hash).toMatch(/^scrypt\$/);
+    expect(await verifyPassword('alice portal password', user.password_hash)).toBe(true);
+
+    // A later start asks only for the CA password, and refuses a wrong one.
+    const again = runInTerminal(`${process.execPath} ${BIN} run -p ${dataDir} --api-only`, baseEnv(dataDir, { TERM: 'dumb' }), ROOT);
+    try {
+      await again.expect(/CA password: /);
+      again.type('not the password\r');
+      await again.expect(/CA password is wrong/);
+      expect(await again.exited).toBe(2);
+    } finally {
+      again.kill();
+    }
+  });
+
+  it('without a terminal and without a password source, refuses and creates nothing', () => {
+    const dataDir = join(tmp.path, 'headless');
+    const env = baseEnv(dataDir, { FEDPKI_CA_URL: 'localhost:1' });
+    const r = runCli(['run', '-p', dataDir, '--api-only'], env);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/No CA password: give --password-file FILE or set FEDPKI_CA_PASSWORD/);
+    const federations = existsSync(join(dataDir, 'fedpki.db'))
+      ? (() => {
+          const db = openDatabase({ file: join(dataDir, 'fedpki.db'), migrationsFolder: join(ROOT, 'db', 'migrations') });
+          const n = (db.$client.prepare('select count(*) n from federations').get() as { n: number }).n;
+          db.$client.close();
+          return n;
+        })()
+      : 0;
+    expect(federations).toBe(0);
+  });
+
+  it('refuses a CA password shorter than 8 characters from a file', () => {
+    const dataDir = join(tmp.path, 'shortpw');
+    const r = runCli(['install', '-p', dataDir, '--ca-url', 'localhost:1'], { ...baseEnv(dataDir), FEDPKI_CA_PASSWORD: 'short' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/at least 8 characters/);
+  });
+});
