@@ -48,6 +48,8 @@ export function serverConfig(args: { dataDir?: string; caUrl?: string; host?: st
     kdfIterations: e.FEDPKI_KDF_ITERATIONS,
     synchronous: e.FEDPKI_DB_SYNCHRONOUS,
     signingThreads: e.FEDPKI_SIGNING_THREADS ?? defaultSigningThreads(),
+    headersTimeoutMs: e.FEDPKI_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: e.FEDPKI_REQUEST_TIMEOUT_MS,
     dev: Boolean(args.dev),
   };
 }

@@ -13,6 +13,7 @@ import type { CaKeyRecord, CertificateRecord, FederationRecord, NodeRole, TokenR
 import type { KeySpec } from '../lib/pki/keys';
 import { TOKEN_LEEWAY_SECONDS } from '../lib/ca/token';
 import type { Db } from './client';
+import { guardWrite, storageError } from './errors';
 import { auditLog, caKeys, certificates, federations, tokens, type CaKeyRow, type CertificateRow, type FederationRow, type TokenRow } from './schema';
 
 export const toFederation = (r: FederationRow): FederationRecord => ({ ...r, keySpec: r.keySpec as KeySpec });
@@ -142,35 +143,33 @@ export class SqliteCaStore implements CaStore {
         { behavior: 'immediate' },
       );
     } catch (e) {
-      if (isUniqueViolation(e)) {
-        throw new CaError('conflict', 'A federation with this id, name or CA URL already exists.', {
-          cause: e,
-          fieldErrors: { name: ['Choose a name, id and CA URL no other federation uses.'] },
-        });
-      }
-      throw e;
+      if (!isUniqueViolation(e)) throw storageError(e);
+      throw new CaError('conflict', 'A federation with this id, name or CA URL already exists.', {
+        cause: e,
+        fieldErrors: { name: ['Choose a name, id and CA URL no other federation uses.'] },
+      });
     }
   }
 
   async updateFederation(federation: FederationRecord, audit: AuditEntry): Promise<void> {
     const { id, ...rest } = federation;
-    this.db.transaction(
+    guardWrite(() => this.db.transaction(
       (tx) => {
         tx.update(federations).set(rest).where(eq(federations.id, id)).run();
         tx.insert(auditLog).values(auditRow(audit)).run();
       },
       { behavior: 'immediate' },
-    );
+    ));
   }
 
   async insertToken(token: TokenRecord, audit: AuditEntry): Promise<void> {
-    this.db.transaction(
+    guardWrite(() => this.db.transaction(
       (tx) => {
         tx.insert(tokens).values(token).run();
         tx.insert(auditLog).values(auditRow(audit)).run();
       },
       { behavior: 'immediate' },
-    );
+    ));
   }
 
   async getToken(jti: string): Promise<TokenRecord | undefined> {
@@ -179,7 +178,7 @@ export class SqliteCaStore implements CaStore {
   }
 
   async cancelToken(jti: string, at: Date, actor: string, audit: AuditEntry): Promise<TokenRecord> {
-    return this.db.transaction(
+    return guardWrite(() => this.db.transaction(
       (tx) => {
         const result = tx
           .update(tokens)
@@ -193,7 +192,7 @@ export class SqliteCaStore implements CaStore {
         return toToken(row);
       },
       { behavior: 'immediate' },
-    );
+    ));
   }
 
   /**
@@ -219,7 +218,8 @@ export class SqliteCaStore implements CaStore {
     } catch (e) {
       // The transaction itself failed (disk full, read-only file, lock timeout): nothing
       // of this batch was written, and every caller hears so.
-      for (const b of batch) b.reject(e);
+      const err = storageError(e);
+      for (const b of batch) b.reject(err);
       return;
     }
     batch.forEach((b, i) => (outcomes[i] === undefined ? b.resolve() : b.reject(outcomes[i])));
@@ -262,6 +262,6 @@ export class SqliteCaStore implements CaStore {
   }
 
   async appendAudit(entry: AuditEntry): Promise<void> {
-    this.db.insert(auditLog).values(auditRow(entry)).run();
+    guardWrite(() => this.db.insert(auditLog).values(auditRow(entry)).run());
   }
 }

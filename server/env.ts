@@ -35,6 +35,9 @@ const schema = z.object({
   /** PBKDF2 iterations for new CA keys; lowering it is for tests only. */
   FEDPKI_KDF_ITERATIONS: z.coerce.number().int().min(1000).optional(),
   FEDPKI_DB_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
+  /** Slow-client bounds (milliseconds); the defaults suit production. */
+  FEDPKI_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).optional(),
+  FEDPKI_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).optional(),
   /** Threads that prepare certificates; 0 signs on the main thread. Default: one per core, at most 4. */
   FEDPKI_SIGNING_THREADS: z.coerce.number().int().min(0).max(32).optional(),
   AUTH_SECRET: z.string().min(32).optional(),

@@ -43,6 +43,7 @@ export interface ListenerOptions {
   handler: ScopedHandler;
   /** Optional plain-HTTP port on 127.0.0.1. */
   httpPort?: number;
+  bounds?: ClientBounds;
 }
 
 const TLS_LIFETIME_SECONDS = 24 * 3600;
@@ -57,6 +58,10 @@ export class Listeners {
 
   constructor(o: ListenerOptions) {
     this.#o = o;
+  }
+
+  get #bounds(): ClientBounds {
+    return this.#o.bounds ?? DEFAULT_CLIENT_BOUNDS;
   }
 
   /** The federations on a port, the one whose CA URL host is `servername` first. */
@@ -149,11 +154,12 @@ export class Listeners {
         requestCert: true,
         rejectUnauthorized: false,
         minVersion: 'TLSv1.2',
-        handshakeTimeout: 10_000,
+        handshakeTimeout: Math.min(10_000, this.#bounds.headersTimeoutMs),
+        connectionsCheckingInterval: CHECK_INTERVAL_MS,
       },
       (req, res) => this.#o.handler(req, res, (sn) => this.scope(port, sn ?? ((req.socket as tls.TLSSocket).servername || undefined))),
     );
-    hardenServer(server);
+    hardenServer(server, this.#bounds);
     entry.server = server;
     this.#ports.set(port, entry);
     return new Promise((resolve, reject) => {
@@ -170,8 +176,8 @@ export class Listeners {
 
   #listenHttp(port: number): Promise<void> {
     const all = () => this.#o.authority.keyring.list();
-    const server = http.createServer((req, res) => this.#o.handler(req, res, () => all()));
-    hardenServer(server);
+    const server = http.createServer({ connectionsCheckingInterval: CHECK_INTERVAL_MS }, (req, res) => this.#o.handler(req, res, () => all()));
+    hardenServer(server, this.#bounds);
     this.#http = server;
     return new Promise((resolve, reject) => {
       server.once('error', reject);
@@ -202,11 +208,26 @@ export class Listeners {
   }
 }
 
-/** Bounds on slow or greedy clients. */
-function hardenServer(server: http.Server | https.Server): void {
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
-  server.keepAliveTimeout = 30_000;
-  server.maxHeadersCount = 100;
-  server.maxConnections = 4096;
+export interface ClientBounds {
+  /** A request's headers must arrive within this (slowloris). */
+  headersTimeoutMs: number;
+  /** A whole request must arrive within this. */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
+  maxConnections: number;
 }
+
+export const DEFAULT_CLIENT_BOUNDS: ClientBounds = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 30_000, maxConnections: 4096 };
+
+/** Bounds on slow or greedy clients. */
+function hardenServer(server: http.Server | https.Server, b: ClientBounds): void {
+  server.headersTimeout = b.headersTimeoutMs;
+  server.requestTimeout = b.requestTimeoutMs;
+  server.keepAliveTimeout = b.keepAliveTimeoutMs;
+  server.maxHeadersCount = 100;
+  server.maxConnections = b.maxConnections;
+}
+
+/** How often Node checks the two timeouts above (its default, 30 s, would let a dribbling client linger). */
+const CHECK_INTERVAL_MS = 1000;

@@ -19,7 +19,7 @@ import { countUsers, createUser } from '../db/users';
 import { getSetting, setSetting } from '../db/settings';
 import { createAppHandler, type NextHandler } from './app';
 import { exportToProcess } from './env';
-import { Listeners } from './listeners';
+import { DEFAULT_CLIENT_BOUNDS, Listeners } from './listeners';
 import { SigningPool } from './signing-pool';
 import type { SignWithTokenParams } from '../lib/ca/issue';
 import { createLogger, type Logger, type LogLevel } from './log';
@@ -130,7 +130,19 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       log,
       trustProxy: config.trustProxy,
     });
-    const listeners = new Listeners({ authority, bindHost: config.bindHost, extraHostnames: config.hostnames, log, handler, httpPort: config.httpPort });
+    const listeners = new Listeners({
+      authority,
+      bindHost: config.bindHost,
+      extraHostnames: config.hostnames,
+      log,
+      handler,
+      httpPort: config.httpPort,
+      bounds: {
+        ...DEFAULT_CLIENT_BOUNDS,
+        headersTimeoutMs: config.headersTimeoutMs ?? DEFAULT_CLIENT_BOUNDS.headersTimeoutMs,
+        requestTimeoutMs: config.requestTimeoutMs ?? DEFAULT_CLIENT_BOUNDS.requestTimeoutMs,
+      },
+    });
     const runtime: Runtime = {
       version,
       config,

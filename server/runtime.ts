@@ -28,6 +28,9 @@ export interface ServerConfig {
   synchronous: 'FULL' | 'NORMAL';
   /** Signing worker threads (0: sign on the main thread). */
   signingThreads: number;
+  /** Slow-client bounds; unset means the defaults. */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
   dev: boolean;
 }
 

@@ -172,7 +172,7 @@ describe('enrollment', () => {
     expect(after.usedTokens).toBe(before.usedTokens + 1);
     const row = ca.db.$client.prepare("select action, target from audit_log where action = 'CERT_ISSUED' order by id desc limit 1").get() as { target: string };
     const serial = openssl(['x509', '-noout', '-serial'], (r.json as { crt: string }).crt).stdout.trim().split('=')[1]!.toLowerCase();
-    expect(row.target).toBe(serial.replace(/^0+/, ''));
+    expect(row.target).toBe(serial.replace(/^(00)+/, ''));
   });
 });
 

@@ -1,0 +1,31 @@
+/**
+ * SQLite failures as the CA's errors: the person on the other side learns that the CA
+ * cannot write (and why, in words), the log gets the driver's detail, and nothing is
+ * half-written because every write is one transaction that either commits or not.
+ */
+
+import { CaError, isCaError } from '../lib/ca/errors';
+
+const MESSAGES: [RegExp, string][] = [
+  [/^SQLITE_FULL/, 'The certificate authority cannot store anything: the disk holding its database is full. Nothing was issued or changed.'],
+  [/^SQLITE_READONLY/, 'The certificate authority cannot store anything: its database file is read-only. Nothing was issued or changed.'],
+  [/^SQLITE_BUSY/, 'The certificate authority database is busy; try again in a moment. Nothing was issued or changed.'],
+  [/^SQLITE_(IOERR|CANTOPEN|CORRUPT|NOTADB)/, 'The certificate authority cannot write to its database. Nothing was issued or changed.'],
+];
+
+/** Maps a driver error to CaError `unavailable` (503); CaErrors pass through. */
+export function storageError(e: unknown): unknown {
+  if (isCaError(e)) return e;
+  const code = String((e as { code?: unknown })?.code ?? '');
+  for (const [re, message] of MESSAGES) if (re.test(code)) return new CaError('unavailable', message, { cause: e });
+  return e;
+}
+
+/** Runs a synchronous write, translating storage failures. */
+export function guardWrite<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw storageError(e);
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * One token, fifty clients, fifty separate TLS connections, all at once: exactly one
+ * certificate, forty-nine clear refusals, and one audit entry for each of the fifty.
+ */
+
+import https from 'node:https';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestCa, type TestCa } from '../../helpers/ca';
+import { makeCsr } from '../../helpers/csr';
+import { httpsRequest } from '../../helpers/https';
+import { startFedpki, type Fedpki } from '../../helpers/server';
+
+let srv: Fedpki;
+let ca: TestCa;
+
+beforeAll(async () => {
+  srv = await startFedpki();
+  ca = await openTestCa(srv.dataDir);
+});
+
+afterAll(async () => {
+  ca?.close();
+  await srv?.stop();
+  srv?.cleanup();
+});
+
+describe('a token raced by fifty clients', () => {
+  it('yields exactly one certificate and forty-nine token_used refusals, each audited', async () => {
+    const minted = srv.cli(['get-token', '-n', 'raced-node', '-p', srv.dataDir, '--password-file', srv.passwordFile]);
+    expect(minted.status).toBe(0);
+    const jwt = Buffer.from(minted.stdout.trim().split('.')[0]!, 'base64').toString();
+    const jti = JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()).jti as string;
+    const csrs = await Promise.all(Array.from({ length: 50 }, () => makeCsr('raced-node')));
+    const auditBefore = ca.counts().audit;
+    const certsBefore = ca.counts().certificates;
+
+    // Open fifty connections first, then fire all requests together.
+    const agents = csrs.map(() => new https.Agent({ keepAlive: true, maxSockets: 1 }));
+    await Promise.all(agents.map((agent) => httpsRequest(`${srv.origin}/health`, { ca: srv.rootPem, agent })));
+    const results = await Promise.all(
+      csrs.map((csr, i) => httpsRequest(`${srv.origin}/1.0/sign`, { body: { csr: csr.pem, ott: jwt }, ca: srv.rootPem, agent: agents[i] })),
+    );
+    for (const a of agents) a.destroy();
+
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+    const refusals = results.filter((r) => r.status !== 201);
+    expect(refusals).toHaveLength(49);
+    for (const r of refusals) {
+      expect(r.status).toBe(401);
+      expect(r.json).toMatchObject({ status: 401, code: 'token_used', message: expect.stringMatching(/already been used/) });
+    }
+    expect(ca.counts().certificates).toBe(certsBefore + 1);
+    const token = await ca.store.getToken(jti);
+    expect(token?.state).toBe('used');
+    const rows = ca.db.$client.prepare('select action, outcome from audit_log where id > ? order by id').all(auditBefore) as { action: string; outcome: string }[];
+    const issued = rows.filter((r) => r.action === 'CERT_ISSUED');
+    const refused = rows.filter((r) => r.action === 'TOKEN_REFUSED');
+    expect(issued).toHaveLength(1);
+    expect(refused).toHaveLength(49);
+    expect(refused.every((r) => r.outcome === 'failure')).toBe(true);
+    expect(token?.certSerial).toBe(
+      (ca.db.$client.prepare('select serial from certificates where token_jti = ?').get(jti) as { serial: string }).serial,
+    );
+  });
+});
