@@ -5,6 +5,13 @@ import { fileURLToPath } from 'node:url';
  * Three tiers, told apart by file name (scripts/test.mjs runs them in order):
  * unit `*.test.ts` next to the code, integration `test/integration/*.integ.ts` against
  * real servers and database files, end-to-end `test/e2e/*.e2e.ts` in Chromium.
+ *
+ * The integration tier runs twice, as two projects: `sqlite` (the embedded default)
+ * and `postgres` (a throwaway PostgreSQL cluster, test/helpers/postgres-setup.ts).
+ * `startFedpki()` reads FEDPKI_TEST_DATABASE, so every integration file runs on both
+ * without a change; files named `*.pg.integ.ts` (several instances on one database,
+ * SQLite → PostgreSQL) run only in `postgres`. FEDPKI_TEST_POSTGRES=0 leaves the
+ * `postgres` project out (machines without PostgreSQL).
  */
 const tier = process.env.FEDPKI_TEST_TIER ?? 'unit';
 
@@ -13,6 +20,15 @@ const include = {
   integ: ['test/integration/**/*.integ.ts'],
   e2e: ['test/e2e/**/*.e2e.ts'],
 }[tier];
+
+const globalSetup = tier === 'unit' ? [] : ['test/helpers/global-setup.ts'];
+
+const integProjects = [
+  { extends: true as const, test: { name: 'sqlite', exclude: ['**/*.pg.integ.ts'], env: { FEDPKI_TEST_DATABASE: 'sqlite' }, globalSetup } },
+  ...(process.env.FEDPKI_TEST_POSTGRES === '0'
+    ? []
+    : [{ extends: true as const, test: { name: 'postgres', env: { FEDPKI_TEST_DATABASE: 'postgres' }, globalSetup: [...globalSetup, 'test/helpers/postgres-setup.ts'] } }]),
+];
 
 export default defineConfig({
   resolve: { alias: { '@': fileURLToPath(new URL('.', import.meta.url)) } },
@@ -26,6 +42,6 @@ export default defineConfig({
     // browser tests one at a time.
     fileParallelism: tier !== 'e2e',
     maxWorkers: tier === 'unit' ? undefined : 2,
-    globalSetup: tier === 'unit' ? [] : ['test/helpers/global-setup.ts'],
+    ...(tier === 'integ' ? { projects: integProjects } : { globalSetup }),
   },
 });
