@@ -33,8 +33,13 @@ export async function openTestCa(where: string | { dataDir: string; databaseUrl?
   const authority = new CertificateAuthority({ store, password: TEST_PASSWORD, iterations: 1000 });
   await authority.unlockAll();
   const { handle } = database;
-  const rows = async <T,>(sql: string): Promise<T[]> =>
-    handle.kind === 'sqlite' ? (handle.db.$client.prepare(sql).all() as T[]) : ((await handle.db.$client.query(sql)).rows as T[]);
+  const rows = async <T,>(sql: string): Promise<T[]> => {
+    if (handle.kind === 'postgres') return (await handle.db.$client.query(sql)).rows as T[];
+    const stmt = handle.db.$client.prepare(sql);
+    if (stmt.reader) return stmt.all() as T[];
+    stmt.run();
+    return [];
+  };
   const n = async (sql: string) => Number((await rows<{ n: number | string }>(sql))[0]!.n);
   return {
     database,

@@ -462,3 +462,13 @@ describe('the CA password', () => {
     }
   });
 });
+
+describe('the audit log', () => {
+  it('refuses UPDATE and DELETE in the database itself', async () => {
+    const before = await ca.rows<{ id: number; actor: string }>('select id, actor from audit_log order by id limit 1');
+    await expect(ca.rows("update audit_log set actor = 'someone else'")).rejects.toThrow(/append-only/);
+    await expect(ca.rows('delete from audit_log')).rejects.toThrow(/append-only/);
+    if (ca.database.kind === 'postgres') await expect(ca.rows('truncate audit_log')).rejects.toThrow(/append-only/);
+    expect(await ca.rows('select id, actor from audit_log order by id limit 1')).toEqual(before);
+  });
+});
