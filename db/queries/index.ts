@@ -15,13 +15,13 @@ import type { FederationRow } from '../schema';
 
 export interface Queries {
   listFederationSummaries(): Promise<FederationSummary[]>;
-  getFederationRow(p: { id: string }): Promise<FederationRow | undefined>;
+  getFederation(p: { id: string }): Promise<FederationRow | undefined>;
 }
 
 export function createQueries(db: Db): Queries {
   return {
     listFederationSummaries: async () => listFederationSummaries(db),
-    getFederationRow: async (p) => getFederationRow(db, p),
+    getFederation: async (p) => getFederationRow(db, p),
   };
 }
 

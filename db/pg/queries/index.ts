@@ -11,6 +11,6 @@ import { getFederationRow, listFederationSummaries } from './federations';
 export function createPgQueries(db: PgDb): Queries {
   return {
     listFederationSummaries: () => listFederationSummaries(db),
-    getFederationRow: (p) => getFederationRow(db, p),
+    getFederation: (p) => getFederationRow(db, p),
   };
 }
