@@ -21,6 +21,8 @@ export default async function setup(project: TestProject): Promise<() => void> {
     return () => undefined;
   }
   const cluster = startCluster({ port: await freePort(), settings: { fsync: 'off' } });
+  // Also when vitest ends without running teardowns: leave no server behind.
+  process.once('exit', () => cluster.stop());
   project.provide('postgresAdminUrl', cluster.adminUrl);
   return () => cluster.stop();
 }

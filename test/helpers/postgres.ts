@@ -52,7 +52,9 @@ export function startCluster(o: StartClusterOptions): PgCluster {
   const isRoot = process.getuid?.() === 0;
   const uid = isRoot ? Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim()) : undefined;
   const gid = isRoot ? Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim()) : undefined;
-  const dir = mkdtempSync(join(tmpdir(), 'fedpki-pg-'));
+  // As root, under /tmp: the postgres user must be able to reach the folder, and a
+  // TMPDIR under /root would not let it.
+  const dir = mkdtempSync(join(isRoot ? '/tmp' : tmpdir(), 'fedpki-pg-'));
   if (uid !== undefined) {
     chownSync(dir, uid, gid!);
     chmodSync(dir, 0o700);
