@@ -75,6 +75,14 @@ describe('fedpki export / import', () => {
     expect(Object.keys(header.tables).indexOf('federations')).toBeLessThan(Object.keys(header.tables).indexOf('certificates'));
 
     const pgEnv = { ...baseEnv(join(tmp.path, 'unused')), DATABASE_URL: pgUrl };
+    // fedpki migrate on both databases; twice is harmless
+    for (let i = 0; i < 2; i++) {
+      const m = runCli(['migrate'], pgEnv);
+      expect(m.status, m.stderr).toBe(0);
+      expect(m.stderr).toMatch(/Database postgres:\/\/.* \(postgres\) is up to date/);
+    }
+    const ms = runCli(['migrate', '-p', old.dataDir], baseEnv(old.dataDir));
+    expect(ms.stderr).toMatch(/fedpki\.db \(sqlite\) is up to date/);
     const imp = runCli(['import', '-i', first], pgEnv);
     expect(imp.status, imp.stderr).toBe(0);
     expect(imp.stderr).toMatch(/Imported \d+ rows into postgres:\/\//);
