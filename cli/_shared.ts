@@ -6,8 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { CertificateAuthority } from '../lib/ca/authority';
 import { nodeCrypto } from '../lib/crypto/node-crypto';
 import { CaError, isCaError } from '../lib/ca/errors';
-import { openDatabase, type Db } from '../db/client';
-import { SqliteCaStore } from '../db/store';
+import { isPostgresUrl } from '../db/pg/client';
+import { openStore, storeExists, type Database } from '../db/open';
+import type { CaStore } from '../lib/ca/store';
 import { env } from '../server/env';
 import { resolveDatabaseFile } from '../server/run';
 import { defaultSigningThreads } from '../server/signing-pool';
@@ -39,10 +40,12 @@ export function serverConfig(args: { dataDir?: string; caUrl?: string; host?: st
     root: projectRoot(),
     dataDir,
     databaseFile: resolveDatabaseFile(dataDir, args.dataDir ? undefined : e.DATABASE_URL),
+    databaseUrl: isPostgresUrl(e.DATABASE_URL) ? e.DATABASE_URL : undefined,
     bindHost: args.host ?? e.FEDPKI_HOST,
     caUrl: args.caUrl ?? e.FEDPKI_CA_URL,
     hostnames: (e.FEDPKI_HOSTNAMES ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     httpPort: args.httpPort ? Number(args.httpPort) : e.FEDPKI_HTTP_PORT,
+    listenPortOffset: e.FEDPKI_LISTEN_PORT_OFFSET,
     publicUrl: e.FEDPKI_PUBLIC_URL,
     trustProxy: e.FEDPKI_TRUST_PROXY,
     kdfIterations: e.FEDPKI_KDF_ITERATIONS,
@@ -60,23 +63,32 @@ export function passwordSources(passwordFile?: string) {
 }
 
 export interface OpenedCa {
-  db: Db;
-  store: SqliteCaStore;
+  database: Database;
+  store: CaStore;
   authority: CertificateAuthority;
-  close(): void;
+  close(): Promise<void>;
 }
 
-/** Opens an existing CA's data folder and checks the password against its keys. */
+/** Where the CA lives, for messages: a data folder or a PostgreSQL database. */
+export function caLocation(config: ServerConfig): string {
+  return config.databaseUrl ? `the PostgreSQL database in DATABASE_URL` : config.dataDir;
+}
+
+/** Opens an existing CA (data folder or PostgreSQL) and checks the password against its keys. */
 export async function openCa(dataDir: string | undefined, passwordFile: string | undefined, o: { unlock?: boolean } = {}): Promise<OpenedCa> {
   const config = serverConfig({ dataDir });
-  if (!existsSync(config.databaseFile)) {
-    throw new CaError('not_found', `No FedPKI CA in ${config.dataDir}: create one with \`fedpki install -p ${config.dataDir}\`.`);
+  if (!(await storeExists(config))) {
+    throw new CaError('not_found', `No FedPKI CA in ${caLocation(config)}: create one with \`fedpki install${config.databaseUrl ? '' : ` -p ${config.dataDir}`}\`.`);
   }
-  const db = openDatabase({ file: config.databaseFile, migrationsFolder: resolve(config.root, 'db', 'migrations'), synchronous: config.synchronous });
-  const store = new SqliteCaStore(db);
-  const password = o.unlock === false ? '' : await existingCaPassword(passwordSources(passwordFile));
-  const authority = new CertificateAuthority({ store, password, iterations: config.kdfIterations, aliases: config.hostnames, crypto: nodeCrypto() });
-  return { db, store, authority, close: () => db.$client.close() };
+  const database = await openStore(config);
+  try {
+    const password = o.unlock === false ? '' : await existingCaPassword(passwordSources(passwordFile));
+    const authority = new CertificateAuthority({ store: database.store, password, iterations: config.kdfIterations, aliases: config.hostnames, crypto: nodeCrypto() });
+    return { database, store: database.store, authority, close: () => database.close() };
+  } catch (e) {
+    await database.close();
+    throw e;
+  }
 }
 
 /** Exit codes: 1 refused or failed, 2 usage or wrong password, 3 not found. */

@@ -17,6 +17,8 @@ const main = defineCommand({
     federation: () => import('./commands/federation').then((m) => m.default),
     user: () => import('./commands/user').then((m) => m.default),
     migrate: () => import('./commands/migrate').then((m) => m.default),
+    export: () => import('./commands/export').then((m) => m.default),
+    import: () => import('./commands/import').then((m) => m.default),
   },
 });
 

@@ -15,3 +15,9 @@ export function setSetting(db: Db, key: string, value: unknown): void {
     .onConflictDoUpdate({ target: settings.key, set: { value, updatedAt: new Date() } })
     .run();
 }
+
+/** The stored value, or `value` stored now if there was none (the first writer wins). */
+export function initSetting<T>(db: Db, key: string, value: T): T {
+  db.insert(settings).values({ key, value, updatedAt: new Date() }).onConflictDoNothing({ target: settings.key }).run();
+  return getSetting<T>(db, key) as T;
+}

@@ -2,7 +2,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { count, eq } from 'drizzle-orm';
-import { ActivityType, auditEntry } from '../lib/ca/audit';
+import { ActivityType, auditEntry, type AuditEntry } from '../lib/ca/audit';
 import { CaError } from '../lib/ca/errors';
 import { hashPassword, passwordProblem } from '../lib/auth/password';
 import type { Role } from '../lib/auth/roles';
@@ -29,7 +29,11 @@ export interface CreateUserParams {
   sourceIp?: string | null;
 }
 
-export async function createUser(db: Db, p: CreateUserParams): Promise<UserRow> {
+/**
+ * Validates and hashes: the part of creating a user that does not depend on the
+ * database (db/pg/users.ts inserts the same row on PostgreSQL).
+ */
+export async function newUserRow(p: CreateUserParams): Promise<{ row: UserRow; audit: AuditEntry }> {
   const username = p.username.trim().toLowerCase();
   if (!USERNAME_RE.test(username)) {
     throw new CaError('validation_failed', 'A user name is 2–64 letters, digits, dots, @, hyphens or underscores.', { fieldErrors: { username: ['Use 2–64 letters, digits, . _ @ -'] } });
@@ -41,7 +45,7 @@ export async function createUser(db: Db, p: CreateUserParams): Promise<UserRow> 
     passwordHash = await hashPassword(p.password);
   }
   const now = new Date();
-  const row = {
+  const row: UserRow = {
     id: randomUUID(),
     username,
     displayName: p.displayName ?? null,
@@ -53,17 +57,22 @@ export async function createUser(db: Db, p: CreateUserParams): Promise<UserRow> 
     createdBy: p.createdBy,
     lastSignInAt: null,
   };
+  const audit = auditEntry(ActivityType.USER_CREATED, { at: now, actor: p.createdBy, sourceIp: p.sourceIp, target: username, details: { role: p.role } });
+  return { row, audit };
+}
+
+export const usernameTaken = (username: string, cause: unknown) =>
+  new CaError('conflict', `The user name "${username}" is taken.`, { cause, fieldErrors: { username: ['This name is taken.'] } });
+
+export async function createUser(db: Db, p: CreateUserParams): Promise<UserRow> {
+  const { row, audit } = await newUserRow(p);
   try {
     db.transaction((tx) => {
       tx.insert(users).values(row).run();
-      tx.insert(auditLog)
-        .values(auditEntry(ActivityType.USER_CREATED, { at: now, actor: p.createdBy, sourceIp: p.sourceIp, target: username, details: { role: p.role } }))
-        .run();
+      tx.insert(auditLog).values(audit).run();
     });
   } catch (e) {
-    if (String((e as { code?: string }).code).startsWith('SQLITE_CONSTRAINT')) {
-      throw new CaError('conflict', `The user name "${username}" is taken.`, { fieldErrors: { username: ['This name is taken.'] } });
-    }
+    if (String((e as { code?: string }).code).startsWith('SQLITE_CONSTRAINT')) throw usernameTaken(row.username, e);
     throw e;
   }
   return row;

@@ -25,6 +25,8 @@ const schema = z.object({
   FEDPKI_HOSTNAMES: z.string().optional(),
   /** Optional plain-HTTP listener on 127.0.0.1 (for a TLS-terminating proxy or http://localhost). */
   FEDPKI_HTTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** Listeners bind (CA URL port + offset): several instances on one host behind a TCP proxy. */
+  FEDPKI_LISTEN_PORT_OFFSET: z.coerce.number().int().min(-65535).max(65535).default(0),
   /** Base https URL written into CRL distribution point / AIA extensions of new federations. */
   FEDPKI_PUBLIC_URL: z.string().url().optional(),
   FEDPKI_ADMIN_USERNAME: z.string().min(1).optional(),

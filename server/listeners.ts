@@ -44,6 +44,11 @@ export interface ListenerOptions {
   /** Optional plain-HTTP port on 127.0.0.1. */
   httpPort?: number;
   bounds?: ClientBounds;
+  /**
+   * Bind each federation's listener on its CA URL port plus this (default 0), for
+   * several instances on one host behind a proxy that owns the CA URL ports.
+   */
+  portOffset?: number;
 }
 
 const TLS_LIFETIME_SECONDS = 24 * 3600;
@@ -167,8 +172,9 @@ export class Listeners {
         this.#ports.delete(port);
         reject(e);
       });
-      server.listen(port, this.#o.bindHost, () => {
-        this.#o.log.info('listening', { url: `https://${this.#o.bindHost}:${port}`, federations: federationIds.join(',') });
+      const bound = port + (this.#o.portOffset ?? 0);
+      server.listen(bound, this.#o.bindHost, () => {
+        this.#o.log.info('listening', { url: `https://${this.#o.bindHost}:${bound}`, federations: federationIds.join(',') });
         resolve();
       });
     });
@@ -188,8 +194,9 @@ export class Listeners {
     });
   }
 
+  /** The ports listened on (CA URL ports plus the offset). */
   ports(): number[] {
-    return [...this.#ports.keys()];
+    return [...this.#ports.keys()].map((p) => p + (this.#o.portOffset ?? 0));
   }
 
   async close(): Promise<void> {

@@ -12,11 +12,7 @@ import { nodeCrypto } from '../lib/crypto/node-crypto';
 import { ActivityType, auditEntry } from '../lib/ca/audit';
 import { CaError } from '../lib/ca/errors';
 import { validateCaUrl } from '../lib/ca/federation';
-import { openDatabase, closeDatabase } from '../db/client';
-import { SqliteCaStore } from '../db/store';
-import { createQueries } from '../db/queries';
-import { countUsers, createUser } from '../db/users';
-import { getSetting, setSetting } from '../db/settings';
+import { openStore, type Database } from '../db/open';
 import { createAppHandler, type NextHandler } from './app';
 import { exportToProcess } from './env';
 import { DEFAULT_CLIENT_BOUNDS, Listeners } from './listeners';
@@ -53,8 +49,8 @@ export function projectVersion(root: string): string {
   }
 }
 
-async function firstAdmin(o: StartOptions, db: Parameters<typeof countUsers>[0], log: Logger): Promise<void> {
-  if (countUsers(db) > 0) return;
+async function firstAdmin(o: StartOptions, database: Database, log: Logger): Promise<void> {
+  if ((await database.users.count()) > 0) return;
   const given = o.admin?.passwordFile ? readSecretFile(o.admin.passwordFile) : o.admin?.password;
   let username = o.admin?.username;
   let password = given;
@@ -67,16 +63,16 @@ async function firstAdmin(o: StartOptions, db: Parameters<typeof countUsers>[0],
     username = await ask('Admin user name', username ?? 'admin');
     password = await askNewPassword('Admin password (at least 12 characters)', 12);
   }
-  await createUser(db, { username: username ?? 'admin', role: 'admin', password, createdBy: 'setup' });
+  await database.users.create({ username: username ?? 'admin', role: 'admin', password, createdBy: 'setup' });
   log.info('created the first administrator', { username: username ?? 'admin' });
 }
 
 export async function startServer(o: StartOptions): Promise<RunningServer> {
   const { config } = o;
   const log = createLogger(o.logLevel);
-  const db = openDatabase({ file: config.databaseFile, migrationsFolder: join(config.root, 'db', 'migrations'), synchronous: config.synchronous });
+  const database = await openStore(config);
   try {
-    const store = new SqliteCaStore(db);
+    const { store } = database;
     const federations = await store.listFederations();
     const firstStart = federations.length === 0;
     const password = firstStart ? await newCaPassword(o.password) : await existingCaPassword(o.password);
@@ -84,25 +80,28 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
 
     if (firstStart) {
       validateCaUrl(config.caUrl);
-      log.info('first start: creating the CA', { caUrl: config.caUrl });
-      await authority.createFederation(
-        { id: 'default', name: o.federationName ?? 'FedPKI', caUrl: config.caUrl, publicUrl: config.publicUrl ?? null },
-        { id: 'setup' },
-      );
+      log.info('first start: creating the CA', { caUrl: config.caUrl, database: database.location });
+      try {
+        await authority.createFederation(
+          { id: 'default', name: o.federationName ?? 'FedPKI', caUrl: config.caUrl, publicUrl: config.publicUrl ?? null },
+          { id: 'setup' },
+        );
+      } catch (e) {
+        // Another instance sharing the database created it first: use theirs.
+        if (!(e instanceof CaError && e.code === 'conflict' && database.kind === 'postgres')) throw e;
+        await authority.unlockAll();
+      }
     } else {
       await authority.unlockAll();
     }
-    await firstAdmin(o, db, log);
+    await firstAdmin(o, database, log);
     if (o.installOnly) {
-      closeDatabase(db);
+      await database.close();
       return { runtime: undefined as unknown as Runtime, close: async () => {} };
     }
 
-    let authSecret = getSetting<string>(db, 'auth_secret');
-    if (!authSecret) {
-      authSecret = randomBytes(32).toString('base64url');
-      setSetting(db, 'auth_secret', authSecret);
-    }
+    // Every instance sharing a database must sign sessions with the same secret.
+    const authSecret = await database.settings.init('auth_secret', randomBytes(32).toString('base64url'));
     exportToProcess({ NEXTAUTH_SECRET: authSecret, AUTH_TRUST_HOST: 'true' });
 
     const version = projectVersion(config.root);
@@ -115,7 +114,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       pool = new SigningPool({
         authority,
         store,
-        databaseFile: config.databaseFile,
+        storeConfig: config,
         threads: config.signingThreads,
         aliases: config.hostnames,
         log,
@@ -142,13 +141,14 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
         headersTimeoutMs: config.headersTimeoutMs ?? DEFAULT_CLIENT_BOUNDS.headersTimeoutMs,
         requestTimeoutMs: config.requestTimeoutMs ?? DEFAULT_CLIENT_BOUNDS.requestTimeoutMs,
       },
+      portOffset: config.listenPortOffset,
     });
     const runtime: Runtime = {
       version,
       config,
-      db,
+      database,
       store,
-      queries: createQueries(db),
+      queries: database.queries,
       authority,
       listeners,
       log,
@@ -176,15 +176,11 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
         await listeners.close();
         await pool?.close();
         setRuntime(undefined);
-        closeDatabase(db);
+        await database.close();
       },
     };
   } catch (e) {
-    try {
-      closeDatabase(db);
-    } catch {
-      /* already closed */
-    }
+    await database.close().catch(() => undefined);
     throw e;
   }
 }
@@ -201,8 +197,9 @@ async function prepareNext(config: ServerConfig): Promise<NextHandler> {
   return (req, res) => handle(req, res);
 }
 
+/** The SQLite file: DATABASE_URL when it names a file, else <data>/fedpki.db. */
 export function resolveDatabaseFile(dataDir: string, databaseUrl?: string): string {
-  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) return resolve(databaseUrl.replace(/^file:/, ''));
+  if (databaseUrl && !/^postgres(ql)?:\/\//i.test(databaseUrl)) return resolve(databaseUrl.replace(/^file:/, ''));
   return resolve(dataDir, 'fedpki.db');
 }
 

@@ -6,8 +6,8 @@
  */
 
 import type { CertificateAuthority } from '../lib/ca/authority';
-import type { Db } from '../db/client';
-import type { SqliteCaStore } from '../db/store';
+import type { Database } from '../db/open';
+import type { CaStore } from '../lib/ca/store';
 import type { Queries } from '../db/queries';
 import type { Listeners } from './listeners';
 import type { Logger } from './log';
@@ -16,12 +16,17 @@ export interface ServerConfig {
   /** The project root (where .next and db/migrations live). */
   root: string;
   dataDir: string;
+  /** The SQLite file (unless `databaseUrl` is set). */
   databaseFile: string;
+  /** postgres://… when FedPKI runs on PostgreSQL (DATABASE_URL). */
+  databaseUrl?: string;
   bindHost: string;
   /** host:port of the first federation. */
   caUrl: string;
   hostnames: string[];
   httpPort?: number;
+  /** Listeners bind (CA URL port + offset): several instances on one host behind a proxy. */
+  listenPortOffset: number;
   publicUrl?: string;
   trustProxy: boolean;
   kdfIterations?: number;
@@ -37,8 +42,9 @@ export interface ServerConfig {
 export interface Runtime {
   version: string;
   config: ServerConfig;
-  db: Db;
-  store: SqliteCaStore;
+  /** The database, SQLite or PostgreSQL (db/open.ts); `database.handle` for dialect-specific code. */
+  database: Database;
+  store: CaStore;
   /** Read models for the portal (db/queries). */
   queries: Queries;
   authority: CertificateAuthority;

@@ -15,13 +15,15 @@ import { CaError, type CaErrorCode } from '../lib/ca/errors';
 import { auditRefusal, commitTokenIssuance, type IssuedCertificate, type PreparedIssuance, type SignWithTokenParams } from '../lib/ca/issue';
 import { keyObjectOf } from '../lib/crypto/node-crypto';
 import type { CaStore } from '../lib/ca/store';
+import type { StoreConfig } from '../db/open';
 import type { Logger } from './log';
 import type { FederationSnapshot, WorkerReply, WorkerRequest } from './signing-worker';
 
 export interface SigningPoolOptions {
   authority: CertificateAuthority;
   store: CaStore;
-  databaseFile: string;
+  /** How the threads open their own (read) connection to the same database. */
+  storeConfig: StoreConfig;
   threads: number;
   aliases: readonly string[];
   log: Logger;
@@ -50,7 +52,8 @@ export class SigningPool {
 
   async start(): Promise<void> {
     for (let i = 0; i < this.#o.threads; i++) {
-      const worker = new Worker(this.#o.workerUrl, { workerData: { databaseFile: this.#o.databaseFile, aliases: this.#o.aliases } });
+      const storeConfig: StoreConfig = { ...this.#o.storeConfig, migrate: false, poolSize: 2 };
+      const worker = new Worker(this.#o.workerUrl, { workerData: { storeConfig, aliases: this.#o.aliases } });
       worker.on('message', (reply: WorkerReply) => {
         const waiter = this.#waiting.get(reply.id);
         if (!waiter) return;

@@ -12,8 +12,7 @@ import type { CaKeyRecord, FederationRecord } from '../lib/ca/types';
 import type { AuditEntry } from '../lib/ca/audit';
 import type { CaErrorCode } from '../lib/ca/errors';
 import { nodeCrypto, signingKeyFrom } from '../lib/crypto/node-crypto';
-import { openDatabase } from '../db/client';
-import { SqliteCaStore } from '../db/store';
+import { openStore, type StoreConfig } from '../db/open';
 
 export interface FederationSnapshot {
   federation: FederationRecord;
@@ -42,9 +41,9 @@ function keysOf(s: FederationSnapshot): CaKeyRecord[] {
 
 if (parentPort) {
   const port = parentPort;
-  const { databaseFile, aliases } = workerData as { databaseFile: string; aliases: string[] };
-  const db = openDatabase({ file: databaseFile, migrate: false });
-  const store = new SqliteCaStore(db);
+  const { storeConfig, aliases } = workerData as { storeConfig: StoreConfig; aliases: string[] };
+  // Token lookups only: this thread never writes.
+  const store = openStore(storeConfig).then((d) => d.store);
   const crypto = nodeCrypto();
   let keyring = new Keyring();
   // Requests queue behind a federation update so none is served with stale keys.
@@ -63,7 +62,7 @@ if (parentPort) {
     }
     const { id, params } = msg;
     void ready
-      .then(() => prepareTokenIssuance(params, { store, lookup: (kid) => keyring.byKid(kid), now: () => new Date(), crypto }))
+      .then(async () => prepareTokenIssuance(params, { store: await store, lookup: (kid) => keyring.byKid(kid), now: () => new Date(), crypto }))
       .then(
         (prepared) => port.postMessage({ id, prepared } satisfies WorkerReply, [prepared.record.der.buffer as ArrayBuffer]),
         (e: unknown) => {

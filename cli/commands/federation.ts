@@ -15,7 +15,7 @@ const list = defineCommand({
           process.stdout.write(`${f.id}\t${f.status}\t${f.caUrl}\t${f.keySpec}\t${f.rootFingerprint}\t${f.name}\n`);
         }
       } finally {
-        ca.close();
+        await ca.close();
       }
     }),
 });
@@ -44,7 +44,7 @@ const create = defineCommand({
         process.stderr.write(`Created federation ${ctx.federation.id} at https://${ctx.federation.caUrl} (a running server opens it within seconds)\n`);
         process.stdout.write(`${ctx.root.fingerprint}\n`);
       } finally {
-        ca.close();
+        await ca.close();
       }
     }),
 });
@@ -63,7 +63,7 @@ function setStatus(status: 'active' | 'disabled') {
           await ca.authority.updateFederation(f.id, { status }, { id: 'cli' });
           process.stderr.write(`Federation ${f.id} is now ${status}.\n`);
         } finally {
-          ca.close();
+          await ca.close();
         }
       }),
   });

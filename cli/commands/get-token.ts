@@ -56,7 +56,7 @@ export default defineCommand({
         process.stderr.write(`Token for ${minted.claims.sub} (federation ${federation.id}), valid until ${minted.record.expiresAt.toISOString()}:\n`);
         process.stdout.write(`${minted.token}\n`);
       } finally {
-        ca.close();
+        await ca.close();
       }
     }),
 });

@@ -1,9 +1,9 @@
 import { defineCommand } from 'citty';
-import { existsSync } from 'node:fs';
+import { storeExists } from '../../db/open';
 import { CaError } from '../../lib/ca/errors';
 import { env } from '../../server/env';
 import { startServer } from '../../server/run';
-import { dataDirArg, guard, passwordFileArg, passwordSources, serverConfig } from '../_shared';
+import { caLocation, dataDirArg, guard, passwordFileArg, passwordSources, serverConfig } from '../_shared';
 
 export default defineCommand({
   meta: { name: 'install', description: 'Create a CA: the first federation (root, intermediate, provisioner key) and a portal administrator' },
@@ -16,7 +16,7 @@ export default defineCommand({
   run: ({ args }) =>
     guard(async () => {
       const config = serverConfig({ dataDir: args['ca-path'], caUrl: args['ca-url'] });
-      if (existsSync(config.databaseFile)) throw new CaError('conflict', `${config.dataDir} already holds a FedPKI CA.`);
+      if (await storeExists(config)) throw new CaError('conflict', `${caLocation(config)} already holds a FedPKI CA.`);
       const e = env();
       await startServer({
         config,
@@ -26,6 +26,6 @@ export default defineCommand({
         logLevel: 'warn',
         installOnly: true,
       });
-      process.stderr.write(`FedPKI CA created in ${config.dataDir} for https://${config.caUrl}\nStart it with: fedpki run -p ${config.dataDir}\n`);
+      process.stderr.write(`FedPKI CA created in ${caLocation(config)} for https://${config.caUrl}\nStart it with: fedpki run${config.databaseUrl ? '' : ` -p ${config.dataDir}`}\n`);
     }),
 });

@@ -14,6 +14,9 @@ export default defineCommand({
   run: ({ args }) =>
     guard(async () => {
       const config = serverConfig({ dataDir: args['ca-path'] });
+      if (config.databaseUrl) {
+        throw new CaError('bad_request', 'FedPKI runs on PostgreSQL here (DATABASE_URL): drop that database with your PostgreSQL tools; uninstall only deletes SQLite data folders.');
+      }
       if (!existsSync(config.databaseFile)) throw new CaError('not_found', `${config.dataDir} is not a FedPKI data folder.`);
       if (!args.yes) {
         if (!isInteractive()) throw new CaError('bad_request', 'Refusing to delete without confirmation: add --yes.');

@@ -1,13 +1,10 @@
 import { defineCommand } from 'citty';
-import { resolve } from 'node:path';
-import { existsSync } from 'node:fs';
 import { CaError } from '../../lib/ca/errors';
 import { isRole, ROLES } from '../../lib/auth/roles';
-import { openDatabase } from '../../db/client';
-import { createUser } from '../../db/users';
+import { openStore, storeExists } from '../../db/open';
 import { askNewPassword, isInteractive } from '../../server/prompt';
 import { readSecretFile } from '../../server/secrets';
-import { dataDirArg, guard, serverConfig } from '../_shared';
+import { caLocation, dataDirArg, guard, serverConfig } from '../_shared';
 
 const add = defineCommand({
   meta: { name: 'add', description: 'Create a portal account' },
@@ -21,17 +18,17 @@ const add = defineCommand({
     guard(async () => {
       if (!isRole(args.role)) throw new CaError('bad_request', `--role is one of ${ROLES.join(', ')}.`);
       const config = serverConfig({ dataDir: args['ca-path'] });
-      if (!existsSync(config.databaseFile)) throw new CaError('not_found', `No FedPKI CA in ${config.dataDir}.`);
+      if (!(await storeExists(config))) throw new CaError('not_found', `No FedPKI CA in ${caLocation(config)}.`);
       let password: string;
       if (args['password-file']) password = readSecretFile(args['password-file']);
       else if (isInteractive()) password = await askNewPassword(`Password for ${args.username} (at least 12 characters)`, 12);
       else throw new CaError('bad_request', 'Give --password-file, or run on a terminal to be asked.');
-      const db = openDatabase({ file: config.databaseFile, migrationsFolder: resolve(config.root, 'db', 'migrations') });
+      const database = await openStore(config);
       try {
-        await createUser(db, { username: args.username, role: args.role, password, createdBy: 'cli' });
+        await database.users.create({ username: args.username, role: args.role, password, createdBy: 'cli' });
         process.stderr.write(`Created ${args.role} ${args.username.toLowerCase()}.\n`);
       } finally {
-        db.$client.close();
+        await database.close();
       }
     }),
 });

@@ -3,15 +3,26 @@
  * set at start (`runtime().queries`), so Next.js code runs queries without importing
  * the database driver. One file per table; each function takes an object parameter
  * and is named after what it looks up.
+ *
+ * `Queries` is the contract both databases fulfil: this file binds the SQLite
+ * functions, db/pg/queries/index.ts the PostgreSQL ones (same names, same results).
+ * Every query returns a Promise, since PostgreSQL's driver is asynchronous.
  */
 
 import type { Db } from '../client';
-import { listFederationSummaries } from './federations';
+import { getFederationRow, listFederationSummaries, type FederationSummary } from './federations';
+import type { FederationRow } from '../schema';
 
-export function createQueries(db: Db) {
+export interface Queries {
+  listFederationSummaries(): Promise<FederationSummary[]>;
+  getFederation(p: { id: string }): Promise<FederationRow | undefined>;
+}
+
+export function createQueries(db: Db): Queries {
   return {
-    listFederationSummaries: () => listFederationSummaries(db),
+    listFederationSummaries: async () => listFederationSummaries(db),
+    getFederation: async (p) => getFederationRow(db, p),
   };
 }
 
-export type Queries = ReturnType<typeof createQueries>;
+export type { FederationSummary };

@@ -8,38 +8,51 @@ import { join } from 'node:path';
 import { CertificateAuthority } from '@/lib/ca/authority';
 import { signJwt, wrapToken, audienceFor, newJti, type TokenClaims } from '@/lib/ca/token';
 import type { FederationContext } from '@/lib/ca/keyring';
+import type { CaStore } from '@/lib/ca/store';
 import type { TokenRecord } from '@/lib/ca/types';
-import { openDatabase, type Db } from '@/db/client';
-import { SqliteCaStore } from '@/db/store';
+import { openStore, type Database } from '@/db/open';
 import { ROOT } from './paths';
 import { TEST_PASSWORD } from './server';
 
 export interface TestCa {
-  db: Db;
-  store: SqliteCaStore;
+  database: Database;
+  store: CaStore;
   authority: CertificateAuthority;
   ctx: (id?: string) => FederationContext;
-  close: () => void;
-  counts: () => { certificates: number; pendingTokens: number; usedTokens: number; audit: number };
+  close: () => Promise<void>;
+  /** Runs plain SQL that both dialects accept (no parameters) and returns the rows. */
+  rows: <T = Record<string, unknown>>(sql: string) => Promise<T[]>;
+  counts: () => Promise<{ certificates: number; pendingTokens: number; usedTokens: number; audit: number }>;
 }
 
-export async function openTestCa(dataDir: string): Promise<TestCa> {
-  const db = openDatabase({ file: join(dataDir, 'fedpki.db'), migrationsFolder: join(ROOT, 'db', 'migrations') });
-  const store = new SqliteCaStore(db);
+/** Opens a test server's database, SQLite in its data folder or its PostgreSQL database. */
+export async function openTestCa(where: string | { dataDir: string; databaseUrl?: string }): Promise<TestCa> {
+  const { dataDir, databaseUrl } = typeof where === 'string' ? { dataDir: where, databaseUrl: undefined } : where;
+  const database = await openStore({ databaseFile: join(dataDir, 'fedpki.db'), databaseUrl, root: ROOT, poolSize: 4 });
+  const store = database.store;
   const authority = new CertificateAuthority({ store, password: TEST_PASSWORD, iterations: 1000 });
   await authority.unlockAll();
-  const q = (sql: string) => (db.$client.prepare(sql).get() as { n: number }).n;
+  const { handle } = database;
+  const rows = async <T,>(sql: string): Promise<T[]> => {
+    if (handle.kind === 'postgres') return (await handle.db.$client.query(sql)).rows as T[];
+    const stmt = handle.db.$client.prepare(sql);
+    if (stmt.reader) return stmt.all() as T[];
+    stmt.run();
+    return [];
+  };
+  const n = async (sql: string) => Number((await rows<{ n: number | string }>(sql))[0]!.n);
   return {
-    db,
+    database,
     store,
     authority,
     ctx: (id = 'default') => authority.federation(id),
-    close: () => db.$client.close(),
-    counts: () => ({
-      certificates: q('select count(*) n from certificates'),
-      pendingTokens: q("select count(*) n from tokens where state = 'pending'"),
-      usedTokens: q("select count(*) n from tokens where state = 'used'"),
-      audit: q('select count(*) n from audit_log'),
+    close: () => database.close(),
+    rows,
+    counts: async () => ({
+      certificates: await n('select count(*) n from certificates'),
+      pendingTokens: await n("select count(*) n from tokens where state = 'pending'"),
+      usedTokens: await n("select count(*) n from tokens where state = 'used'"),
+      audit: await n('select count(*) n from audit_log'),
     }),
   };
 }
@@ -51,7 +64,7 @@ export interface ForgeOptions {
   record?: boolean;
   /** Sign with this federation's provisioner key. */
   ctx: FederationContext;
-  store: SqliteCaStore;
+  store: CaStore;
   now?: Date;
 }
 

@@ -1,6 +1,9 @@
 /**
  * Starts a real FedPKI server (bin/fedpki.mjs run) in a child process on a free
- * loopback port, with its own data folder, and waits until /health answers.
+ * loopback port, with its own data folder, and waits until /health answers. The
+ * database is SQLite in that folder, or — in the integration tier's `postgres`
+ * project (FEDPKI_TEST_DATABASE=postgres) or with `database: 'postgres'` — a fresh
+ * database on the test cluster, or the `databaseUrl` given (instances sharing one).
  */
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -9,6 +12,22 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { BIN, ROOT, tempDir } from './paths';
 import { httpsRequest } from './https';
+
+export type TestDatabase = 'sqlite' | 'postgres';
+
+/** The database the current test project runs on (vitest.config.ts sets it). */
+export function testDatabase(): TestDatabase {
+  return process.env.FEDPKI_TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
+}
+
+/** A fresh, empty PostgreSQL database on the test cluster (the `postgres` project only). */
+export async function newTestPostgresUrl(): Promise<string> {
+  const { inject } = await import('vitest');
+  const { createDatabase } = await import('./postgres');
+  const admin = inject('postgresAdminUrl');
+  if (!admin) throw new Error('No PostgreSQL test cluster: run this file in the `postgres` project (vitest --project postgres).');
+  return createDatabase(admin);
+}
 
 export const TEST_PASSWORD = 'correct horse battery staple';
 export const TEST_ADMIN_PASSWORD = 'admin password for tests';
@@ -37,6 +56,14 @@ export interface FedpkiOptions {
   kdfIterations?: number;
   extraArgs?: string[];
   httpPort?: number;
+  /** Default: the test project's (testDatabase()). */
+  database?: TestDatabase;
+  /** A PostgreSQL database to use (implies postgres): instances sharing one. */
+  databaseUrl?: string;
+  /** The first federation's CA URL (default localhost:<port>). */
+  caUrl?: string;
+  /** FEDPKI_LISTEN_PORT_OFFSET: the server listens on (CA URL port + offset). */
+  listenPortOffset?: number;
 }
 
 export interface Fedpki {
@@ -44,6 +71,11 @@ export interface Fedpki {
   origin: string;
   caUrl: string;
   dataDir: string;
+  /** The PostgreSQL database, when the server runs on one. */
+  databaseUrl?: string;
+  database: TestDatabase;
+  /** The environment the server and its CLI verbs run with. */
+  env: NodeJS.ProcessEnv;
   passwordFile: string;
   child: ChildProcess;
   logs: () => string;
@@ -79,8 +111,19 @@ export async function startFedpki(o: FedpkiOptions = {}): Promise<Fedpki> {
   const passwordFile = join(dataDir, '..', 'ca-password');
   writeFileSync(passwordFile, `${TEST_PASSWORD}\n`, { mode: 0o600 });
   const port = o.port ?? (await freePort());
-  const caUrl = `localhost:${port}`;
-  const env = baseEnv(dataDir, { FEDPKI_CA_URL: caUrl, ...(o.env ?? {}) }, o.kdfIterations);
+  const caUrl = o.caUrl ?? `localhost:${port - (o.listenPortOffset ?? 0)}`;
+  const database: TestDatabase = o.databaseUrl ? 'postgres' : (o.database ?? testDatabase());
+  const databaseUrl = o.databaseUrl ?? (database === 'postgres' ? await newTestPostgresUrl() : undefined);
+  const env = baseEnv(
+    dataDir,
+    {
+      FEDPKI_CA_URL: caUrl,
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+      ...(o.listenPortOffset ? { FEDPKI_LISTEN_PORT_OFFSET: String(o.listenPortOffset) } : {}),
+      ...(o.env ?? {}),
+    },
+    o.kdfIterations,
+  );
   const args = [BIN, 'run', '-p', dataDir, '--password-file', passwordFile, ...(o.apiOnly === false ? [] : ['--api-only']), ...(o.extraArgs ?? [])];
   if (o.host) args.push('--host', o.host);
   if (o.httpPort) args.push('--http-port', String(o.httpPort));
@@ -116,6 +159,9 @@ export async function startFedpki(o: FedpkiOptions = {}): Promise<Fedpki> {
     origin,
     caUrl,
     dataDir,
+    databaseUrl,
+    database,
+    env,
     passwordFile,
     child,
     logs: () => output,

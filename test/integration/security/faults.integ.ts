@@ -31,7 +31,7 @@ async function mintMany(srv: Fedpki, n: number, prefix: string) {
     const t = await ca.authority.mintToken('default', { subject: name }, { id: 'test' });
     jobs.push({ jti: t.claims.jti, ott: t.jwt, csr: (await makeCsr(name)).pem, name });
   }
-  ca.close();
+  await ca.close();
   return jobs;
 }
 

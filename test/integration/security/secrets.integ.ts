@@ -63,8 +63,8 @@ describe('secrets', () => {
     }
 
     const ca = await openTestCa(srv.dataDir);
-    const rows = ca.db.$client.prepare('select purpose, encrypted_key from ca_keys').all() as { purpose: string; encrypted_key: string }[];
-    ca.close();
+    const rows = await ca.rows<{ purpose: string; encrypted_key: string }>('select purpose, encrypted_key from ca_keys');
+    await ca.close();
     const keys = await Promise.all(rows.map(async (r) => ({ purpose: r.purpose, pkcs8: await decryptPrivateKey(fromPem(r.encrypted_key)!, TEST_PASSWORD) })));
     expect(keys).toHaveLength(3);
 

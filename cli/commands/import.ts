@@ -1,0 +1,30 @@
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { defineCommand } from 'citty';
+import { openStore } from '../../db/open';
+import { importDatabase } from '../../db/transfer';
+import { dataDirArg, guard, serverConfig } from '../_shared';
+
+export default defineCommand({
+  meta: {
+    name: 'import',
+    description: 'Load a `fedpki export` into a new, empty database (DATABASE_URL=postgres://… or a data folder), in one transaction',
+  },
+  args: {
+    'ca-path': dataDirArg,
+    input: { type: 'string', alias: 'i', description: 'file to read (default standard input)' },
+  },
+  run: ({ args }) =>
+    guard(async () => {
+      const config = serverConfig({ dataDir: args['ca-path'] as string | undefined });
+      const database = await openStore(config);
+      try {
+        const input = args.input ? createReadStream(args.input) : process.stdin;
+        const counts = await importDatabase(database, createInterface({ input, crlfDelay: Infinity }));
+        const rows = Object.values(counts).reduce((a, b) => a + b, 0);
+        process.stderr.write(`Imported ${rows} rows into ${database.location}: ${Object.entries(counts).map(([t, n]) => `${t} ${n}`).join(', ')}\n`);
+      } finally {
+        await database.close();
+      }
+    }),
+});

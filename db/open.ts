@@ -1,0 +1,135 @@
+/**
+ * The one place that chooses the database. `DATABASE_URL=postgres://…` selects
+ * PostgreSQL (several FedPKI instances may share it); anything else is the embedded
+ * SQLite file. The server (server/run.ts), the CLI (cli/_shared.ts) and the tests open
+ * storage through `openStore` and see only dialect-free interfaces: the `CaStore`
+ * that `lib/ca` uses, the portal's `Queries`, and small user and settings services.
+ * Code that truly needs one dialect (export/import, tests) switches on `handle.kind`.
+ */
+
+import { existsSync } from 'node:fs';
+import type { CaStore } from '../lib/ca/store';
+import type { UserRow } from './schema';
+import type { CreateUserParams } from './users';
+import type { Queries } from './queries';
+
+export type DatabaseKind = 'sqlite' | 'postgres';
+
+export type DatabaseHandle = { kind: 'sqlite'; db: import('./client').Db } | { kind: 'postgres'; db: import('./pg/client').PgDb };
+
+export interface UserService {
+  count(): Promise<number>;
+  getByUsername(username: string): Promise<UserRow | undefined>;
+  /** @throws CaError validation_failed, conflict */
+  create(p: CreateUserParams): Promise<UserRow>;
+}
+
+export interface SettingService {
+  get<T>(key: string): Promise<T | undefined>;
+  set(key: string, value: unknown): Promise<void>;
+  /** The stored value, or `value` stored now; instances starting together agree. */
+  init<T>(key: string, value: T): Promise<T>;
+}
+
+export interface Database {
+  kind: DatabaseKind;
+  /** The SQLite file, or the PostgreSQL URL without its password (for messages). */
+  location: string;
+  store: CaStore;
+  queries: Queries;
+  users: UserService;
+  settings: SettingService;
+  handle: DatabaseHandle;
+  close(): Promise<void>;
+}
+
+export interface StoreConfig {
+  /** The SQLite file (used unless `databaseUrl` is a postgres:// URL). */
+  databaseFile: string;
+  /** postgres://… selects PostgreSQL. */
+  databaseUrl?: string;
+  /** db/migrations (SQLite) and db/pg/migrations are looked up under this root. */
+  root: string;
+  synchronous?: 'FULL' | 'NORMAL';
+  /** Apply the committed migrations. Default true. */
+  migrate?: boolean;
+  /** PostgreSQL pool size. Default 10. */
+  poolSize?: number;
+}
+
+export function databaseKind(c: Pick<StoreConfig, 'databaseUrl'>): DatabaseKind {
+  return c.databaseUrl && /^postgres(ql)?:\/\//i.test(c.databaseUrl) ? 'postgres' : 'sqlite';
+}
+
+/**
+ * Whether a CA exists there yet: the SQLite file exists, or the PostgreSQL database
+ * has a federation. Never creates anything.
+ */
+export async function storeExists(c: StoreConfig): Promise<boolean> {
+  if (databaseKind(c) === 'sqlite') return existsSync(c.databaseFile);
+  const pg = (await import('pg')).default;
+  const client = new pg.Client({ connectionString: c.databaseUrl });
+  await client.connect();
+  try {
+    const r = await client.query<{ n: string }>("select count(*) n from information_schema.tables where table_name = 'federations'");
+    if (Number(r.rows[0]?.n) === 0) return false;
+    const f = await client.query<{ n: string }>('select count(*) n from federations');
+    return Number(f.rows[0]?.n) > 0;
+  } finally {
+    await client.end();
+  }
+}
+
+export async function openStore(c: StoreConfig): Promise<Database> {
+  const { join } = await import('node:path');
+  if (databaseKind(c) === 'postgres') {
+    const { openPostgres, closePostgres, redactUrl } = await import('./pg/client');
+    const { PgCaStore } = await import('./pg/store');
+    const { createPgQueries } = await import('./pg/queries');
+    const users = await import('./pg/users');
+    const settings = await import('./pg/settings');
+    const db = await openPostgres({ url: c.databaseUrl!, migrationsFolder: join(c.root, 'db', 'pg', 'migrations'), migrate: c.migrate, max: c.poolSize });
+    return {
+      kind: 'postgres',
+      location: redactUrl(c.databaseUrl!),
+      store: new PgCaStore(db),
+      queries: createPgQueries(db),
+      users: {
+        count: () => users.countUsers(db),
+        getByUsername: (u) => users.getUserByUsername(db, u),
+        create: (p) => users.createUser(db, p),
+      },
+      settings: {
+        get: (k) => settings.getSetting(db, k),
+        set: (k, v) => settings.setSetting(db, k, v),
+        init: (k, v) => settings.initSetting(db, k, v),
+      },
+      handle: { kind: 'postgres', db },
+      close: () => closePostgres(db),
+    };
+  }
+  const { openDatabase, closeDatabase } = await import('./client');
+  const { SqliteCaStore } = await import('./store');
+  const { createQueries } = await import('./queries');
+  const users = await import('./users');
+  const settings = await import('./settings');
+  const db = openDatabase({ file: c.databaseFile, migrationsFolder: join(c.root, 'db', 'migrations'), synchronous: c.synchronous, migrate: c.migrate });
+  return {
+    kind: 'sqlite',
+    location: c.databaseFile,
+    store: new SqliteCaStore(db),
+    queries: createQueries(db),
+    users: {
+      count: async () => users.countUsers(db),
+      getByUsername: async (u) => users.getUserByUsername(db, u),
+      create: (p) => users.createUser(db, p),
+    },
+    settings: {
+      get: async (k) => settings.getSetting(db, k),
+      set: async (k, v) => settings.setSetting(db, k, v),
+      init: async (k, v) => settings.initSetting(db, k, v),
+    },
+    handle: { kind: 'sqlite', db },
+    close: async () => closeDatabase(db),
+  };
+}

@@ -1,0 +1,26 @@
+/**
+ * The portal's read models on PostgreSQL: the `Queries` contract of
+ * ../../queries/index.ts, one file per table as there. Results have the same shapes
+ * (the two schemas share property names and TypeScript types).
+ *
+ * Porting a SQLite query (db/queries/x.ts → db/pg/queries/x.ts): import the tables from
+ * ../schema; the builder chain stays as it is, but `.all()` becomes `await`,
+ * `.get()` becomes `const [row] = await …`, `.run()` becomes `await`, and
+ * `db.transaction((tx) => …)` becomes `await db.transaction(async (tx) => …)`. Raw SQL
+ * that only SQLite speaks needs its PostgreSQL form: `like` is case-sensitive there
+ * (use `ilike` or the lower-cased column), `json_each` is `jsonb_array_elements_text`,
+ * times are timestamptz (compare with Date values, not milliseconds), and `count()`
+ * already comes back as a number through drizzle. Then bind it below, and the
+ * `Queries` type checks that both dialects offer it.
+ */
+
+import type { Queries } from '../../queries';
+import type { PgDb } from '../client';
+import { getFederationRow, listFederationSummaries } from './federations';
+
+export function createPgQueries(db: PgDb): Queries {
+  return {
+    listFederationSummaries: () => listFederationSummaries(db),
+    getFederation: (p) => getFederationRow(db, p),
+  };
+}

@@ -1,0 +1,224 @@
+/**
+ * FedPKI's tables on PostgreSQL (drizzle-orm/pg-core): the same tables, columns and
+ * TypeScript property names as ../schema.ts (SQLite), in PostgreSQL's own types —
+ * timestamptz for times, boolean, jsonb for lists and details, bytea for DER. One
+ * schema file per dialect (STYLE.md §10): a column added to ../schema.ts is added
+ * here too, and `npm run db:generate:pg` writes the migration into ./migrations.
+ * ./migrations also holds one hand-written migration that makes the audit log
+ * append-only (a trigger that raises on UPDATE, DELETE and TRUNCATE).
+ */
+
+import { bigint, boolean, customType, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+
+/** Millisecond precision, as the SQLite schema keeps, so rows round-trip unchanged. */
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date', precision: 3 });
+
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
+
+export const federations = pgTable('federations', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  caUrl: text('ca_url').notNull().unique(),
+  keySpec: text('key_spec').notNull(),
+  status: text('status', { enum: ['active', 'disabled'] }).notNull().default('active'),
+  publicUrl: text('public_url'),
+  defaultCertSeconds: integer('default_cert_seconds').notNull(),
+  allowRenewAfterExpiry: boolean('allow_renew_after_expiry').notNull().default(false),
+  provisionerName: text('provisioner_name').notNull(),
+  provisionerKid: text('provisioner_kid').notNull().unique(),
+  rootFingerprint: text('root_fingerprint').notNull(),
+  createdAt: ts('created_at').notNull(),
+  createdBy: text('created_by').notNull(),
+});
+
+export const caKeys = pgTable(
+  'ca_keys',
+  {
+    id: text('id').primaryKey(),
+    federationId: text('federation_id')
+      .notNull()
+      .references(() => federations.id),
+    purpose: text('purpose', { enum: ['root', 'intermediate', 'provisioner'] }).notNull(),
+    keySpec: text('key_spec').notNull(),
+    encryptedKey: text('encrypted_key').notNull(),
+    certificate: bytea('certificate'),
+    publicJwk: text('public_jwk'),
+    fingerprint: text('fingerprint'),
+    notAfter: ts('not_after'),
+    active: boolean('active').notNull().default(true),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [index('ca_keys_federation_idx').on(t.federationId, t.purpose)],
+);
+
+export const tokens = pgTable(
+  'tokens',
+  {
+    jti: text('jti').primaryKey(),
+    federationId: text('federation_id')
+      .notNull()
+      .references(() => federations.id),
+    kind: text('kind', { enum: ['sign', 'revoke'] }).notNull().default('sign'),
+    subject: text('subject').notNull(),
+    sans: jsonb('sans').$type<string[]>().notNull(),
+    role: text('role').notNull(),
+    certSeconds: integer('cert_seconds').notNull(),
+    notBefore: ts('not_before').notNull(),
+    expiresAt: ts('expires_at').notNull(),
+    createdAt: ts('created_at').notNull(),
+    createdBy: text('created_by').notNull(),
+    state: text('state', { enum: ['pending', 'used', 'cancelled'] }).notNull().default('pending'),
+    usedAt: ts('used_at'),
+    certSerial: text('cert_serial'),
+    cancelledAt: ts('cancelled_at'),
+    cancelledBy: text('cancelled_by'),
+  },
+  (t) => [index('tokens_federation_created_idx').on(t.federationId, t.createdAt)],
+);
+
+export const certificates = pgTable(
+  'certificates',
+  {
+    serial: text('serial').primaryKey(),
+    federationId: text('federation_id')
+      .notNull()
+      .references(() => federations.id),
+    commonName: text('common_name').notNull(),
+    /** lower(common_name), for case-insensitive prefix search through an index. */
+    commonNameLower: text('common_name_lower').notNull(),
+    sans: jsonb('sans').$type<string[]>().notNull(),
+    role: text('role').notNull(),
+    keyDescription: text('key_description').notNull(),
+    notBefore: ts('not_before').notNull(),
+    notAfter: ts('not_after').notNull(),
+    der: bytea('der').notNull(),
+    fingerprint: text('fingerprint').notNull(),
+    source: text('source', { enum: ['token', 'csr', 'renew', 'rekey'] }).notNull(),
+    tokenJti: text('token_jti'),
+    renewedFrom: text('renewed_from'),
+    issuedBy: text('issued_by').notNull(),
+    createdAt: ts('created_at').notNull(),
+    status: text('status', { enum: ['valid', 'revoked'] }).notNull().default('valid'),
+    revokedAt: ts('revoked_at'),
+    revocationReason: integer('revocation_reason'),
+  },
+  (t) => [
+    index('certs_federation_created_idx').on(t.federationId, t.createdAt),
+    index('certs_federation_not_after_idx').on(t.federationId, t.notAfter),
+    index('certs_created_idx').on(t.createdAt),
+    index('certs_not_after_idx').on(t.notAfter),
+    index('certs_cn_idx').on(t.commonNameLower, t.createdAt),
+  ],
+);
+
+export const revocations = pgTable(
+  'revocations',
+  {
+    serial: text('serial')
+      .primaryKey()
+      .references(() => certificates.serial),
+    federationId: text('federation_id')
+      .notNull()
+      .references(() => federations.id),
+    reasonCode: integer('reason_code').notNull(),
+    reason: text('reason'),
+    revokedAt: ts('revoked_at').notNull(),
+    /** The certificate's notAfter: once past, the entry may leave the CRL. */
+    expiresAt: ts('expires_at').notNull(),
+    actor: text('actor').notNull(),
+    via: text('via').notNull(),
+  },
+  (t) => [index('revocations_federation_idx').on(t.federationId, t.expiresAt)],
+);
+
+export const crls = pgTable('crls', {
+  federationId: text('federation_id')
+    .primaryKey()
+    .references(() => federations.id),
+  /** Only ever increases: bumped with UPDATE … SET number = number + 1 RETURNING number. */
+  number: bigint('number', { mode: 'number' }).notNull(),
+  thisUpdate: ts('this_update').notNull(),
+  nextUpdate: ts('next_update').notNull(),
+  der: bytea('der').notNull(),
+});
+
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    /** BY DEFAULT, not ALWAYS: an import from SQLite keeps its ids (then moves the sequence past them). */
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    at: ts('at').notNull(),
+    action: text('action').notNull(),
+    actor: text('actor').notNull(),
+    sourceIp: text('source_ip'),
+    federationId: text('federation_id'),
+    target: text('target'),
+    outcome: text('outcome', { enum: ['success', 'failure'] }).notNull(),
+    details: jsonb('details').$type<Record<string, unknown>>(),
+  },
+  (t) => [index('audit_at_idx').on(t.at), index('audit_federation_at_idx').on(t.federationId, t.at), index('audit_action_at_idx').on(t.action, t.at)],
+);
+
+export const users = pgTable('users', {
+  id: text('id').primaryKey(),
+  username: text('username').notNull().unique(),
+  displayName: text('display_name'),
+  role: text('role', { enum: ['admin', 'operator', 'auditor'] }).notNull(),
+  /** scrypt$N$r$p$salt$hash; null for single-sign-on accounts. */
+  passwordHash: text('password_hash'),
+  provider: text('provider').notNull().default('credentials'),
+  disabled: boolean('disabled').notNull().default(false),
+  createdAt: ts('created_at').notNull(),
+  createdBy: text('created_by').notNull(),
+  lastSignInAt: ts('last_sign_in_at'),
+});
+
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
+    createdAt: ts('created_at').notNull(),
+    expiresAt: ts('expires_at').notNull(),
+    endedAt: ts('ended_at'),
+    sourceIp: text('source_ip'),
+  },
+  (t) => [index('sessions_user_idx').on(t.userId)],
+);
+
+export const signInThrottle = pgTable('sign_in_throttle', {
+  key: text('key').primaryKey(),
+  failures: integer('failures').notNull(),
+  firstFailureAt: ts('first_failure_at').notNull(),
+  lockedUntil: ts('locked_until'),
+});
+
+export const settings = pgTable('settings', {
+  key: text('key').primaryKey(),
+  value: jsonb('value').notNull(),
+  updatedAt: ts('updated_at').notNull(),
+});
+
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    serial: text('serial').notNull(),
+    threshold: integer('threshold').notNull(),
+    state: text('state', { enum: ['pending', 'delivered', 'failed'] }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: ts('next_attempt_at').notNull(),
+    lastError: text('last_error'),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.serial, t.threshold] }), index('webhook_state_idx').on(t.state, t.nextAttemptAt)],
+);
+
+export type FederationRow = typeof federations.$inferSelect;
+export type CaKeyRow = typeof caKeys.$inferSelect;
+export type TokenRow = typeof tokens.$inferSelect;
+export type CertificateRow = typeof certificates.$inferSelect;
+export type AuditRow = typeof auditLog.$inferSelect;
+export type UserRow = typeof users.$inferSelect;
+export type SessionRow = typeof sessions.$inferSelect;
