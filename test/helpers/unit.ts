@@ -4,13 +4,8 @@
  * every issued certificate is checked with (pkijs parses, @peculiar/x509 verifies).
  */
 
-// @peculiar/x509 resolves its algorithm providers through tsyringe, which needs the
-// Reflect metadata API; this must load before it.
-import 'reflect-metadata';
-
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as x509 from '@peculiar/x509';
 import * as pkijs from 'pkijs';
 import { expect } from 'vitest';
 import { createFederationPki, type FederationPki, type FederationPkiParams } from '@/lib/ca/federation';
@@ -19,8 +14,8 @@ import { toArrayBuffer } from '@/lib/pki/encoding';
 import { pkiEngine } from '@/lib/pki/engine';
 import { fromPem } from '@/lib/pki/pem';
 import { FIXTURES } from './paths';
+import * as x509 from './x509';
 
-x509.cryptoProvider.set(globalThis.crypto);
 pkiEngine(globalThis.crypto);
 
 /** The unit tier's clock: every `now` in these tests is this instant or derived from it. */
