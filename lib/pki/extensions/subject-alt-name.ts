@@ -11,8 +11,9 @@
  *     … }
  *
  * Names from a token are sorted into these kinds the way step's x509util.SplitSANs
- * does: an IP literal is an IP, a value with a URI scheme is a URI, one with "@" an
- * e-mail address, anything else a DNS name.
+ * does, in this order: an IP literal is an IP, a value with a URI scheme is a URI
+ * (also "mailto:a@b" and "https://user@host"), one with "@" an e-mail address,
+ * anything else a DNS name.
  */
 
 import { DerError, TAG, children, contentOf, expectTag, implicitPrimitive, readRoot, sequence } from '../der';
@@ -85,8 +86,17 @@ export function parseIpv6(input: string): Uint8Array | undefined {
   return out;
 }
 
+/**
+ * An IPv4 or IPv6 literal. IPv4-mapped IPv6 (::ffff:a.b.c.d) comes back as the 4-byte
+ * IPv4 address: Go encodes it so (x509's marshalSANs uses net.IP.To4), which means a
+ * step client puts 4 bytes in its CSR for such a token SAN.
+ */
 export function parseIp(text: string): Uint8Array | undefined {
-  return parseIpv4(text) ?? parseIpv6(text);
+  const v4 = parseIpv4(text);
+  if (v4) return v4;
+  const v6 = parseIpv6(text);
+  if (v6 && v6.subarray(0, 10).every((b) => b === 0) && v6[10] === 0xff && v6[11] === 0xff) return v6.slice(12);
+  return v6;
 }
 
 /** Canonical text of a 4- or 16-byte address (RFC 5952 for IPv6). */
@@ -130,7 +140,7 @@ export function splitSans(values: readonly string[]): SubjectAltNames {
     if (!v) continue;
     const ip = parseIp(v);
     if (ip) push(out.ip, formatIp(ip));
-    else if (URI_RE.test(v) && !v.includes('@')) push(out.uri, v);
+    else if (URI_RE.test(v)) push(out.uri, v);
     else if (v.includes('@')) push(out.email, v);
     else push(out.dns, v);
   }
