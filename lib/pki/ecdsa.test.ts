@@ -65,7 +65,7 @@ describe('against an independent implementation (node:crypto, DER signatures)', 
 
       const nodeDer = new Uint8Array(nodeSign(HASH[curve], data, { key: priv, dsaEncoding: 'der' }));
       const back = derToP1363(nodeDer, CURVE_FIELD_BYTES[curve]);
-      expect(await crypto.subtle.verify(params, keys.publicKey, back, data)).toBe(true);
+      expect(await crypto.subtle.verify(params, keys.publicKey, back as BufferSource, data)).toBe(true);
       expect(p1363ToDer(back)).toEqual(nodeDer);
     }
   });

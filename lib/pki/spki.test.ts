@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, type KeyPairKeyObjectResult } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { hex, unhex } from '@/test/helpers/unit';
 import { signatureAlgorithmFor } from './algorithms';
@@ -7,10 +7,11 @@ import { exportSpki, generateKeyPair, type KeySpec } from './keys';
 import * as OID from './oids';
 import { describePublicKey, importVerifyKey, parseSpki, readAlgorithmOid } from './spki';
 
-const nodeSpki = (type: Parameters<typeof generateKeyPairSync>[0], options: object = {}): Uint8Array =>
-  new Uint8Array(
-    (generateKeyPairSync as (t: string, o: object) => { publicKey: { export(o: object): Buffer } })(type, options).publicKey.export({ type: 'spki', format: 'der' }),
-  );
+/** A public key made by node:crypto (OpenSSL), as SPKI DER: kinds WebCrypto cannot make. */
+function nodeSpki(type: string, options: object = {}): Uint8Array {
+  const generate = generateKeyPairSync as unknown as (t: string, o: object) => KeyPairKeyObjectResult;
+  return new Uint8Array(generate(type, options).publicKey.export({ type: 'spki', format: 'der' }));
+}
 
 const ecSpki = (params: Uint8Array[], point: Uint8Array, unusedBits = 0) =>
   sequence(sequence(oid(OID.id_ecPublicKey), ...params), bitString(point, unusedBits));
