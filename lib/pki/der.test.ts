@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hex, unhex } from '@/test/helpers/unit';
+import { hex, unhex } from '@/test/helpers/bytes';
 import {
   DerError,
   TAG,

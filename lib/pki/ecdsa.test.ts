@@ -1,6 +1,6 @@
 import { createPublicKey, createPrivateKey, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { hex, unhex } from '@/test/helpers/unit';
+import { hex, unhex } from '@/test/helpers/bytes';
 import { DerError } from './der';
 import { CURVE_FIELD_BYTES, derToP1363, p1363ToDer } from './ecdsa';
 import { exportPkcs8, exportSpki, generateKeyPair } from './keys';

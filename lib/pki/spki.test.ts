@@ -1,6 +1,6 @@
 import { generateKeyPairSync, type KeyPairKeyObjectResult } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { hex, unhex } from '@/test/helpers/unit';
+import { hex, unhex } from '@/test/helpers/bytes';
 import { signatureAlgorithmFor } from './algorithms';
 import { DerError, bitString, children, nullValue, oid, readRoot, sequence, unsignedInteger } from './der';
 import { exportSpki, generateKeyPair, type KeySpec } from './keys';

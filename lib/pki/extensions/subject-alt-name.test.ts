@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hex, unhex } from '@/test/helpers/unit';
+import { hex, unhex } from '@/test/helpers/bytes';
 import * as x509 from '@/test/helpers/x509';
 import { DerError, explicit, implicitPrimitive, oid, sequence } from '../der';
 import {
