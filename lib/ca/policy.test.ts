@@ -99,6 +99,7 @@ describe('checkCsrNames (step-ca commonNameSliceValidator + defaultSANsValidator
     ['ok/DNS names compare case-insensitively', { cn: SUB, dns: ['COLLABORATOR1', 'Collaborator1.Fed.Example'] }],
     ['ok/only IPs', { ip: ['2001:db8::7', '10.0.0.7'] }],
     ['ok/token IPs are compared in canonical form', { ip: ['2001:db8::7'] }, ['2001:DB8:0::7']],
+    ['ok/an IPv4-mapped token SAN is the IPv4 address the step CLI writes', { ip: ['10.0.0.7'] }, ['::ffff:10.0.0.7']],
     ['ok/token sans default to the subject', { cn: SUB, dns: [SUB] }, [SUB]],
     ['ok/a name repeated in the request is still the same set (step compares maps)', { cn: SUB, dns: [SUB, SUB] }, [SUB]],
   ])('%s', (_name, shape, tokenSans = SANS) => {

@@ -166,6 +166,11 @@ describe('GeneralNames DER', () => {
     expect(parseGeneralNames(der)).toEqual({ ...emptySans(), dns: ['node1'], other: 3 });
   });
 
+  it('ok/a 16-byte IPv4-mapped address reads as the IPv4 address (Go compares them equal)', () => {
+    const der = sequence(implicitPrimitive(7, unhex('00000000000000000000ffff0a000007')), implicitPrimitive(7, unhex('20010db8000000000000000000000007')));
+    expect(parseGeneralNames(der).ip).toEqual(['10.0.0.7', '2001:db8::7']);
+  });
+
   it('fail/an IP literal that is not one', () => {
     expect(() => generalNames({ ...emptySans(), ip: ['node1'] })).toThrow(DerError);
   });

@@ -92,11 +92,13 @@ export function parseIpv6(input: string): Uint8Array | undefined {
  * step client puts 4 bytes in its CSR for such a token SAN.
  */
 export function parseIp(text: string): Uint8Array | undefined {
-  const v4 = parseIpv4(text);
-  if (v4) return v4;
-  const v6 = parseIpv6(text);
-  if (v6 && v6.subarray(0, 10).every((b) => b === 0) && v6[10] === 0xff && v6[11] === 0xff) return v6.slice(12);
-  return v6;
+  return parseIpv4(text) ?? unmapIpv4(parseIpv6(text));
+}
+
+/** ::ffff:a.b.c.d → a.b.c.d (4 bytes); any other address unchanged. */
+function unmapIpv4<T extends Uint8Array | undefined>(ip: T): T | Uint8Array {
+  if (ip?.length === 16 && ip.subarray(0, 10).every((b) => b === 0) && ip[10] === 0xff && ip[11] === 0xff) return ip.slice(12);
+  return ip;
 }
 
 /** Canonical text of a 4- or 16-byte address (RFC 5952 for IPv6). */
@@ -199,7 +201,8 @@ export function parseGeneralNames(der: Uint8Array): SubjectAltNames & { other: n
         break;
       case TAG_IP:
         if (value.length !== 4 && value.length !== 16) throw new DerError('bad iPAddress length');
-        out.ip.push(formatIp(value));
+        // Compared like Go's net.IP.Equal: a 16-byte IPv4-mapped address is its IPv4 address.
+        out.ip.push(formatIp(unmapIpv4(value)));
         break;
       default:
         out.other++;
