@@ -159,7 +159,8 @@ export class CertificateAuthority {
     return updated;
   }
 
-  mintToken(federationId: string, p: MintTokenParams, actor: Actor): Promise<MintedToken> {
+  /** Async, so an unknown federation rejects the promise rather than throwing on the call. */
+  async mintToken(federationId: string, p: MintTokenParams, actor: Actor): Promise<MintedToken> {
     return mintToken(this.federation(federationId), p, actor, this.store, this.now(), this.crypto);
   }
 

@@ -35,7 +35,12 @@ export function checkKeyPolicy(key: PublicKeyInfo): void {
   throw new CaError('policy_key_unsupported', `The request was forbidden by the certificate authority: ${describePublicKey(key)} keys are not accepted; use ECDSA P-256/P-384/P-521 or RSA of at least 2048 bits.`);
 }
 
-const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
+/** Set equality, duplicates collapsed, as step-ca compares maps of names. */
+const sameSet = (a: readonly string[], b: readonly string[]) => {
+  const x = new Set(a);
+  const y = new Set(b);
+  return x.size === y.size && [...x].every((v) => y.has(v));
+};
 const lower = (list: readonly string[]) => list.map((s) => s.toLowerCase());
 
 /**

@@ -21,7 +21,8 @@ const UNIT_SECONDS: Record<string, number> = { ns: 1e-9, us: 1e-6, 'µs': 1e-6, 
 /** Parses a Go `time.ParseDuration` string into seconds; undefined when it is not one. */
 export function parseGoDuration(text: string): number | undefined {
   const m = text.match(/^([+-]?)((?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$/);
-  if (!m) return text === '0' ? 0 : undefined;
+  // Go special-cases a bare zero, after an optional sign.
+  if (!m) return /^[+-]?0$/.test(text) ? 0 : undefined;
   const sign = m[1] === '-' ? -1 : 1;
   let total = 0;
   for (const part of text.slice(m[1]!.length).matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g)) {
@@ -30,18 +31,37 @@ export function parseGoDuration(text: string): number | undefined {
   return sign * total;
 }
 
-const RFC3339_RE = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+const RFC3339_RE = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-](\d{2}):(\d{2}))$/;
+
+/**
+ * The date and time fields exist (as Go's time.Parse requires): JavaScript's Date
+ * would roll 30 February over to 2 March and hour 24 to the next day.
+ */
+function validRfc3339Fields(m: RegExpMatchArray): boolean {
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+  const offsetOk = m[9] === undefined || (Number(m[9]) <= 23 && Number(m[10]) <= 59);
+  return days !== undefined && day >= 1 && day <= days && hour <= 23 && minute <= 59 && second <= 59 && offsetOk;
+}
 
 /** "" → undefined; RFC 3339 → absolute; Go duration → relative. Throws bad_request otherwise. */
 export function parseTimeSpec(value: string | undefined | null, field: string): TimeSpec | undefined {
   if (value === undefined || value === null || value === '') return undefined;
-  if (RFC3339_RE.test(value)) {
+  const m = value.match(RFC3339_RE);
+  if (m && validRfc3339Fields(m)) {
     const at = new Date(value);
     if (!Number.isNaN(at.getTime())) return { kind: 'absolute', at };
   }
   const seconds = parseGoDuration(value);
   if (seconds !== undefined && Number.isFinite(seconds)) return { kind: 'relative', seconds };
   throw new CaError('bad_request', `The request could not be completed: ${field} must be an RFC 3339 time or a duration such as "24h".`);
+}
+
+/** Whole seconds the way Go's Duration.String prints them, as step-ca's messages do: "8760h1m0s". */
+function goDurationText(seconds: number): string {
+  const s = Math.round(seconds);
+  return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m${s % 60}s`;
 }
 
 export interface ValidityParams {
@@ -87,12 +107,19 @@ export function resolveValidity(p: ValidityParams): Validity {
   if (seconds > p.maxSeconds + BACKDATE_SECONDS) {
     throw new CaError(
       'policy_validity',
-      `The request was forbidden by the certificate authority: requested duration of ${Math.round(seconds / 3600)}h is more than the authorized maximum of ${Math.round(p.maxSeconds / 3600)}h.`,
+      `The request was forbidden by the certificate authority: requested duration of ${goDurationText(seconds)} is more than the authorized maximum of ${goDurationText(p.maxSeconds + BACKDATE_SECONDS)}.`,
     );
   }
   if (seconds < MIN_CERT_SECONDS) {
     throw new CaError('policy_validity', 'The request was forbidden by the certificate authority: the requested duration is under 5 minutes.');
   }
   if (notAfter > p.issuerNotAfter) notAfter = new Date(p.issuerNotAfter.getTime());
+  // Clipping can empty the window: never sign a certificate that ends before it starts.
+  if (notAfter.getTime() <= nowMs) {
+    throw new CaError('unavailable', 'The certificate authority cannot issue certificates: its intermediate certificate has expired.');
+  }
+  if (notAfter.getTime() <= notBefore.getTime()) {
+    throw new CaError('policy_validity', 'The request was forbidden by the certificate authority: the certificate would start after the intermediate certificate expires.');
+  }
   return { notBefore: new Date(Math.floor(notBefore.getTime() / 1000) * 1000), notAfter: new Date(Math.floor(notAfter.getTime() / 1000) * 1000) };
 }

@@ -26,7 +26,9 @@ export async function verifyChain(params: ChainCheckParams, crypto: Crypto = get
   const parse = (der: Uint8Array) => pkijs.Certificate.fromBER(toArrayBuffer(der));
   const engine = new pkijs.CertificateChainValidationEngine({
     trustedCerts: [parse(params.root)],
-    certs: [parse(params.leaf), ...params.intermediates.map(parse)],
+    // pkijs validates the path of the LAST certificate in `certs`; with the leaf first it
+    // would check only the intermediate and accept any leaf, expired or foreign.
+    certs: [...params.intermediates.map(parse), parse(params.leaf)],
     checkDate: params.checkDate ?? new Date(),
   });
   const result = await engine.verify({}, pkiEngine(crypto));

@@ -177,6 +177,9 @@ export async function createCsr(params: CsrCreateParams, crypto: Crypto = getCry
   csr.subject = pkijs.RelativeDistinguishedNames.fromBER(toArrayBuffer(subjectDer));
   await csr.subjectPublicKeyInfo.importKey(params.keys.publicKey, engine);
   const sans = splitSans(params.sans ?? []);
+  // RFC 2986 makes `attributes` mandatory (an empty [0] SET when there are none), and
+  // Go's parser refuses a request without it; pkijs omits it unless the field is set.
+  csr.attributes = [];
   if (sanCount(sans) > 0) {
     const ext = new pkijs.Extension({
       extnID: OID.id_ce_subjectAltName,

@@ -281,19 +281,44 @@ export function readString(buf: Uint8Array, node: DerNode): string {
   }
 }
 
+/**
+ * Date.UTC rolls impossible fields over (month 13 becomes January, 30 February
+ * becomes 2 March), so the fields are checked by reading them back.
+ */
+function utcDate(year: number, fields: readonly string[]): Date {
+  const [month, day, hour, minute, second] = fields.map(Number) as [number, number, number, number, number];
+  const d = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  if (
+    d.getUTCFullYear() !== year ||
+    d.getUTCMonth() !== month - 1 ||
+    d.getUTCDate() !== day ||
+    d.getUTCHours() !== hour ||
+    d.getUTCMinutes() !== minute ||
+    d.getUTCSeconds() !== second
+  ) {
+    throw new DerError('time is not a valid date');
+  }
+  return d;
+}
+
 export function readTime(buf: Uint8Array, node: DerNode): Date {
-  const s = fromUtf8(contentOf(buf, node));
+  let s: string;
+  try {
+    s = fromUtf8(contentOf(buf, node));
+  } catch {
+    throw new DerError('time is not ASCII');
+  }
   let m: RegExpMatchArray | null;
   if (node.tag === TAG.UTC_TIME) {
     m = s.match(/^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/);
     if (!m) throw new DerError('bad UTCTime');
     const yy = Number(m[1]);
-    return new Date(Date.UTC(yy < 50 ? 2000 + yy : 1900 + yy, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])));
+    return utcDate(yy < 50 ? 2000 + yy : 1900 + yy, m.slice(2));
   }
   if (node.tag === TAG.GENERALIZED_TIME) {
     m = s.match(/^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/);
     if (!m) throw new DerError('bad GeneralizedTime');
-    return new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])));
+    return utcDate(Number(m[1]), m.slice(2));
   }
   throw new DerError('expected a time');
 }

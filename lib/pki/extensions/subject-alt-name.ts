@@ -11,8 +11,9 @@
  *     … }
  *
  * Names from a token are sorted into these kinds the way step's x509util.SplitSANs
- * does: an IP literal is an IP, a value with a URI scheme is a URI, one with "@" an
- * e-mail address, anything else a DNS name.
+ * does, in this order: an IP literal is an IP, a value with a URI scheme is a URI
+ * (also "mailto:a@b" and "https://user@host"), one with "@" an e-mail address,
+ * anything else a DNS name.
  */
 
 import { DerError, TAG, children, contentOf, expectTag, implicitPrimitive, readRoot, sequence } from '../der';
@@ -85,8 +86,19 @@ export function parseIpv6(input: string): Uint8Array | undefined {
   return out;
 }
 
+/**
+ * An IPv4 or IPv6 literal. IPv4-mapped IPv6 (::ffff:a.b.c.d) comes back as the 4-byte
+ * IPv4 address: Go encodes it so (x509's marshalSANs uses net.IP.To4), which means a
+ * step client puts 4 bytes in its CSR for such a token SAN.
+ */
 export function parseIp(text: string): Uint8Array | undefined {
-  return parseIpv4(text) ?? parseIpv6(text);
+  return parseIpv4(text) ?? unmapIpv4(parseIpv6(text));
+}
+
+/** ::ffff:a.b.c.d → a.b.c.d (4 bytes); any other address unchanged. */
+function unmapIpv4<T extends Uint8Array | undefined>(ip: T): T | Uint8Array {
+  if (ip?.length === 16 && ip.subarray(0, 10).every((b) => b === 0) && ip[10] === 0xff && ip[11] === 0xff) return ip.slice(12);
+  return ip;
 }
 
 /** Canonical text of a 4- or 16-byte address (RFC 5952 for IPv6). */
@@ -130,7 +142,7 @@ export function splitSans(values: readonly string[]): SubjectAltNames {
     if (!v) continue;
     const ip = parseIp(v);
     if (ip) push(out.ip, formatIp(ip));
-    else if (URI_RE.test(v) && !v.includes('@')) push(out.uri, v);
+    else if (URI_RE.test(v)) push(out.uri, v);
     else if (v.includes('@')) push(out.email, v);
     else push(out.dns, v);
   }
@@ -189,7 +201,8 @@ export function parseGeneralNames(der: Uint8Array): SubjectAltNames & { other: n
         break;
       case TAG_IP:
         if (value.length !== 4 && value.length !== 16) throw new DerError('bad iPAddress length');
-        out.ip.push(formatIp(value));
+        // Compared like Go's net.IP.Equal: a 16-byte IPv4-mapped address is its IPv4 address.
+        out.ip.push(formatIp(unmapIpv4(value)));
         break;
       default:
         out.other++;

@@ -1,0 +1,104 @@
+/**
+ * An in-memory `CaStore` for unit tests: a test double of storage only (the crypto
+ * stays real). It keeps the contract `db/store.ts` keeps with SQL: `recordIssuance`
+ * checks the federation, consumes the token only while it is pending and unexpired
+ * (with the same leeway), stores the certificate and appends the audit entry, all
+ * without yielding in between — so of concurrent calls with one token exactly one
+ * gets through, as with the conditional UPDATE.
+ */
+
+import type { AuditEntry } from '@/lib/ca/audit';
+import { CaError } from '@/lib/ca/errors';
+import type { CaStore, IssuanceRecord } from '@/lib/ca/store';
+import { TOKEN_LEEWAY_SECONDS } from '@/lib/ca/token';
+import type { CaKeyRecord, CertificateRecord, FederationRecord, TokenRecord } from '@/lib/ca/types';
+
+const clone = <T>(v: T): T => structuredClone(v);
+
+export class MemoryCaStore implements CaStore {
+  readonly federations = new Map<string, FederationRecord>();
+  readonly keys = new Map<string, CaKeyRecord[]>();
+  readonly tokens = new Map<string, TokenRecord>();
+  readonly certificates = new Map<string, CertificateRecord>();
+  readonly audit: AuditEntry[] = [];
+
+  async listFederations(): Promise<FederationRecord[]> {
+    return [...this.federations.values()].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime()).map(clone);
+  }
+
+  async getFederation(id: string): Promise<FederationRecord | undefined> {
+    const f = this.federations.get(id);
+    return f && clone(f);
+  }
+
+  async listCaKeys(federationId: string): Promise<CaKeyRecord[]> {
+    return (this.keys.get(federationId) ?? []).map(clone);
+  }
+
+  async createFederation(federation: FederationRecord, keys: readonly CaKeyRecord[], audit: AuditEntry): Promise<void> {
+    for (const f of this.federations.values()) {
+      if (f.id === federation.id || f.name === federation.name || f.caUrl === federation.caUrl) {
+        throw new CaError('conflict', 'A federation with this id, name or CA URL already exists.');
+      }
+    }
+    this.federations.set(federation.id, clone(federation));
+    this.keys.set(federation.id, keys.map(clone));
+    this.audit.push(clone(audit));
+  }
+
+  async updateFederation(federation: FederationRecord, audit: AuditEntry): Promise<void> {
+    if (!this.federations.has(federation.id)) throw new CaError('not_found', 'No such federation.');
+    this.federations.set(federation.id, clone(federation));
+    this.audit.push(clone(audit));
+  }
+
+  async insertToken(token: TokenRecord, audit: AuditEntry): Promise<void> {
+    if (this.tokens.has(token.jti)) throw new CaError('conflict', 'duplicate token id');
+    this.tokens.set(token.jti, clone(token));
+    this.audit.push(clone(audit));
+  }
+
+  async getToken(jti: string): Promise<TokenRecord | undefined> {
+    const t = this.tokens.get(jti);
+    return t && clone(t);
+  }
+
+  async cancelToken(jti: string, at: Date, actor: string, audit: AuditEntry): Promise<TokenRecord> {
+    const t = this.tokens.get(jti);
+    if (!t) throw new CaError('not_found', 'No such token.');
+    if (t.state !== 'pending') throw new CaError('conflict', `The token is already ${t.state}; only a pending token can be cancelled.`);
+    t.state = 'cancelled';
+    t.cancelledAt = at;
+    t.cancelledBy = actor;
+    this.audit.push(clone(audit));
+    return clone(t);
+  }
+
+  async recordIssuance({ certificate, consumeJti, now, audit }: IssuanceRecord): Promise<void> {
+    // No await from here to the end: this is the transaction.
+    const federation = this.federations.get(certificate.federationId);
+    if (federation?.status !== 'active') throw new CaError('federation_disabled', 'The request is refused: the federation has been disabled.');
+    if (this.certificates.has(certificate.serial)) throw new CaError('conflict', 'duplicate serial');
+    if (consumeJti) {
+      const t = this.tokens.get(consumeJti);
+      if (!t) throw new CaError('token_unknown', 'The token is refused: this certificate authority has no record of it.');
+      if (t.state === 'used') throw new CaError('token_used', 'The token has already been used: ask your administrator for a new one.');
+      if (t.state === 'cancelled') throw new CaError('token_cancelled', 'The token has been cancelled by an administrator.');
+      if (t.expiresAt.getTime() <= now.getTime() - TOKEN_LEEWAY_SECONDS * 1000) throw new CaError('token_expired', 'The token has expired.');
+      t.state = 'used';
+      t.usedAt = now;
+      t.certSerial = certificate.serial;
+    }
+    this.certificates.set(certificate.serial, clone(certificate));
+    this.audit.push(clone(audit));
+  }
+
+  async getCertificate(serial: string): Promise<CertificateRecord | undefined> {
+    const c = this.certificates.get(serial);
+    return c && clone(c);
+  }
+
+  async appendAudit(entry: AuditEntry): Promise<void> {
+    this.audit.push(clone(entry));
+  }
+}
