@@ -5,6 +5,7 @@
  */
 
 import { certificatesFromPem } from '../pki/certificate';
+import { utf8 } from '../pki/encoding';
 import { getCrypto } from '../pki/crypto';
 import { traditionalPrivateKeyPem } from '../pki/key-formats';
 import { exportPkcs8 } from '../pki/keys';
@@ -12,8 +13,8 @@ import { toPem } from '../pki/pem';
 import { createPkcs12 } from '../pki/pkcs12';
 import { encryptPrivateKey } from '../pki/pkcs8';
 import { aggregatorWorkflowFiles, directorEnvoyFiles, fileSafeName, zipBundle, type NodeMaterial, type OpenflRole } from './bundles';
+import { MIN_PASSPHRASE_LENGTH } from './passphrase';
 import type { EnrolledNode } from './session';
-import { utf8 } from '../pki/encoding';
 
 export type DownloadRequest =
   | { kind: 'director-envoy' }
@@ -33,9 +34,6 @@ export interface DownloadFile {
   containsKey: boolean;
 }
 
-/** The shortest passphrase the page accepts for a PKCS#12 file or an encrypted key. */
-export const MIN_PASSPHRASE_LENGTH = 8;
-
 async function material(node: EnrolledNode, crypto: Crypto): Promise<NodeMaterial> {
   return {
     name: node.token.claims.sub,
@@ -48,6 +46,10 @@ async function material(node: EnrolledNode, crypto: Crypto): Promise<NodeMateria
 
 /** Builds one download. */
 export async function buildDownload(node: EnrolledNode, req: DownloadRequest, crypto: Crypto = getCrypto()): Promise<DownloadFile> {
+  const password = 'password' in req ? req.password : undefined;
+  if (password !== undefined && [...password].length < MIN_PASSPHRASE_LENGTH) {
+    throw new RangeError(`a passphrase has at least ${MIN_PASSPHRASE_LENGTH} characters`);
+  }
   const name = fileSafeName(node.token.claims.sub);
   const pem = (filename: string, text: string, containsKey = false): DownloadFile => ({
     filename,
