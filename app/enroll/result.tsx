@@ -12,7 +12,7 @@ function seconds(ms: number): string {
 /** Step 2 once done: which key was made, and how long it took. */
 export function KeyMade({ node }: { node: EnrolledNode }) {
   return (
-    <p className={styles.check}>
+    <p className={styles.check} data-prepare-ms={node.timings.prepare.toFixed(1)}>
       <span aria-hidden="true">✓ </span>
       {keyLabel(node.keySpec)} key pair and certificate request made in this browser in {seconds(node.timings.prepare)}; the CA answered in{' '}
       {seconds(node.timings.submit)}.
