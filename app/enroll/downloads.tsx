@@ -9,15 +9,17 @@ import { PassphraseForm } from './passphrase-form';
 export interface DownloadsProps {
   node: EnrolledNode;
   kit: Kit;
+  /** Which side of the aggregator workflow the node is (names the files). */
+  role: OpenflRole;
+  onRole: (role: OpenflRole) => void;
   keySaved: boolean;
   onKeySaved: () => void;
 }
 
 /** Step 3: the bundles and files, all made here from the key that never left the page. */
-export function Downloads({ node, kit, keySaved, onKeySaved }: DownloadsProps) {
+export function Downloads({ node, kit, role, onRole: setRole, keySaved, onKeySaved }: DownloadsProps) {
   const name = node.token.claims.sub;
   const guessed = kit.guessRole(name, node.token.claims.sans);
-  const [role, setRole] = useState<OpenflRole>(guessed);
   const [busy, setBusy] = useState<string>();
   const [error, setError] = useState<string>();
   const [encryptKey, setEncryptKey] = useState(false);
@@ -64,7 +66,7 @@ export function Downloads({ node, kit, keySaved, onKeySaved }: DownloadsProps) {
           <h4 className={styles.cardTitle}>Director / Envoy workflow</h4>
           <p>
             The files <code>fx pki certify</code> writes: <code>cert/root_ca.crt</code>, <code>cert/{file}.crt</code> (certificate, then intermediate) and{' '}
-            <code>cert/{file}.key</code>.
+            <code>cert/{file}.key</code>, for <code>fx envoy start</code> or <code>fx director start</code>.
           </p>
           {button('director-envoy', 'Download the Director/Envoy zip', { kind: 'director-envoy' }, true)}
         </div>

@@ -1,7 +1,7 @@
 'use client';
 
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { EnrolledNode, EnrollStep, ReadToken, Refusal } from '@/lib/enroll/kit';
+import type { EnrolledNode, EnrollStep, OpenflRole, ReadToken, Refusal } from '@/lib/enroll/kit';
 import type { KeySpec } from '@/lib/pki/keys';
 import { Downloads } from './downloads';
 import styles from './enroll.module.css';
@@ -21,7 +21,7 @@ type Phase =
   | { kind: 'ready'; read: ReadToken; refusal?: Refusal }
   | { kind: 'working'; read: ReadToken; spec: KeySpec; step: EnrollStep }
   | { kind: 'refused'; read: ReadToken; refusal: Refusal }
-  | { kind: 'done'; read: ReadToken; node: EnrolledNode; kit: Kit };
+  | { kind: 'done'; read: ReadToken; node: EnrolledNode; kit: Kit; role: OpenflRole };
 
 const LOAD_FAILED: Refusal = {
   code: 'load_failed',
@@ -72,7 +72,7 @@ export function EnrollFlow() {
       const kit = await loadKit();
       const node = await kit.requestCertificate(read.token, spec, { onStep: (step) => setPhase({ kind: 'working', read, spec, step }) });
       setKeySaved(false);
-      setPhase({ kind: 'done', read, node, kit });
+      setPhase({ kind: 'done', read, node, kit, role: kit.guessRole(node.token.claims.sub, node.token.claims.sans) });
       requestAnimationFrame(() => resultHeading.current?.focus());
     } catch (e) {
       const refusal = refusalOf(e);
@@ -99,7 +99,7 @@ export function EnrollFlow() {
             now={now}
             live={live}
             headingRef={summaryHeading}
-            onReplace={phase.kind === 'ready' || phase.kind === 'refused' ? () => setPhase({ kind: 'token' }) : undefined}
+            onReplace={phase.kind === 'ready' ? () => setPhase({ kind: 'token' }) : undefined}
           />
         )}
       </section>
@@ -137,8 +137,15 @@ export function EnrollFlow() {
             <span className={styles.stepNumber} aria-hidden="true">3</span> Your certificate and files
           </h2>
           <Result node={phase.node} summary={phase.read.summary} headingRef={resultHeading} />
-          <Downloads node={phase.node} kit={phase.kit} keySaved={keySaved} onKeySaved={() => setKeySaved(true)} />
-          <WhatNext name={phase.node.token.claims.sub} file={phase.kit.fileSafeName(phase.node.token.claims.sub)} />
+          <Downloads
+            node={phase.node}
+            kit={phase.kit}
+            role={phase.role}
+            onRole={(role) => setPhase({ ...phase, role })}
+            keySaved={keySaved}
+            onKeySaved={() => setKeySaved(true)}
+          />
+          <WhatNext name={phase.node.token.claims.sub} file={phase.kit.fileSafeName(phase.node.token.claims.sub)} role={phase.role} />
         </section>
       )}
     </>

@@ -52,6 +52,7 @@ export function PassphraseForm({ action, busy, onSubmit, username, children }: P
             autoComplete="new-password"
             className={styles.input}
             value={pass}
+            aria-invalid={tried && problem?.field === 'passphrase' ? true : undefined}
             aria-describedby={`${id}-h`}
             onChange={(e) => setPass(e.target.value)}
           />
@@ -66,14 +67,14 @@ export function PassphraseForm({ action, busy, onSubmit, username, children }: P
             autoComplete="new-password"
             className={styles.input}
             value={again}
-            aria-invalid={tried && problem ? true : undefined}
+            aria-invalid={tried && problem?.field === 'confirmation' ? true : undefined}
             aria-describedby={`${id}-h`}
             onChange={(e) => setAgain(e.target.value)}
           />
         </div>
       </div>
       <p id={`${id}-h`} className={tried && problem ? styles.fieldError : styles.help} aria-live="polite">
-        {tried && problem ? problem : `At least ${MIN_PASSPHRASE_LENGTH} characters. You will need it to open the file; it cannot be recovered.`}
+        {tried && problem ? problem.message : `At least ${MIN_PASSPHRASE_LENGTH} characters. You will need it to open the file; it cannot be recovered.`}
       </p>
       <div className={styles.actions}>
         <button type="submit" className={styles.secondary} disabled={busy}>

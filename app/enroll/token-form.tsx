@@ -13,7 +13,11 @@ export interface TokenFormProps {
   refusal?: Refusal;
 }
 
-/** Step 1 before a token is accepted: paste it; it is checked in the browser. */
+/**
+ * Step 1 before a token is accepted: paste it; it is checked in the browser. The field
+ * has no name, so even a native submission before hydration could not put the token
+ * in a URL.
+ */
 export function TokenForm({ onSubmit, onFirstUse, checking, refusal }: TokenFormProps) {
   const [text, setText] = useState('');
   const submit = (value: string) => {
@@ -36,7 +40,6 @@ export function TokenForm({ onSubmit, onFirstUse, checking, refusal }: TokenForm
       </p>
       <textarea
         id="token"
-        name="token"
         className={styles.token}
         rows={5}
         spellCheck={false}

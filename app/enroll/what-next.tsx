@@ -1,8 +1,13 @@
+import type { OpenflRole } from '@/lib/enroll/kit';
 import styles from './enroll.module.css';
 
-/** Where the files go and the `fx` commands that read them. */
-export function WhatNext({ name, file }: { name: string; file: string }) {
-  const agg = file.toLowerCase();
+/**
+ * Where the files go and the `fx` commands that read them, for the side the node is
+ * on (a director or aggregator when `role` is 'aggregator', else an envoy or collaborator).
+ */
+export function WhatNext({ name, file, role }: { name: string; file: string; role: OpenflRole }) {
+  const server = role === 'aggregator';
+  const certFlags = `  -rc cert/root_ca.crt \\\n  -oc cert/${file}.crt \\\n  -pk cert/${file}.key`;
   return (
     <div className={styles.next}>
       <h3 className={styles.groupTitle}>What next</h3>
@@ -12,32 +17,48 @@ export function WhatNext({ name, file }: { name: string; file: string }) {
       </p>
       <details className={styles.details} open>
         <summary>Director / Envoy workflow</summary>
-        <p>On an envoy (the name must be the one in the certificate):</p>
-        <pre className={styles.command}>
-          <code>{`fx envoy start -n ${name} -ec envoy_config.yaml \\\n  -dh DIRECTOR_FQDN -dp 50051 \\\n  -rc cert/root_ca.crt -pk cert/${file}.key -oc cert/${file}.crt`}</code>
-        </pre>
-        <p>On the director (its certificate must name the host envoys connect to):</p>
-        <pre className={styles.command}>
-          <code>{`fx director start -c director.yaml \\\n  -rc cert/root_ca.crt -pk cert/${file}.key -oc cert/${file}.crt`}</code>
-        </pre>
+        {server ? (
+          <>
+            <p>Start the director with its certificate (it must name the host envoys connect to):</p>
+            <pre className={styles.command}>
+              <code>{`fx director start -c director.yaml \\\n${certFlags}`}</code>
+            </pre>
+          </>
+        ) : (
+          <>
+            <p>Start the envoy under the name in the certificate:</p>
+            <pre className={styles.command}>
+              <code>{`fx envoy start -n ${name} \\\n  -ec envoy_config.yaml \\\n  -dh DIRECTOR_FQDN -dp 50051 \\\n${certFlags}`}</code>
+            </pre>
+          </>
+        )}
       </details>
       <details className={styles.details}>
         <summary>Aggregator-based workflow</summary>
         <p>
-          Unzip inside the workspace (the folder that holds <code>plan/</code>). A collaborator starts with its name, which must be listed in{' '}
-          <code>plan/cols.yaml</code>:
+          Unzip the aggregator-workflow bundle inside the workspace (the folder that holds <code>plan/</code>).
         </p>
-        <pre className={styles.command}>
-          <code>{`fx collaborator start -n ${name}`}</code>
-        </pre>
+        {server ? (
+          <>
+            <p>
+              The aggregator reads <code>cert/server/agg_{file.toLowerCase()}.crt</code>, so its name must be the plan’s <code>agg_addr</code>:
+            </p>
+            <pre className={styles.command}>
+              <code>fx aggregator start</code>
+            </pre>
+          </>
+        ) : (
+          <>
+            <p>
+              Start the collaborator under its name, which must be listed in <code>plan/cols.yaml</code>:
+            </p>
+            <pre className={styles.command}>
+              <code>{`fx collaborator start -n ${name}`}</code>
+            </pre>
+          </>
+        )}
         <p>
-          The aggregator reads <code>cert/server/agg_{agg}.crt</code>, so its name must be the plan’s <code>agg_addr</code>:
-        </p>
-        <pre className={styles.command}>
-          <code>fx aggregator start</code>
-        </pre>
-        <p>
-          Every node of the federation must use this certificate authority’s <code>cert/cert_chain.crt</code>, not one made by{' '}
+          Every node of the federation must trust this certificate authority’s <code>cert/cert_chain.crt</code>, not one made by{' '}
           <code>fx workspace certify</code>.
         </p>
       </details>

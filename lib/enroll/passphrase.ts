@@ -7,9 +7,15 @@
 
 export const MIN_PASSPHRASE_LENGTH = 8;
 
-/** The sentence to show, or undefined when the passphrase is acceptable. */
-export function passphraseProblem(passphrase: string, confirmation: string): string | undefined {
-  if ([...passphrase].length < MIN_PASSPHRASE_LENGTH) return `Use at least ${MIN_PASSPHRASE_LENGTH} characters.`;
-  if (passphrase !== confirmation) return 'The two passphrases differ.';
+export interface PassphraseProblem {
+  /** The field to fix: the passphrase itself or its repetition. */
+  field: 'passphrase' | 'confirmation';
+  message: string;
+}
+
+/** What is wrong with a passphrase and its repetition, or undefined when they are acceptable. */
+export function passphraseProblem(passphrase: string, confirmation: string): PassphraseProblem | undefined {
+  if ([...passphrase].length < MIN_PASSPHRASE_LENGTH) return { field: 'passphrase', message: `Use at least ${MIN_PASSPHRASE_LENGTH} characters.` };
+  if (passphrase !== confirmation) return { field: 'confirmation', message: 'The two passphrases differ.' };
   return undefined;
 }
