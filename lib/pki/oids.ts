@@ -36,6 +36,13 @@ export const id_pkix_ocsp_nocheck = '1.3.6.1.5.5.7.48.1.5';
 // PKCS#9 / PKCS#10
 export const pkcs_9_at_extensionRequest = '1.2.840.113549.1.9.14';
 export const pkcs_9_at_challengePassword = '1.2.840.113549.1.9.7';
+export const pkcs_9_at_friendlyName = '1.2.840.113549.1.9.20';
+export const pkcs_9_at_localKeyId = '1.2.840.113549.1.9.21';
+
+// PKCS#12 bag types (RFC 7292 §4.2)
+export const pkcs_12_keyBag = '1.2.840.113549.1.12.10.1.1';
+export const pkcs_12_pkcs8ShroudedKeyBag = '1.2.840.113549.1.12.10.1.2';
+export const pkcs_12_certBag = '1.2.840.113549.1.12.10.1.3';
 
 // Public key algorithms
 export const id_ecPublicKey = '1.2.840.10045.2.1';

@@ -7,6 +7,7 @@
  * gets through, as with the conditional UPDATE.
  */
 
+import { CertificateAuthority } from '@/lib/ca/authority';
 import type { AuditEntry } from '@/lib/ca/audit';
 import { CaError } from '@/lib/ca/errors';
 import type { CaStore, IssuanceRecord } from '@/lib/ca/store';
@@ -101,4 +102,12 @@ export class MemoryCaStore implements CaStore {
   async appendAudit(entry: AuditEntry): Promise<void> {
     this.audit.push(clone(entry));
   }
+}
+
+/** A CertificateAuthority on a MemoryCaStore with one federation, "default". */
+export async function memoryAuthority(o: { now?: () => Date } = {}): Promise<{ authority: CertificateAuthority; store: MemoryCaStore }> {
+  const store = new MemoryCaStore();
+  const authority = new CertificateAuthority({ store, password: 'unit test password', iterations: 1000, now: o.now });
+  await authority.createFederation({ id: 'default', name: 'Test Federation', caUrl: 'localhost:9123' }, { id: 'test' });
+  return { authority, store };
 }
