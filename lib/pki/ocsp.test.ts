@@ -115,7 +115,7 @@ describe('OCSP responses', () => {
     expect(parseOcspResponse(der).certs).toHaveLength(1);
     const resp = pkijs.OCSPResponse.fromBER(toArrayBuffer(der));
     expect(resp.responseStatus.valueBlock.valueDec).toBe(0);
-    const basic = new pkijs.BasicOCSPResponse({ schema: pkijs.BasicOCSPResponse.fromBER(resp.responseBytes!.response.valueBlock.valueHexView).toSchema() });
+    const basic = new pkijs.BasicOCSPResponse({ schema: pkijs.BasicOCSPResponse.fromBER(toArrayBuffer(resp.responseBytes!.response.valueBlock.valueHexView)).toSchema() });
     expect(basic.tbsResponseData.responses).toHaveLength(3);
     expect(await basic.verify({ trustedCerts: [pkijs.Certificate.fromBER(toArrayBuffer(issuer.der))] })).toBe(true);
   });
