@@ -25,7 +25,10 @@ const schema = z.object({
   FEDPKI_HOSTNAMES: z.string().optional(),
   /** Optional plain-HTTP listener on 127.0.0.1 (for a TLS-terminating proxy or http://localhost). */
   FEDPKI_HTTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
-  /** Base https URL written into CRL distribution point / AIA extensions of new federations. */
+  /**
+   * Base URL written into the CRL distribution point / AIA extensions of the first
+   * federation's leaves (applied at every start); usually plain http, as RFC 5280 advises.
+   */
   FEDPKI_PUBLIC_URL: z.string().url().optional(),
   FEDPKI_ADMIN_USERNAME: z.string().min(1).optional(),
   FEDPKI_ADMIN_PASSWORD: z.string().min(1).optional(),
@@ -35,6 +38,8 @@ const schema = z.object({
   /** PBKDF2 iterations for new CA keys; lowering it is for tests only. */
   FEDPKI_KDF_ITERATIONS: z.coerce.number().int().min(1000).optional(),
   FEDPKI_DB_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
+  /** Seconds between lifecycle passes (CRL refresh, expiry webhook); lowering it is for tests. */
+  FEDPKI_LIFECYCLE_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   AUTH_SECRET: z.string().min(32).optional(),
   OIDC_ISSUER: z.string().url().optional(),
   OIDC_CLIENT_ID: z.string().optional(),

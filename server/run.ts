@@ -15,9 +15,11 @@ import { openDatabase, closeDatabase } from '../db/client';
 import { SqliteCaStore } from '../db/store';
 import { createQueries } from '../db/queries';
 import { countUsers, createUser } from '../db/users';
-import { getSetting, setSetting } from '../db/settings';
+import { getExpiryWebhookUrl, getSetting, setSetting } from '../db/settings';
 import { createAppHandler, type NextHandler } from './app';
-import { exportToProcess } from './env';
+import { env, exportToProcess } from './env';
+import { lifecycleRoutes } from './lifecycle-api';
+import { startLifecycleJobs } from './lifecycle-jobs';
 import { Listeners } from './listeners';
 import { createLogger, type Logger, type LogLevel } from './log';
 import { ask, askNewPassword, isInteractive } from './prompt';
@@ -88,6 +90,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       );
     } else {
       await authority.unlockAll();
+      await applyPublicUrl(authority, config.publicUrl, log);
     }
     await firstAdmin(o, db, log);
     if (o.installOnly) {
@@ -108,7 +111,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       : prepareNext(config);
     nextHandler.catch(() => undefined);
     const handler = createAppHandler({
-      step: { authority, log, trustProxy: config.trustProxy, version },
+      step: { authority, log, trustProxy: config.trustProxy, version, extra: lifecycleRoutes() },
       next: nextHandler,
       log,
       trustProxy: config.trustProxy,
@@ -136,6 +139,8 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
         .catch((e: unknown) => log.error('federation refresh failed', { error: e as Error }));
     }, 5_000);
     refresher.unref();
+    // CRL refresh and expiry notices, off the request path.
+    const jobs = startLifecycleJobs({ authority, store, log, version, webhookUrl: () => getExpiryWebhookUrl(db), intervalSeconds: env().FEDPKI_LIFECYCLE_INTERVAL_SECONDS });
     await store.appendAudit(auditEntry(ActivityType.CA_STARTED, { at: new Date(), actor: 'system', details: { version, federations: authority.keyring.list().length } }));
     for (const ctx of authority.keyring.list()) {
       log.info('federation ready', { id: ctx.federation.id, caUrl: ctx.federation.caUrl, root: ctx.root.fingerprint });
@@ -144,6 +149,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       runtime,
       close: async () => {
         clearInterval(refresher);
+        jobs.stop();
         await listeners.close();
         setRuntime(undefined);
         closeDatabase(db);
@@ -157,6 +163,20 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     }
     throw e;
   }
+}
+
+/**
+ * FEDPKI_PUBLIC_URL names where the first federation's CRL and OCSP responder are
+ * reachable; it is applied at every start, so changing it takes effect on restart
+ * (for certificates issued from then on).
+ */
+async function applyPublicUrl(authority: CertificateAuthority, publicUrl: string | undefined, log: Logger): Promise<void> {
+  if (!publicUrl) return;
+  const first = authority.keyring.get('default') ?? authority.keyring.list()[0];
+  const url = publicUrl.replace(/\/+$/, '');
+  if (!first || first.federation.publicUrl === url) return;
+  await authority.updateFederation(first.federation.id, { publicUrl: url }, { id: 'env:FEDPKI_PUBLIC_URL' });
+  log.info('public URL set from the environment', { federation: first.federation.id, publicUrl: url });
 }
 
 async function prepareNext(config: ServerConfig): Promise<NextHandler> {

@@ -6,11 +6,14 @@
  */
 
 import type { Db } from '../client';
+import { listCertificates, listExpiringCertificates, type ListCertificatesParams } from './certificates-expiry';
 import { listFederationSummaries } from './federations';
 
 export function createQueries(db: Db) {
   return {
     listFederationSummaries: () => listFederationSummaries(db),
+    listExpiringCertificates: (p?: Parameters<typeof listExpiringCertificates>[1]) => listExpiringCertificates(db, p),
+    listCertificates: (p?: ListCertificatesParams) => listCertificates(db, p),
   };
 }
 

@@ -15,7 +15,7 @@ import { parseSpki } from '../pki/spki';
 import { generateSerialNumber } from '../pki/x509';
 import { ActivityType, auditEntry, jtiLabel } from './audit';
 import { CaError } from './errors';
-import { createFederationPki, type FederationPkiParams } from './federation';
+import { createFederationPki, validatePublicUrl, type FederationPkiParams } from './federation';
 import { checkCsr, certificateResult, signLeafRecord, signWithToken, type IssuedCertificate, type SignWithTokenParams } from './issue';
 import { Keyring, unlockFederation, type FederationContext } from './keyring';
 import { CrlPublisher } from './crl';
@@ -165,6 +165,7 @@ export class CertificateAuthority {
     actor: Actor,
   ): Promise<FederationRecord> {
     const ctx = this.federation(id);
+    if (patch.publicUrl) patch = { ...patch, publicUrl: validatePublicUrl(patch.publicUrl) };
     const updated: FederationRecord = { ...ctx.federation, ...patch };
     const action =
       patch.status && patch.status !== ctx.federation.status
