@@ -5,7 +5,6 @@
  */
 
 import { and, asc, desc, eq, gt, lte, sql, type SQL } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/sqlite-core';
 import type { NodeRole } from '../../lib/ca/types';
 import type { Db } from '../client';
 import { certificates } from '../schema';
@@ -43,7 +42,6 @@ const DAY = 24 * 3600;
 
 export function listCertificates(db: Db, p: ListCertificatesParams = {}): CertificateListItem[] {
   const now = p.now ?? new Date();
-  const renewal = alias(certificates, 'renewal');
   const where: SQL[] = [];
   if (p.federationId) where.push(eq(certificates.federationId, p.federationId));
   const expiring = p.expiringWithinSeconds !== undefined;
@@ -66,7 +64,8 @@ export function listCertificates(db: Db, p: ListCertificatesParams = {}): Certif
       revocationReason: certificates.revocationReason,
       source: certificates.source,
       renewedFrom: certificates.renewedFrom,
-      superseded: sql<number>`exists (select 1 from ${renewal} where ${renewal.renewedFrom} = ${certificates.serial})`,
+      // Spelled out: drizzle leaves columns unqualified in a one-table query, which inside this subquery would name the inner table.
+      superseded: sql<number>`exists (select 1 from certificates as renewal where renewal.renewed_from = certificates.serial)`,
     })
     .from(certificates)
     .where(where.length ? and(...where) : undefined)

@@ -163,7 +163,8 @@ export class CrlPublisher {
     const life = crl.nextUpdate.getTime() - crl.thisUpdate.getTime();
     if (now >= crl.thisUpdate.getTime() + life * CRL_RENEW_FRACTION) return true;
     const latest = await this.#o.store.latestRevocationAt(federationId);
-    return latest !== undefined && latest.getTime() >= crl.thisUpdate.getTime() + STATUS_BACKDATE_SECONDS * 1000;
+    // thisUpdate is the build time rounded down to the second, less the backdate.
+    return latest !== undefined && latest.getTime() >= crl.thisUpdate.getTime() + (STATUS_BACKDATE_SECONDS + 1) * 1000;
   }
 
   /** Rebuilds the CRLs that are due (the server's timer calls this). */
