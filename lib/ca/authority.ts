@@ -22,7 +22,7 @@ import { CrlPublisher } from './crl';
 import { mintRevokeToken, mintToken, type MintRevokeTokenParams, type MintTokenParams, type MintedToken } from './mint';
 import { answerOcsp, type OcspAnswer } from './ocsp';
 import { authenticateCertificate, authorizeRenewToken, renewCertificate } from './renew';
-import { alreadyRevoked, authorizeRevokeToken, parseSerial, revokeCertificate, type RevokeParams } from './revoke';
+import { alreadyRevoked, authorizeRevokeToken, parseReasonCode, parseSerial, revokeCertificate, type RevokeParams } from './revoke';
 import { validateSans, validateSubject } from './policy';
 import { signLeaf } from './profiles';
 import type { CaStore } from './store';
@@ -300,6 +300,7 @@ export class CertificateAuthority {
   /** `POST /revoke` with a revoke token (`step ca revoke --token`). */
   async revokeWithToken(p: { serial: string; ott: string; reasonCode?: number; reason?: string | null; sourceIp?: string | null }): Promise<RevocationResult> {
     const serial = parseSerial(p.serial, 10);
+    parseReasonCode(p.reasonCode); // a malformed request is refused before the token is looked at
     const now = this.now();
     const { ctx, jti } = await authorizeRevokeToken(p.ott, serial, { store: this.store, now, lookup: (kid) => this.keyring.byKid(kid), crypto: this.crypto });
     const actor: Actor = { id: `token:${jti.slice(0, 12)}`, sourceIp: p.sourceIp };
@@ -312,6 +313,7 @@ export class CertificateAuthority {
     p: RequestScope & { serial: string; presented: Uint8Array; reasonCode?: number; reason?: string | null },
   ): Promise<RevocationResult> {
     const serial = parseSerial(p.serial, 10);
+    parseReasonCode(p.reasonCode);
     const now = this.now();
     let ctx: FederationContext;
     try {
