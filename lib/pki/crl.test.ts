@@ -5,8 +5,10 @@ import { spawnSync } from 'node:child_process';
 import * as pkijs from 'pkijs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeIssuer, type TestIssuer } from '@/test/helpers/pki';
-import { CRL_REASONS, crlReasonName, parseCrl, signCrl, type RevokedCertificateEntry } from './crl';
-import { DerError, sequenceOf } from './der';
+import { CRL_REASONS, crlReasonName, encodeRevokedEntry, parseCrl, signCrl, type RevokedCertificateEntry } from './crl';
+import { DerError, enumerated, sequence, sequenceOf, time, unsignedInteger } from './der';
+import { extension } from './extensions/extension';
+import { id_ce_cRLReasons } from './oids';
 import { toArrayBuffer } from './encoding';
 import { pkiEngine } from './engine';
 import { toPem } from './pem';
@@ -95,6 +97,25 @@ describe('signCrl / parseCrl', () => {
 });
 
 describe('reasons and large lists', () => {
+  it('the fast entry encoder gives the bytes of the generic one', () => {
+    const generic = (e: RevokedCertificateEntry) => {
+      const serial = unsignedInteger(Buffer.from(e.serialNumber.length % 2 ? `0${e.serialNumber}` : e.serialNumber, 'hex'));
+      const parts = [serial, time(e.revocationDate)];
+      if (e.reasonCode) parts.push(sequence(extension(id_ce_cRLReasons, false, enumerated(e.reasonCode))));
+      return Buffer.from(sequence(...parts)).toString('hex');
+    };
+    const cases: RevokedCertificateEntry[] = [
+      { serialNumber: '7f', revocationDate: new Date('2026-01-02T03:04:05Z') },
+      { serialNumber: '80', revocationDate: new Date('1999-12-31T23:59:59Z'), reasonCode: 1 },
+      { serialNumber: '000001', revocationDate: new Date('2049-12-31T23:59:59Z'), reasonCode: 10 },
+      { serialNumber: 'ff'.repeat(20), revocationDate: new Date('2030-06-15T12:00:00Z'), reasonCode: 4 },
+      { serialNumber: 'ab'.repeat(30), revocationDate: new Date('2030-06-15T12:00:00Z'), reasonCode: 4 },
+      { serialNumber: '1234', revocationDate: new Date('2050-01-01T00:00:00Z'), reasonCode: 2 },
+      { serialNumber: 'abc', revocationDate: new Date('1950-01-01T00:00:00Z') },
+    ];
+    for (const c of cases) expect(Buffer.from(encodeRevokedEntry(c)).toString('hex')).toBe(generic(c));
+  });
+
   it('names reason codes as RFC 5280 does', () => {
     expect(crlReasonName(1)).toBe('keyCompromise');
     expect(crlReasonName(7)).toBeUndefined();

@@ -121,10 +121,52 @@ function numberBytes(n: number): Uint8Array {
   return fromHex(hex);
 }
 
-/** Encodes one revokedCertificates element. */
+/** Writes `n` as two ASCII digits. */
+function digits2(out: Uint8Array, at: number, n: number): void {
+  out[at] = 0x30 + Math.floor(n / 10);
+  out[at + 1] = 0x30 + (n % 10);
+}
+
+/**
+ * Encodes one revokedCertificates element. This runs once per entry of lists that
+ * reach 100,000 entries, so the common case (a serial of at most 20 bytes, a time
+ * in UTCTime range) is written into one buffer directly; `time()` and `sequence()`
+ * give the same bytes (the unit tests compare them) at three times the cost.
+ */
 export function encodeRevokedEntry(e: RevokedCertificateEntry): Uint8Array {
-  const serial = unsignedInteger(fromHex(e.serialNumber.length % 2 ? `0${e.serialNumber}` : e.serialNumber));
-  return e.reasonCode ? sequence(serial, time(e.revocationDate), reasonExtension(e.reasonCode)) : sequence(serial, time(e.revocationDate));
+  let m = fromHex(e.serialNumber.length % 2 ? `0${e.serialNumber}` : e.serialNumber);
+  let start = 0;
+  while (start < m.length - 1 && m[start] === 0) start++;
+  m = m.subarray(start);
+  const year = e.revocationDate.getUTCFullYear();
+  const ext = e.reasonCode ? reasonExtension(e.reasonCode) : undefined;
+  const pad = m[0]! & 0x80 ? 1 : 0;
+  const intLen = m.length + pad;
+  const contentLen = 2 + intLen + 15 + (ext?.length ?? 0);
+  if (intLen > 21 || year < 1950 || year >= 2050 || contentLen > 127) {
+    const serial = unsignedInteger(m);
+    return ext ? sequence(serial, time(e.revocationDate), ext) : sequence(serial, time(e.revocationDate));
+  }
+  const out = new Uint8Array(2 + contentLen);
+  out[0] = TAG.SEQUENCE;
+  out[1] = contentLen;
+  out[2] = TAG.INTEGER;
+  out[3] = intLen;
+  out.set(m, 4 + pad);
+  let at = 4 + intLen;
+  const d = e.revocationDate;
+  out[at] = TAG.UTC_TIME;
+  out[at + 1] = 13;
+  digits2(out, at + 2, year % 100);
+  digits2(out, at + 4, d.getUTCMonth() + 1);
+  digits2(out, at + 6, d.getUTCDate());
+  digits2(out, at + 8, d.getUTCHours());
+  digits2(out, at + 10, d.getUTCMinutes());
+  digits2(out, at + 12, d.getUTCSeconds());
+  out[at + 14] = 0x5a; // 'Z'
+  at += 15;
+  if (ext) out.set(ext, at);
+  return out;
 }
 
 export function encodeTbsCertList(p: CrlParams): Uint8Array {
