@@ -295,6 +295,10 @@ describe('renewal and rekey', () => {
     expect(await rejects(env.authority.renewWithToken({ token: await token({ audience: 'https://localhost:9443/1.0/sign' }), scope: scope() }))).toBe('unauthenticated');
     expect(await rejects(env.authority.renewWithToken({ token: await token({ subject: 'someone-else' }), scope: scope() }))).toBe('unauthenticated');
     expect(await rejects(env.authority.renewWithToken({ token: await token({ ttlSeconds: 7200 }), scope: scope() }))).toBe('unauthenticated');
+    // The browser page names the address it was loaded from: accepted when the request went there.
+    const byIp = await token({ audience: 'https://127.0.0.1:9443/1.0/renew' });
+    expect(await rejects(env.authority.renewWithToken({ token: byIp, scope: scope(), requestHost: 'elsewhere' }))).toBe('unauthenticated');
+    expect((await env.authority.renewWithToken({ token: byIp, scope: scope(), requestHost: '127.0.0.1' })).record.renewedFrom).toBe(old.serial);
     const tampered = await token();
     expect(await rejects(env.authority.renewWithToken({ token: `${tampered.slice(0, -4)}AAAA`, scope: scope() }))).toBe('unauthenticated');
     const stolen = await env.issue('node3');

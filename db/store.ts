@@ -78,6 +78,7 @@ export class SqliteCaStore implements CaStore {
   readonly #insertAudit;
   readonly #federationStatus;
   readonly #listRevoked;
+  readonly #getCertificate;
 
   constructor(db: Db) {
     this.db = db;
@@ -87,6 +88,8 @@ export class SqliteCaStore implements CaStore {
       .where(and(eq(tokens.jti, sql.placeholder('jti')), eq(tokens.state, 'pending'), gt(tokens.expiresAt, sql.placeholder('expiredBefore'))))
       .prepare();
     this.#getToken = db.select().from(tokens).where(eq(tokens.jti, sql.placeholder('jti'))).prepare();
+    // OCSP looks a certificate up on every request.
+    this.#getCertificate = db.select().from(certificates).where(eq(certificates.serial, sql.placeholder('serial'))).prepare();
     this.#listRevoked = db.$client.prepare('select serial, revoked_at, reason_code, expires_at from revocations where federation_id = ? and expires_at > ?');
     this.#federationStatus = db.select({ status: federations.status, name: federations.name }).from(federations).where(eq(federations.id, sql.placeholder('id'))).prepare();
     this.#insertCert = db
@@ -246,7 +249,7 @@ export class SqliteCaStore implements CaStore {
   }
 
   async getCertificate(serial: string): Promise<CertificateRecord | undefined> {
-    const row = this.db.select().from(certificates).where(eq(certificates.serial, serial)).get();
+    const row = this.#getCertificate.get({ serial });
     return row && toCertificate(row);
   }
 

@@ -44,6 +44,17 @@ export function peerCertificate(req: IncomingMessage): Uint8Array | undefined {
   return new Uint8Array(cert.raw);
 }
 
+/** The Host header's name, lowercase, without port or IPv6 brackets. */
+function requestHost(req: IncomingMessage): string | null {
+  const host = req.headers.host;
+  if (!host) return null;
+  try {
+    return new URL(`https://${host}`).hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  } catch {
+    return null;
+  }
+}
+
 function bearerToken(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization;
   if (!header) return undefined;
@@ -94,7 +105,7 @@ async function renewOrRekey(ctx: StepContext, rekey: boolean): Promise<void> {
   }
   let issued;
   if (token) {
-    issued = await deps.authority.renewWithToken({ token, csr, scope, sourceIp });
+    issued = await deps.authority.renewWithToken({ token, csr, scope, sourceIp, requestHost: requestHost(req) });
   } else {
     const presented = peerCertificate(req);
     if (!presented) throw noCredentials(rekey ? 'no certificate to rekey' : 'no certificate to renew');

@@ -356,10 +356,11 @@ export class CertificateAuthority {
   /**
    * `POST /renew` or `/rekey` with `Authorization: Bearer <x5c token>` (`step ca renew
    * --mtls=false`, `fedpki renew` without mTLS, the browser renewal page).
+   * @param requestHost - the host the request was addressed to (lowercase, no port), also accepted as the token audience
    */
-  async renewWithToken(p: RequestScope & { token: string; csr?: Uint8Array }): Promise<IssuedCertificate> {
+  async renewWithToken(p: RequestScope & { token: string; csr?: Uint8Array; requestHost?: string | null }): Promise<IssuedCertificate> {
     const deps = { store: this.store, now: this.now(), crypto: this.crypto };
-    const auth = await authorizeRenewToken(p.token, { rekey: Boolean(p.csr), scope: p.scope }, deps);
+    const auth = await authorizeRenewToken(p.token, { rekey: Boolean(p.csr), scope: p.scope, requestHost: p.requestHost }, deps);
     return renewCertificate({ presented: auth.presented, via: 'x5c', scope: p.scope, csr: p.csr, csrThumbprint: auth.csrThumbprint, sourceIp: p.sourceIp }, deps);
   }
 

@@ -171,13 +171,18 @@ export interface AuthorizedRenewToken {
  */
 export async function authorizeRenewToken(
   jwt: string,
-  o: { rekey: boolean; scope: readonly FederationContext[] },
+  o: { rekey: boolean; scope: readonly FederationContext[]; requestHost?: string | null },
   deps: LifecycleDeps,
 ): Promise<AuthorizedRenewToken> {
   const crypto = deps.crypto ?? getCrypto();
   const token = await verifyX5cToken(jwt, { now: deps.now, paths: o.rekey ? REKEY_PATHS : RENEW_PATHS }, crypto);
   const { ctx } = await authenticateCertificate(token.leafDer, o.scope, deps);
-  if (!ctx.hostnames.has(audienceHost(token.aud))) {
+  // The audience is the federation's CA URL host (what step uses), or the host the
+  // request was sent to (the browser page names the address it was loaded from). It
+  // keeps a token made for another CA from being replayed here; the certificate it
+  // carries must be one of ours anyway, and the jti is single use.
+  const audHost = audienceHost(token.aud);
+  if (!ctx.hostnames.has(audHost) && audHost !== o.requestHost) {
     throw unauthenticated(`the renewal token is meant for ${token.aud}, not for this certificate authority`);
   }
   await deps.store.useOnce(`x5c:${token.jti}`, o.rekey ? 'rekey' : 'renew', new Date((token.exp + 60) * 1000), deps.now);
