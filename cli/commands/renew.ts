@@ -7,10 +7,9 @@ import { dirname, join, resolve } from 'node:path';
 import { CaError } from '../../lib/ca/errors';
 import type { SignResponse } from '../../lib/enroll/client';
 import { loadCredentials, prepareRekey, renewalToken, verifyRenewal } from '../../lib/enroll/renew';
-import { findExtension } from '../../lib/pki/certificate';
+import { describeCertificate } from '../../lib/pki/certificate';
 import { fromPem } from '../../lib/pki/pem';
 import { exportPkcs8, isKeySpec, type KeySpec } from '../../lib/pki/keys';
-import { id_pe_authorityInfoAccess } from '../../lib/pki/oids';
 import { privateKeyToPem } from '../../lib/pki/private-key';
 import { guard } from '../_shared';
 
@@ -66,10 +65,11 @@ function caOrigin(arg: string | undefined, aia: string | undefined): string {
   return url.origin;
 }
 
-function aiaHttpsOrigin(der: ReturnType<typeof findExtension>): string | undefined {
-  if (!der) return undefined;
-  const m = new TextDecoder().decode(der.value).match(/https:\/\/[A-Za-z0-9.\-:[\]]+/);
-  return m?.[0];
+/** The https origin among the certificate's AIA URLs (a federation's public URL), if any. */
+async function aiaHttpsOrigin(leafDer: Uint8Array): Promise<string | undefined> {
+  const info = await describeCertificate(leafDer);
+  const url = [...info.ocsp, ...info.caIssuers].find((u) => u.startsWith('https://'));
+  return url ? new URL(url).origin : undefined;
 }
 
 /** Replaces a file in one step (write aside, then rename), mode 0600. */
@@ -113,7 +113,7 @@ export default defineCommand({
       const rootPem = readFileSync(rootPath, 'utf8');
       const rootDer = fromPem(rootPem, 'CERTIFICATE');
       if (!rootDer) throw new CaError('bad_request', `${rootPath} holds no certificate.`);
-      const origin = caOrigin(args['ca-url'], aiaHttpsOrigin(findExtension(creds.leaf, id_pe_authorityInfoAccess)));
+      const origin = caOrigin(args['ca-url'], args['ca-url'] ? undefined : await aiaHttpsOrigin(creds.chain[0]!));
       const expired = creds.leaf.notAfter.getTime() < Date.now();
       // Like step: a TLS stack will not present an expired certificate usefully, so use the token then.
       const useToken = !args.mtls || expired;
