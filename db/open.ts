@@ -8,6 +8,7 @@
  */
 
 import { existsSync } from 'node:fs';
+import type { AuditEntry } from '../lib/ca/audit';
 import type { CaStore } from '../lib/ca/store';
 import type { UserRow } from './schema';
 import type { CreateUserParams } from './users';
@@ -29,6 +30,8 @@ export interface SettingService {
   set(key: string, value: unknown): Promise<void>;
   /** The stored value, or `value` stored now; instances starting together agree. */
   init<T>(key: string, value: T): Promise<T>;
+  /** Stores (null: removes) a setting with its audit entry, in one transaction. */
+  setAudited(key: string, value: unknown, audit: AuditEntry): Promise<void>;
 }
 
 export interface Database {
@@ -103,6 +106,7 @@ export async function openStore(c: StoreConfig): Promise<Database> {
         get: (k) => settings.getSetting(db, k),
         set: (k, v) => settings.setSetting(db, k, v),
         init: (k, v) => settings.initSetting(db, k, v),
+        setAudited: (k, v, a) => settings.setSettingAudited(db, k, v, a),
       },
       handle: { kind: 'postgres', db },
       close: () => closePostgres(db),
@@ -128,6 +132,7 @@ export async function openStore(c: StoreConfig): Promise<Database> {
       get: async (k) => settings.getSetting(db, k),
       set: async (k, v) => settings.setSetting(db, k, v),
       init: async (k, v) => settings.initSetting(db, k, v),
+      setAudited: async (k, v, a) => settings.setSettingAudited(db, k, v, a),
     },
     handle: { kind: 'sqlite', db },
     close: async () => closeDatabase(db),

@@ -5,6 +5,7 @@
  * holds one hand-written migration that makes the audit log append-only.
  */
 
+import { sql } from 'drizzle-orm';
 import { blob, index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 const ts = (name: string) => integer(name, { mode: 'timestamp_ms' });
@@ -106,6 +107,8 @@ export const certificates = sqliteTable(
     index('certs_created_idx').on(t.createdAt),
     index('certs_not_after_idx').on(t.notAfter),
     index('certs_cn_idx').on(t.commonNameLower, t.createdAt),
+    // Partial: only renewed certificates have one, so issuance does not pay for it.
+    index('certs_renewed_from_idx').on(t.renewedFrom).where(sql`${t.renewedFrom} is not null`),
   ],
 );
 
@@ -138,6 +141,30 @@ export const crls = sqliteTable('crls', {
   nextUpdate: ts('next_update').notNull(),
   der: blob('der', { mode: 'buffer' }).notNull(),
 });
+
+/**
+ * The last CRL number handed out per federation. Kept apart from `crls` so that two
+ * builders (the server and a CLI revocation) never get the same number, even when
+ * the one that finishes first stores its list.
+ */
+export const crlCounters = sqliteTable('crl_counters', {
+  federationId: text('federation_id')
+    .primaryKey()
+    .references(() => federations.id),
+  lastNumber: integer('last_number').notNull(),
+});
+
+/** One-time identifiers already used (renewal tokens' jti), kept until they expire. */
+export const usedOnce = sqliteTable(
+  'used_once',
+  {
+    id: text('id').primaryKey(),
+    purpose: text('purpose').notNull(),
+    usedAt: ts('used_at').notNull(),
+    expiresAt: ts('expires_at').notNull(),
+  },
+  (t) => [index('used_once_expires_idx').on(t.expiresAt)],
+);
 
 export const auditLog = sqliteTable(
   'audit_log',

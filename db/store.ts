@@ -5,16 +5,44 @@
  * The statements on the signing path are prepared once.
  */
 
-import { and, eq, gt, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, lt, lte, max, notExists, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/sqlite-core';
 import { CaError } from '../lib/ca/errors';
+import { alreadyRevoked } from '../lib/ca/revoke';
 import type { AuditEntry } from '../lib/ca/audit';
 import type { CaStore, IssuanceRecord } from '../lib/ca/store';
-import type { CaKeyRecord, CertificateRecord, FederationRecord, NodeRole, TokenRecord } from '../lib/ca/types';
+import type {
+  CaKeyRecord,
+  CertificateRecord,
+  CrlRecord,
+  ExpiringCertificate,
+  ExpiryNotice,
+  FederationRecord,
+  NodeRole,
+  RevocationRecord,
+  RevokedEntry,
+  TokenRecord,
+} from '../lib/ca/types';
 import type { KeySpec } from '../lib/pki/keys';
 import { TOKEN_LEEWAY_SECONDS } from '../lib/ca/token';
 import type { Db } from './client';
 import { guardWrite, storageError } from './errors';
-import { auditLog, caKeys, certificates, federations, tokens, type CaKeyRow, type CertificateRow, type FederationRow, type TokenRow } from './schema';
+import {
+  auditLog,
+  caKeys,
+  certificates,
+  crlCounters,
+  crls,
+  federations,
+  revocations,
+  tokens,
+  usedOnce,
+  webhookDeliveries,
+  type CaKeyRow,
+  type CertificateRow,
+  type FederationRow,
+  type TokenRow,
+} from './schema';
 
 export const toFederation = (r: FederationRow): FederationRecord => ({ ...r, keySpec: r.keySpec as KeySpec });
 
@@ -52,6 +80,8 @@ export class SqliteCaStore implements CaStore {
   readonly #federationStatus;
   readonly #commitBatch: (items: IssuanceRecord[], outcomes: unknown[]) => void;
   #pending: { issuance: IssuanceRecord; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  readonly #listRevoked;
+  readonly #getCertificate;
 
   constructor(db: Db) {
     this.db = db;
@@ -61,6 +91,9 @@ export class SqliteCaStore implements CaStore {
       .where(and(eq(tokens.jti, sql.placeholder('jti')), eq(tokens.state, 'pending'), gt(tokens.expiresAt, sql.placeholder('expiredBefore'))))
       .prepare();
     this.#getToken = db.select().from(tokens).where(eq(tokens.jti, sql.placeholder('jti'))).prepare();
+    // OCSP looks a certificate up on every request.
+    this.#getCertificate = db.select().from(certificates).where(eq(certificates.serial, sql.placeholder('serial'))).prepare();
+    this.#listRevoked = db.$client.prepare('select serial, revoked_at, reason_code, expires_at from revocations where federation_id = ? and expires_at > ?');
     this.#federationStatus = db.select({ status: federations.status, name: federations.name }).from(federations).where(eq(federations.id, sql.placeholder('id'))).prepare();
     this.#insertCert = db
       .insert(certificates)
@@ -257,11 +290,195 @@ export class SqliteCaStore implements CaStore {
   }
 
   async getCertificate(serial: string): Promise<CertificateRecord | undefined> {
-    const row = this.db.select().from(certificates).where(eq(certificates.serial, serial)).get();
+    const row = this.#getCertificate.get({ serial });
     return row && toCertificate(row);
   }
 
   async appendAudit(entry: AuditEntry): Promise<void> {
     guardWrite(() => this.db.insert(auditLog).values(auditRow(entry)).run());
+  }
+
+  // ------------------------------------------------------------ lifecycle
+
+  async markRevoked(r: RevocationRecord, audit: AuditEntry, consumeJti?: string): Promise<CertificateRecord> {
+    return this.db.transaction(
+      (tx) => {
+        if (consumeJti) {
+          const consumed = tx
+            .update(tokens)
+            .set({ state: 'used', usedAt: r.revokedAt, certSerial: r.serial })
+            .where(
+              and(
+                eq(tokens.jti, consumeJti),
+                eq(tokens.state, 'pending'),
+                eq(tokens.kind, 'revoke'),
+                gt(tokens.expiresAt, new Date(r.revokedAt.getTime() - TOKEN_LEEWAY_SECONDS * 1000)),
+              ),
+            )
+            .run();
+          if (consumed.changes !== 1) throw this.#whyNotConsumed(consumeJti);
+        }
+        const updated = tx
+          .update(certificates)
+          .set({ status: 'revoked', revokedAt: r.revokedAt, revocationReason: r.reasonCode })
+          .where(and(eq(certificates.serial, r.serial), eq(certificates.status, 'valid')))
+          .run();
+        const row = tx.select().from(certificates).where(eq(certificates.serial, r.serial)).get();
+        if (!row) throw new CaError('not_found', `No certificate with serial ${r.serial} was issued by this certificate authority.`);
+        if (updated.changes !== 1) throw alreadyRevoked(row);
+        tx.insert(revocations).values(r).run();
+        tx.insert(auditLog).values(auditRow(audit)).run();
+        return toCertificate(row);
+      },
+      { behavior: 'immediate' },
+    );
+  }
+
+  async listRevoked(federationId: string, o: { expiresAfter: Date }): Promise<RevokedEntry[]> {
+    // Raw rows: a CRL may list 100,000 entries, and drizzle's per-row mapping costs ~3× this.
+    const rows = this.#listRevoked.raw(true).all(federationId, o.expiresAfter.getTime()) as [string, number, number, number][];
+    return rows.map(([serial, revokedAt, reasonCode, expiresAt]) => ({ serial, revokedAt: new Date(revokedAt), reasonCode, expiresAt: new Date(expiresAt) }));
+  }
+
+  async latestRevocationAt(federationId: string): Promise<Date | undefined> {
+    const row = this.db.select({ at: max(revocations.revokedAt) }).from(revocations).where(eq(revocations.federationId, federationId)).get();
+    return row?.at ?? undefined;
+  }
+
+  async nextCrlNumber(federationId: string): Promise<number> {
+    return this.db.transaction(
+      (tx) => {
+        const published = tx.select({ n: crls.number }).from(crls).where(eq(crls.federationId, federationId)).get()?.n ?? 0;
+        const last = tx.select({ n: crlCounters.lastNumber }).from(crlCounters).where(eq(crlCounters.federationId, federationId)).get()?.n ?? 0;
+        const next = Math.max(published, last) + 1;
+        tx.insert(crlCounters).values({ federationId, lastNumber: next }).onConflictDoUpdate({ target: crlCounters.federationId, set: { lastNumber: next } }).run();
+        return next;
+      },
+      { behavior: 'immediate' },
+    );
+  }
+
+  async saveCrl(crl: CrlRecord, audit: AuditEntry): Promise<boolean> {
+    const row = { ...crl, der: Buffer.from(crl.der.buffer, crl.der.byteOffset, crl.der.byteLength) };
+    return this.db.transaction(
+      (tx) => {
+        const current = tx.select({ n: crls.number }).from(crls).where(eq(crls.federationId, crl.federationId)).get();
+        if (current && current.n >= crl.number) return false;
+        const { federationId: _id, ...rest } = row;
+        tx.insert(crls).values(row).onConflictDoUpdate({ target: crls.federationId, set: rest }).run();
+        tx.insert(auditLog).values(auditRow(audit)).run();
+        return true;
+      },
+      { behavior: 'immediate' },
+    );
+  }
+
+  async getCrl(federationId: string, newerThan?: number): Promise<CrlRecord | undefined> {
+    const where = newerThan === undefined ? eq(crls.federationId, federationId) : and(eq(crls.federationId, federationId), gt(crls.number, newerThan));
+    const row = this.db.select().from(crls).where(where).get();
+    return row && { ...row, der: new Uint8Array(row.der) };
+  }
+
+  async useOnce(id: string, purpose: string, expiresAt: Date, now: Date): Promise<void> {
+    const result = this.db.insert(usedOnce).values({ id, purpose, usedAt: now, expiresAt }).onConflictDoNothing().run();
+    if (result.changes !== 1) throw new CaError('token_used', 'The renewal token has already been used: make a new one.');
+  }
+
+  async purgeUsedOnce(before: Date): Promise<number> {
+    return this.db.delete(usedOnce).where(lt(usedOnce.expiresAt, before)).run().changes;
+  }
+
+  async findExpiryNoticesDue(o: { threshold: number; from: Date; until: Date; limit: number }): Promise<ExpiringCertificate[]> {
+    const renewal = alias(certificates, 'renewal');
+    const rows = this.db
+      .select({
+        serial: certificates.serial,
+        federationId: certificates.federationId,
+        commonName: certificates.commonName,
+        sans: certificates.sans,
+        role: certificates.role,
+        notAfter: certificates.notAfter,
+      })
+      .from(certificates)
+      .where(
+        and(
+          eq(certificates.status, 'valid'),
+          gt(certificates.notAfter, o.from),
+          lte(certificates.notAfter, o.until),
+          notExists(
+            this.db
+              .select({ one: sql`1` })
+              .from(webhookDeliveries)
+              .where(and(eq(webhookDeliveries.serial, certificates.serial), lte(webhookDeliveries.threshold, o.threshold))),
+          ),
+          notExists(this.db.select({ one: sql`1` }).from(renewal).where(eq(renewal.renewedFrom, certificates.serial))),
+        ),
+      )
+      .orderBy(asc(certificates.notAfter))
+      .limit(o.limit)
+      .all();
+    return rows.map((r) => ({ ...r, role: r.role as NodeRole }));
+  }
+
+  async enqueueExpiryNotice(serial: string, threshold: number, now: Date): Promise<void> {
+    this.db.insert(webhookDeliveries).values({ serial, threshold, state: 'pending', attempts: 0, nextAttemptAt: now, createdAt: now }).onConflictDoNothing().run();
+  }
+
+  async claimExpiryNotices(o: { now: Date; limit: number; leaseUntil: Date }): Promise<ExpiryNotice[]> {
+    return this.db.transaction(
+      (tx) => {
+        const rows = tx
+          .select({
+            serial: webhookDeliveries.serial,
+            threshold: webhookDeliveries.threshold,
+            attempts: webhookDeliveries.attempts,
+            federationId: certificates.federationId,
+            commonName: certificates.commonName,
+            sans: certificates.sans,
+            role: certificates.role,
+            notAfter: certificates.notAfter,
+          })
+          .from(webhookDeliveries)
+          .innerJoin(certificates, eq(certificates.serial, webhookDeliveries.serial))
+          .where(and(eq(webhookDeliveries.state, 'pending'), lte(webhookDeliveries.nextAttemptAt, o.now)))
+          .orderBy(asc(webhookDeliveries.nextAttemptAt))
+          .limit(o.limit)
+          .all();
+        for (const r of rows) {
+          tx.update(webhookDeliveries)
+            .set({ nextAttemptAt: o.leaseUntil })
+            .where(and(eq(webhookDeliveries.serial, r.serial), eq(webhookDeliveries.threshold, r.threshold)))
+            .run();
+        }
+        return rows.map((r) => ({
+          serial: r.serial,
+          threshold: r.threshold,
+          attempts: r.attempts,
+          certificate: { serial: r.serial, federationId: r.federationId, commonName: r.commonName, sans: r.sans, role: r.role as NodeRole, notAfter: r.notAfter },
+        }));
+      },
+      { behavior: 'immediate' },
+    );
+  }
+
+  async finishExpiryNotice(o: {
+    serial: string;
+    threshold: number;
+    state: 'pending' | 'delivered' | 'failed';
+    attempts: number;
+    nextAttemptAt: Date;
+    lastError: string | null;
+    audit?: AuditEntry;
+  }): Promise<void> {
+    this.db.transaction(
+      (tx) => {
+        tx.update(webhookDeliveries)
+          .set({ state: o.state, attempts: o.attempts, nextAttemptAt: o.nextAttemptAt, lastError: o.lastError })
+          .where(and(eq(webhookDeliveries.serial, o.serial), eq(webhookDeliveries.threshold, o.threshold)))
+          .run();
+        if (o.audit) tx.insert(auditLog).values(auditRow(o.audit)).run();
+      },
+      { behavior: 'immediate' },
+    );
   }
 }

@@ -35,7 +35,7 @@ export function createAppHandler(o: AppHandlerOptions) {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q >= 0 ? url.slice(0, q) : url;
-    const route = stepRoute(path);
+    const route = stepRoute(path, req.method);
     if (route) {
       void handleStep(route, req, res, scope(), o.step);
       return;

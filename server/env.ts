@@ -27,7 +27,10 @@ const schema = z.object({
   FEDPKI_HTTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   /** Listeners bind (CA URL port + offset): several instances on one host behind a TCP proxy. */
   FEDPKI_LISTEN_PORT_OFFSET: z.coerce.number().int().min(-65535).max(65535).default(0),
-  /** Base https URL written into CRL distribution point / AIA extensions of new federations. */
+  /**
+   * Base URL written into the CRL distribution point / AIA extensions of the first
+   * federation's leaves (applied at every start); usually plain http, as RFC 5280 advises.
+   */
   FEDPKI_PUBLIC_URL: z.string().url().optional(),
   FEDPKI_ADMIN_USERNAME: z.string().min(1).optional(),
   FEDPKI_ADMIN_PASSWORD: z.string().min(1).optional(),
@@ -42,6 +45,8 @@ const schema = z.object({
   FEDPKI_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).optional(),
   /** Threads that prepare certificates; 0 signs on the main thread. Default: one per core, at most 4. */
   FEDPKI_SIGNING_THREADS: z.coerce.number().int().min(0).max(32).optional(),
+  /** Seconds between lifecycle passes (CRL refresh, expiry webhook); lowering it is for tests. */
+  FEDPKI_LIFECYCLE_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   AUTH_SECRET: z.string().min(32).optional(),
   OIDC_ISSUER: z.string().url().optional(),
   OIDC_CLIENT_ID: z.string().optional(),

@@ -13,8 +13,11 @@ import { ActivityType, auditEntry } from '../lib/ca/audit';
 import { CaError } from '../lib/ca/errors';
 import { validateCaUrl } from '../lib/ca/federation';
 import { openStore, type Database } from '../db/open';
+import { EXPIRY_WEBHOOK_KEY, webhookUrlFrom } from '../lib/ca/webhook';
 import { createAppHandler, type NextHandler } from './app';
-import { exportToProcess } from './env';
+import { env, exportToProcess } from './env';
+import { lifecycleRoutes } from './lifecycle-api';
+import { startLifecycleJobs } from './lifecycle-jobs';
 import { DEFAULT_CLIENT_BOUNDS, Listeners } from './listeners';
 import { SigningPool } from './signing-pool';
 import type { SignWithTokenParams } from '../lib/ca/issue';
@@ -93,6 +96,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       }
     } else {
       await authority.unlockAll();
+      await applyPublicUrl(authority, config.publicUrl, log);
     }
     await firstAdmin(o, database, log);
     if (o.installOnly) {
@@ -124,7 +128,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     }
     const sign = pool ? (p: SignWithTokenParams) => pool.sign(p) : (p: SignWithTokenParams) => authority.signWithToken(p);
     const handler = createAppHandler({
-      step: { authority, sign, log, trustProxy: config.trustProxy, version },
+      step: { authority, sign, log, trustProxy: config.trustProxy, version, extra: lifecycleRoutes() },
       next: nextHandler,
       log,
       trustProxy: config.trustProxy,
@@ -165,6 +169,8 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
         .catch((e: unknown) => log.error('federation refresh failed', { error: e as Error }));
     }, 5_000);
     refresher.unref();
+    // CRL refresh and expiry notices, off the request path.
+    const jobs = startLifecycleJobs({ authority, store, log, version, webhookUrl: async () => webhookUrlFrom(await database.settings.get(EXPIRY_WEBHOOK_KEY)), intervalSeconds: env().FEDPKI_LIFECYCLE_INTERVAL_SECONDS });
     await store.appendAudit(auditEntry(ActivityType.CA_STARTED, { at: new Date(), actor: 'system', details: { version, federations: authority.keyring.list().length } }));
     for (const ctx of authority.keyring.list()) {
       log.info('federation ready', { id: ctx.federation.id, caUrl: ctx.federation.caUrl, root: ctx.root.fingerprint });
@@ -173,6 +179,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       runtime,
       close: async () => {
         clearInterval(refresher);
+        jobs.stop();
         await listeners.close();
         await pool?.close();
         setRuntime(undefined);
@@ -183,6 +190,20 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     await database.close().catch(() => undefined);
     throw e;
   }
+}
+
+/**
+ * FEDPKI_PUBLIC_URL names where the first federation's CRL and OCSP responder are
+ * reachable; it is applied at every start, so changing it takes effect on restart
+ * (for certificates issued from then on).
+ */
+async function applyPublicUrl(authority: CertificateAuthority, publicUrl: string | undefined, log: Logger): Promise<void> {
+  if (!publicUrl) return;
+  const first = authority.keyring.get('default') ?? authority.keyring.list()[0];
+  const url = publicUrl.replace(/\/+$/, '');
+  if (!first || first.federation.publicUrl === url) return;
+  await authority.updateFederation(first.federation.id, { publicUrl: url }, { id: 'env:FEDPKI_PUBLIC_URL' });
+  log.info('public URL set from the environment', { federation: first.federation.id, publicUrl: url });
 }
 
 async function prepareNext(config: ServerConfig): Promise<NextHandler> {

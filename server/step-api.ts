@@ -20,7 +20,7 @@ import type { Logger } from './log';
 export const STEP_BODY_LIMIT = 64 * 1024;
 
 /** step-ca's default TLS options, echoed in /sign answers (clients ignore them). */
-const TLS_OPTIONS = {
+export const TLS_OPTIONS = {
   cipherSuites: ['TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256', 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256'],
   minVersion: 1.2,
   maxVersion: 1.3,
@@ -74,8 +74,12 @@ const FIXED = new Set([
 ]);
 const PREFIXES = ['/root/', '/provisioners/', '/crl/', '/ocsp/', '/intermediate/'];
 
-/** The step route for a path, or undefined when the path belongs to the portal. */
-export function stepRoute(pathname: string): string | undefined {
+/**
+ * The step route for a path, or undefined when the path belongs to the portal. A
+ * browser's GET of /renew is the renewal page; the API's /renew takes only POST.
+ */
+export function stepRoute(pathname: string, method?: string): string | undefined {
+  if (pathname === '/renew' && (method === 'GET' || method === 'HEAD')) return undefined;
   const path = pathname.startsWith('/1.0/') ? pathname.slice(4) : pathname;
   if (FIXED.has(path)) return path;
   for (const p of PREFIXES) if (path.startsWith(p)) return path;

@@ -69,7 +69,40 @@ function setStatus(status: 'active' | 'disabled') {
   });
 }
 
+const update = defineCommand({
+  meta: { name: 'update', description: 'Change a federation’s public URL (CRL/OCSP links in new certificates) or renewal-after-expiry' },
+  args: {
+    id: { type: 'positional', required: true, description: 'federation id' },
+    'public-url': { type: 'string', description: 'base URL serving /crl/<id> and /ocsp/<id> (http:// advised); "none" removes it' },
+    'renew-after-expiry': { type: 'string', description: '"on" lets expired certificates renew themselves; "off" (the default) refuses' },
+    'ca-path': dataDirArg,
+    'password-file': passwordFileArg,
+  },
+  run: ({ args }) =>
+    guard(async () => {
+      const patch: { publicUrl?: string | null; allowRenewAfterExpiry?: boolean } = {};
+      if (args['public-url'] !== undefined) patch.publicUrl = args['public-url'] === 'none' || args['public-url'] === '' ? null : args['public-url'];
+      if (args['renew-after-expiry'] !== undefined) {
+        if (!['on', 'off'].includes(args['renew-after-expiry'])) throw new CaError('bad_request', '--renew-after-expiry is on or off.');
+        patch.allowRenewAfterExpiry = args['renew-after-expiry'] === 'on';
+      }
+      if (!Object.keys(patch).length) throw new CaError('bad_request', 'Nothing to change: give --public-url or --renew-after-expiry.');
+      const ca = await openCa(args['ca-path'] as string | undefined, args['password-file']);
+      try {
+        const f = await ca.store.getFederation(args.id);
+        if (!f) throw new CaError('not_found', `No federation "${args.id}".`);
+        await ca.authority.unlock(f);
+        const updated = await ca.authority.updateFederation(f.id, patch, { id: 'cli' });
+        process.stderr.write(
+          `Federation ${f.id}: public URL ${updated.publicUrl ?? '(none)'}, renewal after expiry ${updated.allowRenewAfterExpiry ? 'on' : 'off'} (a running server applies it within seconds).\n`,
+        );
+      } finally {
+        ca.close();
+      }
+    }),
+});
+
 export default defineCommand({
   meta: { name: 'federation', description: 'Manage federations (each an OpenFL workspace with its own CA)' },
-  subCommands: { list, create, disable: setStatus('disabled'), enable: setStatus('active') },
+  subCommands: { list, create, update, disable: setStatus('disabled'), enable: setStatus('active') },
 });

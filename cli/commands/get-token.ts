@@ -2,6 +2,7 @@ import { defineCommand } from 'citty';
 import { CaError } from '../../lib/ca/errors';
 import type { FederationRecord, NodeRole } from '../../lib/ca/types';
 import { NODE_ROLES } from '../../lib/ca/types';
+import { parseSerial } from '../../lib/ca/revoke';
 import { dataDirArg, guard, openCa, parseDuration, passwordFileArg, repeated } from '../_shared';
 
 function pickFederation(all: FederationRecord[], id?: string, caUrl?: string): FederationRecord {
@@ -20,10 +21,29 @@ function pickFederation(all: FederationRecord[], id?: string, caUrl?: string): F
   return f;
 }
 
+/** A revoke token: printed as the bare JWT, which `step ca revoke SERIAL --token` takes. */
+async function revokeToken(serialArg: string, args: { 'ca-path'?: string; 'password-file'?: string; ttl?: string }): Promise<void> {
+  const serial = parseSerial(serialArg);
+  const ca = await openCa(args['ca-path'], args['password-file']);
+  try {
+    const cert = await ca.store.getCertificate(serial);
+    if (!cert) throw new CaError('not_found', `No certificate with serial ${serial} was issued by this CA (see \`fedpki list\`).`);
+    const federation = await ca.store.getFederation(cert.federationId);
+    if (!federation) throw new CaError('not_found', `No federation "${cert.federationId}".`);
+    await ca.authority.unlock(federation);
+    const minted = await ca.authority.mintRevokeToken({ serial, ttlSeconds: args.ttl ? parseDuration(args.ttl, '--ttl') : undefined }, { id: 'cli' });
+    process.stderr.write(`Revoke token for certificate ${serial} (${cert.commonName}, federation ${federation.id}), valid until ${minted.record.expiresAt.toISOString()}; decimal serial ${minted.claims.sub}:\n`);
+    process.stdout.write(`${minted.jwt}\n`);
+  } finally {
+    ca.close();
+  }
+}
+
 export default defineCommand({
   meta: { name: 'get-token', description: 'Mint a one-time enrollment token for a node (printed on its own line)' },
   args: {
-    name: { type: 'string', alias: 'n', required: true, description: "the node's name: collaborator/envoy name or aggregator/director FQDN" },
+    name: { type: 'string', alias: 'n', description: "the node's name: collaborator/envoy name or aggregator/director FQDN" },
+    revoke: { type: 'string', description: 'instead: a token that revokes this certificate (hex serial), for `step ca revoke --token`' },
     'ca-path': dataDirArg,
     'ca-url': { type: 'string', description: 'choose the federation served at host:port' },
     federation: { type: 'string', description: 'choose the federation by id' },
@@ -35,6 +55,8 @@ export default defineCommand({
   },
   run: ({ args, rawArgs }) =>
     guard(async () => {
+      if (args.revoke) return revokeToken(args.revoke, args);
+      if (!args.name) throw new CaError('bad_request', 'Give the node name with -n NAME (or --revoke SERIAL for a revoke token).');
       const role = (args.role ?? 'collaborator') as NodeRole;
       if (!NODE_ROLES.includes(role)) throw new CaError('bad_request', `--role is one of ${NODE_ROLES.join(', ')}.`);
       const ca = await openCa(args['ca-path'], args['password-file']);

@@ -2,7 +2,8 @@
 
 import { eq } from 'drizzle-orm';
 import type { PgDb } from './client';
-import { settings } from './schema';
+import type { AuditEntry } from '../../lib/ca/audit';
+import { auditLog, settings } from './schema';
 
 export async function getSetting<T>(db: PgDb, key: string): Promise<T | undefined> {
   const [row] = await db.select().from(settings).where(eq(settings.key, key));
@@ -23,4 +24,18 @@ export async function setSetting(db: PgDb, key: string, value: unknown): Promise
 export async function initSetting<T>(db: PgDb, key: string, value: T): Promise<T> {
   await db.insert(settings).values({ key, value, updatedAt: new Date() }).onConflictDoNothing({ target: settings.key });
   return (await getSetting<T>(db, key)) as T;
+}
+
+/** Stores (or with null, removes) a setting and appends its audit entry in one transaction. */
+export async function setSettingAudited(db: PgDb, key: string, value: unknown, audit: AuditEntry): Promise<void> {
+  await db.transaction(async (tx) => {
+    if (value === null) await tx.delete(settings).where(eq(settings.key, key));
+    else {
+      await tx
+        .insert(settings)
+        .values({ key, value, updatedAt: audit.at })
+        .onConflictDoUpdate({ target: settings.key, set: { value, updatedAt: audit.at } });
+    }
+    await tx.insert(auditLog).values(audit);
+  });
 }

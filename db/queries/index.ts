@@ -12,16 +12,21 @@
 import type { Db } from '../client';
 import { getFederationRow, listFederationSummaries, type FederationSummary } from './federations';
 import type { FederationRow } from '../schema';
+import { listCertificates, listExpiringCertificates, type ListCertificatesParams } from './certificates-expiry';
 
 export interface Queries {
   listFederationSummaries(): Promise<FederationSummary[]>;
   getFederation(p: { id: string }): Promise<FederationRow | undefined>;
+  listExpiringCertificates(p?: Parameters<typeof listExpiringCertificates>[1]): Promise<ReturnType<typeof listExpiringCertificates>>;
+  listCertificates(p?: ListCertificatesParams): Promise<ReturnType<typeof listCertificates>>;
 }
 
 export function createQueries(db: Db): Queries {
   return {
     listFederationSummaries: async () => listFederationSummaries(db),
     getFederation: async (p) => getFederationRow(db, p),
+    listExpiringCertificates: async (p) => listExpiringCertificates(db, p),
+    listCertificates: async (p) => listCertificates(db, p),
   };
 }
 

@@ -4,6 +4,7 @@
  * federations) and reaches storage only through `CaStore`.
  */
 
+import { readCertificate } from '../pki/certificate';
 import { getCrypto } from '../pki/crypto';
 import { exportPkcs8, exportSpki, generateKeyPair } from '../pki/keys';
 import { splitSans } from '../pki/extensions/subject-alt-name';
@@ -14,14 +15,18 @@ import { parseSpki } from '../pki/spki';
 import { generateSerialNumber } from '../pki/x509';
 import { ActivityType, auditEntry, jtiLabel } from './audit';
 import { CaError } from './errors';
-import { createFederationPki, type FederationPkiParams } from './federation';
+import { createFederationPki, validatePublicUrl, type FederationPkiParams } from './federation';
 import { checkCsr, certificateResult, signLeafRecord, signWithToken, type IssuedCertificate, type SignWithTokenParams } from './issue';
 import { Keyring, unlockFederation, type FederationContext } from './keyring';
-import { mintToken, type MintTokenParams, type MintedToken } from './mint';
+import { CrlPublisher } from './crl';
+import { mintRevokeToken, mintToken, type MintRevokeTokenParams, type MintTokenParams, type MintedToken } from './mint';
+import { answerOcsp, type OcspAnswer } from './ocsp';
+import { authenticateCertificate, authorizeRenewToken, renewCertificate } from './renew';
+import { alreadyRevoked, authorizeRevokeToken, parseReasonCode, parseSerial, revokeCertificate, type RevokeParams } from './revoke';
 import { validateSans, validateSubject } from './policy';
 import { signLeaf } from './profiles';
 import type { CaStore } from './store';
-import type { Actor, FederationRecord, NodeRole, TokenRecord } from './types';
+import type { Actor, CertificateRecord, CrlRecord, FederationRecord, NodeRole, RevocationChannel, TokenRecord } from './types';
 import { BACKDATE_SECONDS, resolveValidity } from './validity';
 
 export interface AuthorityOptions {
@@ -44,6 +49,19 @@ export interface SignCsrParams {
   certSeconds?: number;
 }
 
+export interface RevocationResult {
+  certificate: CertificateRecord;
+  /** The CRL published after it; null when publishing failed (the server's timer retries). */
+  crl: CrlRecord | null;
+}
+
+/** Where a lifecycle request arrived: the listener's federations and the peer. */
+export interface RequestScope {
+  /** The federations served where the request arrived, the SNI-selected one first. */
+  scope: readonly FederationContext[];
+  sourceIp?: string | null;
+}
+
 export interface TlsCredentials {
   /** Leaf then intermediate. */
   certificateChain: string;
@@ -54,6 +72,8 @@ export interface TlsCredentials {
 export class CertificateAuthority {
   readonly keyring = new Keyring();
   readonly store: CaStore;
+  /** Each federation's CRL: built on revocation and on a timer, never on the signing path. */
+  readonly crls: CrlPublisher;
   readonly crypto: Crypto;
   readonly now: () => Date;
   readonly #password: string;
@@ -67,6 +87,7 @@ export class CertificateAuthority {
     this.now = o.now ?? (() => new Date());
     this.#iterations = o.iterations;
     this.#aliases = o.aliases ?? [];
+    this.crls = new CrlPublisher({ store: this.store, federation: (id) => this.federation(id), now: this.now, crypto: this.crypto });
   }
 
   /**
@@ -144,6 +165,7 @@ export class CertificateAuthority {
     actor: Actor,
   ): Promise<FederationRecord> {
     const ctx = this.federation(id);
+    if (patch.publicUrl) patch = { ...patch, publicUrl: validatePublicUrl(patch.publicUrl) };
     const updated: FederationRecord = { ...ctx.federation, ...patch };
     const action =
       patch.status && patch.status !== ctx.federation.status
@@ -259,5 +281,104 @@ export class CertificateAuthority {
       privateKey: toPem(await exportPkcs8(keys.privateKey, this.crypto), 'PRIVATE KEY'),
       notAfter,
     };
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /**
+   * Revokes a certificate (portal, CLI) and publishes the federation's new CRL.
+   * @param serial - hex as FedPKI shows it (or 0x… / colon-separated)
+   * @throws CaError serial_invalid, bad_request (reason), not_found, already_revoked
+   */
+  async revoke(serial: string, p: Pick<RevokeParams, 'reasonCode' | 'reason'>, actor: Actor, via: RevocationChannel = 'portal'): Promise<RevocationResult> {
+    return this.#revoked(await revokeCertificate(serial, p, actor, via, { store: this.store, now: this.now() }), actor);
+  }
+
+  async #revoked(certificate: CertificateRecord, actor: Actor): Promise<RevocationResult> {
+    let crl: CrlRecord | null = null;
+    try {
+      crl = await this.crls.publish(certificate.federationId, actor.id);
+    } catch {
+      crl = null;
+    }
+    return { certificate, crl };
+  }
+
+  /** `POST /revoke` with a revoke token (`step ca revoke --token`). */
+  async revokeWithToken(p: { serial: string; ott: string; reasonCode?: number; reason?: string | null; sourceIp?: string | null }): Promise<RevocationResult> {
+    const serial = parseSerial(p.serial, 10);
+    parseReasonCode(p.reasonCode); // a malformed request is refused before the token is looked at
+    const now = this.now();
+    const { ctx, jti } = await authorizeRevokeToken(p.ott, serial, { store: this.store, now, lookup: (kid) => this.keyring.byKid(kid), crypto: this.crypto });
+    const actor: Actor = { id: `token:${jti.slice(0, 12)}`, sourceIp: p.sourceIp };
+    const cert = await revokeCertificate(serial, { reasonCode: p.reasonCode, reason: p.reason, federationId: ctx.federation.id, consumeJti: jti }, actor, 'api-token', { store: this.store, now });
+    return this.#revoked(cert, actor);
+  }
+
+  /** `POST /revoke` authenticated by the certificate itself over mutual TLS. */
+  async revokeWithCertificate(
+    p: RequestScope & { serial: string; presented: Uint8Array; reasonCode?: number; reason?: string | null },
+  ): Promise<RevocationResult> {
+    const serial = parseSerial(p.serial, 10);
+    parseReasonCode(p.reasonCode);
+    const now = this.now();
+    let ctx: FederationContext;
+    try {
+      ({ ctx } = await authenticateCertificate(p.presented, p.scope, { store: this.store, now, crypto: this.crypto }, { allowExpired: true }));
+    } catch (e) {
+      const revoked = e instanceof CaError && e.code === 'certificate_revoked' ? await this.store.getCertificate(serial) : undefined;
+      if (revoked) throw alreadyRevoked(revoked);
+      throw e;
+    }
+    const presentedSerial = readCertificate(p.presented).serialNumber;
+    if (presentedSerial !== serial) {
+      throw new CaError('forbidden', 'The request was forbidden by the certificate authority: a client certificate may only revoke itself.');
+    }
+    const actor: Actor = { id: `mtls:${serial}`, sourceIp: p.sourceIp };
+    const cert = await revokeCertificate(serial, { reasonCode: p.reasonCode, reason: p.reason, federationId: ctx.federation.id }, actor, 'api-mtls', { store: this.store, now });
+    return this.#revoked(cert, actor);
+  }
+
+  /** Mints a one-time token that revokes one certificate (`fedpki get-token --revoke`). */
+  async mintRevokeToken(p: MintRevokeTokenParams, actor: Actor): Promise<MintedToken> {
+    const serial = parseSerial(p.serial);
+    const cert = await this.store.getCertificate(serial);
+    if (!cert) throw new CaError('not_found', `No certificate with serial ${serial} was issued by this certificate authority.`);
+    return mintRevokeToken(this.federation(cert.federationId), cert, p, actor, this.store, this.now(), this.crypto);
+  }
+
+  /**
+   * `POST /renew` over mutual TLS: a new certificate for the same key and names.
+   * @param presented - the client certificate's DER
+   */
+  renew(p: RequestScope & { presented: Uint8Array }): Promise<IssuedCertificate> {
+    return renewCertificate({ presented: p.presented, via: 'mtls', scope: p.scope, sourceIp: p.sourceIp }, { store: this.store, now: this.now(), crypto: this.crypto });
+  }
+
+  /** `POST /rekey` over mutual TLS: a new certificate with the same names for the CSR's new key. */
+  rekey(p: RequestScope & { presented: Uint8Array; csr: Uint8Array }): Promise<IssuedCertificate> {
+    return renewCertificate({ presented: p.presented, via: 'mtls', scope: p.scope, csr: p.csr, sourceIp: p.sourceIp }, { store: this.store, now: this.now(), crypto: this.crypto });
+  }
+
+  /**
+   * `POST /renew` or `/rekey` with `Authorization: Bearer <x5c token>` (`step ca renew
+   * --mtls=false`, `fedpki renew` without mTLS, the browser renewal page).
+   * @param requestHost - the host the request was addressed to (lowercase, no port), also accepted as the token audience
+   */
+  async renewWithToken(p: RequestScope & { token: string; csr?: Uint8Array; requestHost?: string | null }): Promise<IssuedCertificate> {
+    const deps = { store: this.store, now: this.now(), crypto: this.crypto };
+    const auth = await authorizeRenewToken(p.token, { rekey: Boolean(p.csr), scope: p.scope, requestHost: p.requestHost }, deps);
+    return renewCertificate({ presented: auth.presented, via: 'x5c', scope: p.scope, csr: p.csr, csrThumbprint: auth.csrThumbprint, sourceIp: p.sourceIp }, deps);
+  }
+
+  /** Answers an OCSP request (DER in, OCSPResponse DER out; errors are OCSP responses too). */
+  ocsp(requestDer: Uint8Array, scope: readonly FederationContext[]): Promise<OcspAnswer> {
+    return answerOcsp(requestDer, scope, { store: this.store, now: this.now(), crypto: this.crypto });
+  }
+
+  /** The federation's current CRL (built when there is none or it has expired). */
+  currentCrl(federationId: string): Promise<CrlRecord> {
+    this.federation(federationId);
+    return this.crls.current(federationId);
   }
 }

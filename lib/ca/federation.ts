@@ -67,6 +67,26 @@ export function validateCaUrl(caUrl: string): string {
   return caUrl;
 }
 
+/**
+ * The base URL put in leaves' CRL distribution point and AIA extensions: http or
+ * https (RFC 5280 §4.2.1.13 advises plain http for CRLs and OCSP: a TLS check of the
+ * server would need revocation data itself), no query, no fragment, no trailing slash.
+ */
+export function validatePublicUrl(input: string): string {
+  let url: URL;
+  try {
+    url = new URL(input.trim());
+  } catch {
+    url = undefined as unknown as URL;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash || url.username || url.password) {
+    throw new CaError('validation_failed', 'The public URL is an http:// or https:// base address such as http://pki.example.org, without query or credentials.', {
+      fieldErrors: { publicUrl: ['Give an http:// or https:// base URL.'] },
+    });
+  }
+  return url.toString().replace(/\/+$/, '');
+}
+
 export function splitCaUrl(caUrl: string): { host: string; port: number } {
   const i = caUrl.lastIndexOf(':');
   const host = caUrl.slice(0, i).replace(/^\[|\]$/g, '');
@@ -152,7 +172,7 @@ export async function createFederationPki(p: FederationPkiParams, crypto: Crypto
     caUrl: p.caUrl,
     keySpec,
     status: 'active',
-    publicUrl: p.publicUrl ?? null,
+    publicUrl: p.publicUrl ? validatePublicUrl(p.publicUrl) : null,
     defaultCertSeconds: p.defaultCertSeconds ?? DEFAULT_CERT_SECONDS,
     allowRenewAfterExpiry: false,
     provisionerName: `fedpki:${p.id}`,

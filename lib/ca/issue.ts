@@ -73,7 +73,8 @@ export function certificateResult(ctx: FederationContext, record: CertificateRec
 
 export interface SignLeafParams {
   ctx: FederationContext;
-  csr: ParsedCsr;
+  /** Where the public key comes from: the CSR, or the certificate being renewed. */
+  csr: Pick<ParsedCsr, 'publicKey'>;
   commonName: string;
   sans: readonly string[];
   notBefore: Date;

@@ -1,5 +1,6 @@
 /** Minting one-time tokens (what `fx pki get-token` does, plus a stored record). */
 
+import { serialToDecimal } from '../pki/certificate';
 import { getCrypto } from '../pki/crypto';
 import { ActivityType, auditEntry, jtiLabel } from './audit';
 import { CaError } from './errors';
@@ -16,7 +17,7 @@ import {
   wrapToken,
   type TokenClaims,
 } from './token';
-import type { Actor, NodeRole, TokenRecord } from './types';
+import type { Actor, CertificateRecord, NodeRole, TokenRecord } from './types';
 import { MAX_CERT_SECONDS, MIN_CERT_SECONDS } from './validity';
 
 export interface MintTokenParams {
@@ -97,6 +98,79 @@ export async function mintToken(
       federationId: ctx.federation.id,
       target: jtiLabel(record.jti),
       details: { subject, sans, role: record.role, expiresAt: record.expiresAt.toISOString() },
+    }),
+  );
+  return { token: wrapToken(jwt, ctx.root.pem), jwt, claims, record };
+}
+
+export interface MintRevokeTokenParams {
+  /** The certificate to revoke (lowercase hex, as stored). */
+  serial: string;
+  /** Token lifetime. Default is 24 hours; 5 minutes to 7 days. */
+  ttlSeconds?: number;
+}
+
+/**
+ * A revoke token, as `step ca token SERIAL --revoke` makes it: `sub` is the serial in
+ * decimal and `aud` https://<ca-url>/1.0/revoke. Whoever holds it may revoke that one
+ * certificate, once, with `POST /revoke` (`step ca revoke --token`).
+ */
+export async function mintRevokeToken(
+  ctx: FederationContext,
+  cert: Pick<CertificateRecord, 'serial' | 'federationId' | 'role' | 'status'>,
+  p: Pick<MintRevokeTokenParams, 'ttlSeconds'>,
+  actor: Actor,
+  store: CaStore,
+  now: Date,
+  crypto: Crypto = getCrypto(),
+): Promise<MintedToken> {
+  if (cert.federationId !== ctx.federation.id) throw new CaError('not_found', `Certificate ${cert.serial} does not belong to federation "${ctx.federation.name}".`);
+  if (cert.status === 'revoked') throw new CaError('already_revoked', `Certificate ${cert.serial} is already revoked.`);
+  const ttl = p.ttlSeconds ?? TOKEN_DEFAULT_TTL_SECONDS;
+  if (!Number.isInteger(ttl) || ttl < TOKEN_MIN_TTL_SECONDS || ttl > TOKEN_MAX_TTL_SECONDS) {
+    throw new CaError('validation_failed', 'A token lives between 5 minutes and 7 days.', { fieldErrors: { ttl: ['Choose between 5 minutes and 7 days.'] } });
+  }
+  const decimal = serialToDecimal(cert.serial);
+  const iat = Math.floor(now.getTime() / 1000);
+  const claims: TokenClaims = {
+    aud: audienceFor(ctx.federation.caUrl, '/1.0/revoke'),
+    exp: iat + ttl,
+    iat,
+    iss: ctx.provisioner.name,
+    jti: newJti(crypto),
+    nbf: iat,
+    sans: [decimal],
+    sha: ctx.root.fingerprint,
+    sub: decimal,
+  };
+  const jwt = await signJwt({ alg: 'ES256', kid: ctx.provisioner.kid, typ: 'JWT' }, claims, await ctx.provisioner.privateKey(), crypto);
+  const record: TokenRecord = {
+    jti: claims.jti,
+    federationId: ctx.federation.id,
+    kind: 'revoke',
+    subject: decimal,
+    sans: [decimal],
+    role: cert.role,
+    certSeconds: 0,
+    notBefore: new Date(claims.nbf * 1000),
+    expiresAt: new Date(claims.exp * 1000),
+    createdAt: now,
+    createdBy: actor.id,
+    state: 'pending',
+    usedAt: null,
+    certSerial: null,
+    cancelledAt: null,
+    cancelledBy: null,
+  };
+  await store.insertToken(
+    record,
+    auditEntry(ActivityType.TOKEN_MINTED, {
+      at: now,
+      actor: actor.id,
+      sourceIp: actor.sourceIp,
+      federationId: ctx.federation.id,
+      target: jtiLabel(record.jti),
+      details: { kind: 'revoke', serial: cert.serial, expiresAt: record.expiresAt.toISOString() },
     }),
   );
   return { token: wrapToken(jwt, ctx.root.pem), jwt, claims, record };

@@ -98,3 +98,52 @@ export interface Actor {
   id: string;
   sourceIp?: string | null;
 }
+
+/** How a revocation reached the CA. */
+export type RevocationChannel = 'portal' | 'cli' | 'api-token' | 'api-mtls';
+
+export interface RevocationRecord {
+  serial: string;
+  federationId: string;
+  /** RFC 5280 CRLReason. */
+  reasonCode: number;
+  /** Free text from the person revoking (shown in the portal, never in the CRL). */
+  reason: string | null;
+  revokedAt: Date;
+  /** The certificate's notAfter: after it (and a grace period) the entry leaves the CRL. */
+  expiresAt: Date;
+  actor: string;
+  via: RevocationChannel;
+}
+
+export interface RevokedEntry {
+  serial: string;
+  revokedAt: Date;
+  reasonCode: number;
+  expiresAt: Date;
+}
+
+export interface CrlRecord {
+  federationId: string;
+  number: number;
+  thisUpdate: Date;
+  nextUpdate: Date;
+  der: Uint8Array;
+}
+
+export interface ExpiringCertificate {
+  serial: string;
+  federationId: string;
+  commonName: string;
+  sans: string[];
+  role: NodeRole;
+  notAfter: Date;
+}
+
+export interface ExpiryNotice {
+  serial: string;
+  threshold: number;
+  /** Attempts made before this one. */
+  attempts: number;
+  certificate: ExpiringCertificate;
+}

@@ -60,6 +60,24 @@ export function tlv(tag: number, ...parts: Uint8Array[]): Uint8Array {
 }
 
 export const sequence = (...parts: Uint8Array[]): Uint8Array => tlv(TAG.SEQUENCE, ...parts);
+/**
+ * A SEQUENCE OF with any number of elements. `sequence(...list)` spreads its argument
+ * list onto the stack, which V8 refuses past ~100,000 elements (a large CRL).
+ */
+export function sequenceOf(list: readonly Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const p of list) length += p.length;
+  const len = lengthBytes(length);
+  const out = new Uint8Array(1 + len.length + length);
+  out[0] = TAG.SEQUENCE;
+  out.set(len, 1);
+  let offset = 1 + len.length;
+  for (const p of list) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
 export const set = (...parts: Uint8Array[]): Uint8Array => tlv(TAG.SET, ...parts);
 export const octetString = (bytes: Uint8Array): Uint8Array => tlv(TAG.OCTET_STRING, bytes);
 export const nullValue = (): Uint8Array => Uint8Array.of(TAG.NULL, 0);
@@ -83,6 +101,13 @@ export function unsignedInteger(magnitude: Uint8Array): Uint8Array {
   const m = magnitude.subarray(start);
   if (m.length === 0) return Uint8Array.of(TAG.INTEGER, 1, 0);
   return m[0]! & 0x80 ? tlv(TAG.INTEGER, Uint8Array.of(0), m) : tlv(TAG.INTEGER, m);
+}
+
+/** ENUMERATED (X.690 §8.4): encoded as an INTEGER with its own tag. */
+export function enumerated(n: number): Uint8Array {
+  const int = smallInteger(n);
+  int[0] = TAG.ENUMERATED;
+  return int;
 }
 
 export function smallInteger(n: number): Uint8Array {
@@ -130,6 +155,13 @@ export function time(date: Date): Uint8Array {
   const rest = iso.slice(5, 7) + iso.slice(8, 10) + iso.slice(11, 13) + iso.slice(14, 16) + iso.slice(17, 19) + 'Z';
   if (year >= 1950 && year < 2050) return tlv(TAG.UTC_TIME, utf8(String(year).slice(2) + rest));
   return tlv(TAG.GENERALIZED_TIME, utf8(String(year).padStart(4, '0') + rest));
+}
+
+/** GeneralizedTime in any year (OCSP uses it throughout, RFC 6960 §4.2.2.1). */
+export function generalizedTime(date: Date): Uint8Array {
+  const iso = date.toISOString();
+  const text = iso.slice(0, 4) + iso.slice(5, 7) + iso.slice(8, 10) + iso.slice(11, 13) + iso.slice(14, 16) + iso.slice(17, 19) + 'Z';
+  return tlv(TAG.GENERALIZED_TIME, utf8(text));
 }
 
 // ---------------------------------------------------------------- reader
@@ -234,7 +266,7 @@ export function readUnsignedInteger(buf: Uint8Array, node: DerNode): Uint8Array 
 }
 
 export function readSmallInteger(buf: Uint8Array, node: DerNode): number {
-  const m = readUnsignedInteger(buf, node);
+  const m = node.tag === TAG.ENUMERATED ? readUnsignedInteger(buf, { ...node, tag: TAG.INTEGER }) : readUnsignedInteger(buf, node);
   if (m.length > 6) throw new DerError('INTEGER too large');
   let n = 0;
   for (const b of m) n = n * 256 + b;

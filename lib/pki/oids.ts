@@ -58,6 +58,12 @@ export const secp384r1 = '1.3.132.0.34';
 export const secp521r1 = '1.3.132.0.35';
 export const secp256k1 = '1.3.132.0.10';
 
+// Hash algorithms (OCSP CertID)
+export const id_sha1 = '1.3.14.3.2.26';
+export const id_sha256 = '2.16.840.1.101.3.4.2.1';
+export const id_sha384 = '2.16.840.1.101.3.4.2.2';
+export const id_sha512 = '2.16.840.1.101.3.4.2.3';
+
 // Signature algorithms
 export const ecdsa_with_SHA1 = '1.2.840.10045.4.1';
 export const ecdsa_with_SHA256 = '1.2.840.10045.4.3.2';

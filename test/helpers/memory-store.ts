@@ -12,7 +12,7 @@ import type { AuditEntry } from '@/lib/ca/audit';
 import { CaError } from '@/lib/ca/errors';
 import type { CaStore, IssuanceRecord } from '@/lib/ca/store';
 import { TOKEN_LEEWAY_SECONDS } from '@/lib/ca/token';
-import type { CaKeyRecord, CertificateRecord, FederationRecord, TokenRecord } from '@/lib/ca/types';
+import type { CaKeyRecord, CertificateRecord, CrlRecord, ExpiringCertificate, ExpiryNotice, FederationRecord, RevocationRecord, RevokedEntry, TokenRecord } from '@/lib/ca/types';
 
 const clone = <T>(v: T): T => structuredClone(v);
 
@@ -101,6 +101,103 @@ export class MemoryCaStore implements CaStore {
 
   async appendAudit(entry: AuditEntry): Promise<void> {
     this.audit.push(clone(entry));
+  }
+
+  // ------------------------------------------------------------ lifecycle (same contract as db/store.ts)
+
+  readonly revocations = new Map<string, RevocationRecord>();
+  readonly crls = new Map<string, CrlRecord>();
+  readonly crlCounters = new Map<string, number>();
+  readonly usedOnce = new Map<string, Date>();
+  readonly notices = new Map<string, { serial: string; threshold: number; state: 'pending' | 'delivered' | 'failed'; attempts: number; nextAttemptAt: Date; lastError: string | null }>();
+
+  async markRevoked(r: RevocationRecord, audit: AuditEntry, consumeJti?: string): Promise<CertificateRecord> {
+    if (consumeJti) {
+      const t = this.tokens.get(consumeJti);
+      if (!t) throw new CaError('token_unknown', 'The token is refused: this certificate authority has no record of it.');
+      if (t.state === 'used') throw new CaError('token_used', 'The token has already been used: ask your administrator for a new one.');
+      if (t.state === 'cancelled') throw new CaError('token_cancelled', 'The token has been cancelled by an administrator.');
+      if (t.kind !== 'revoke' || t.expiresAt.getTime() <= r.revokedAt.getTime() - TOKEN_LEEWAY_SECONDS * 1000) throw new CaError('token_expired', 'The token has expired.');
+    }
+    const c = this.certificates.get(r.serial);
+    if (!c) throw new CaError('not_found', `No certificate with serial ${r.serial} was issued by this certificate authority.`);
+    if (c.status === 'revoked') throw new CaError('already_revoked', `Certificate ${r.serial} was already revoked.`);
+    if (consumeJti) Object.assign(this.tokens.get(consumeJti)!, { state: 'used', usedAt: r.revokedAt, certSerial: r.serial });
+    Object.assign(c, { status: 'revoked', revokedAt: r.revokedAt, revocationReason: r.reasonCode });
+    this.revocations.set(r.serial, clone(r));
+    this.audit.push(clone(audit));
+    return clone(c);
+  }
+
+  async listRevoked(federationId: string, o: { expiresAfter: Date }): Promise<RevokedEntry[]> {
+    return [...this.revocations.values()]
+      .filter((r) => r.federationId === federationId && r.expiresAt > o.expiresAfter)
+      .map(({ serial, revokedAt, reasonCode, expiresAt }) => ({ serial, revokedAt, reasonCode, expiresAt }));
+  }
+
+  async latestRevocationAt(federationId: string): Promise<Date | undefined> {
+    const times = [...this.revocations.values()].filter((r) => r.federationId === federationId).map((r) => r.revokedAt.getTime());
+    return times.length ? new Date(Math.max(...times)) : undefined;
+  }
+
+  async nextCrlNumber(federationId: string): Promise<number> {
+    const next = Math.max(this.crls.get(federationId)?.number ?? 0, this.crlCounters.get(federationId) ?? 0) + 1;
+    this.crlCounters.set(federationId, next);
+    return next;
+  }
+
+  async saveCrl(crl: CrlRecord, audit: AuditEntry): Promise<boolean> {
+    const current = this.crls.get(crl.federationId);
+    if (current && current.number >= crl.number) return false;
+    this.crls.set(crl.federationId, clone(crl));
+    this.audit.push(clone(audit));
+    return true;
+  }
+
+  async getCrl(federationId: string, newerThan?: number): Promise<CrlRecord | undefined> {
+    const c = this.crls.get(federationId);
+    return c && (newerThan === undefined || c.number > newerThan) ? clone(c) : undefined;
+  }
+
+  async useOnce(id: string, _purpose: string, expiresAt: Date): Promise<void> {
+    if (this.usedOnce.has(id)) throw new CaError('token_used', 'The renewal token has already been used: make a new one.');
+    this.usedOnce.set(id, expiresAt);
+  }
+
+  async purgeUsedOnce(before: Date): Promise<number> {
+    let n = 0;
+    for (const [id, exp] of this.usedOnce) if (exp < before && this.usedOnce.delete(id)) n++;
+    return n;
+  }
+
+  async findExpiryNoticesDue(o: { threshold: number; from: Date; until: Date; limit: number }): Promise<ExpiringCertificate[]> {
+    const renewed = new Set([...this.certificates.values()].map((c) => c.renewedFrom).filter(Boolean));
+    return [...this.certificates.values()]
+      .filter((c) => c.status === 'valid' && c.notAfter > o.from && c.notAfter <= o.until && !renewed.has(c.serial))
+      .filter((c) => ![...this.notices.values()].some((n) => n.serial === c.serial && n.threshold <= o.threshold))
+      .sort((a, b) => a.notAfter.getTime() - b.notAfter.getTime())
+      .slice(0, o.limit)
+      .map(({ serial, federationId, commonName, sans, role, notAfter }) => ({ serial, federationId, commonName, sans: [...sans], role, notAfter }));
+  }
+
+  async enqueueExpiryNotice(serial: string, threshold: number, now: Date): Promise<void> {
+    const key = `${serial}:${threshold}`;
+    if (!this.notices.has(key)) this.notices.set(key, { serial, threshold, state: 'pending', attempts: 0, nextAttemptAt: now, lastError: null });
+  }
+
+  async claimExpiryNotices(o: { now: Date; limit: number; leaseUntil: Date }): Promise<ExpiryNotice[]> {
+    const due = [...this.notices.values()].filter((n) => n.state === 'pending' && n.nextAttemptAt <= o.now).slice(0, o.limit);
+    return due.map((n) => {
+      n.nextAttemptAt = o.leaseUntil;
+      const c = this.certificates.get(n.serial)!;
+      return { serial: n.serial, threshold: n.threshold, attempts: n.attempts, certificate: { serial: c.serial, federationId: c.federationId, commonName: c.commonName, sans: [...c.sans], role: c.role, notAfter: c.notAfter } };
+    });
+  }
+
+  async finishExpiryNotice(o: { serial: string; threshold: number; state: 'pending' | 'delivered' | 'failed'; attempts: number; nextAttemptAt: Date; lastError: string | null; audit?: AuditEntry }): Promise<void> {
+    const n = this.notices.get(`${o.serial}:${o.threshold}`);
+    if (n) Object.assign(n, { state: o.state, attempts: o.attempts, nextAttemptAt: o.nextAttemptAt, lastError: o.lastError });
+    if (o.audit) this.audit.push(clone(o.audit));
   }
 }
 

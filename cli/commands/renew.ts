@@ -1,0 +1,146 @@
+import { defineCommand } from 'citty';
+import { createPublicKey } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
+import { isIP } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { CaError } from '../../lib/ca/errors';
+import type { SignResponse } from '../../lib/enroll/client';
+import { loadCredentials, prepareRekey, renewalToken, verifyRenewal } from '../../lib/enroll/renew';
+import { describeCertificate } from '../../lib/pki/certificate';
+import { fromPem } from '../../lib/pki/pem';
+import { exportPkcs8, isKeySpec, type KeySpec } from '../../lib/pki/keys';
+import { privateKeyToPem } from '../../lib/pki/private-key';
+import { guard } from '../_shared';
+
+interface PostOptions {
+  origin: string;
+  path: string;
+  body?: unknown;
+  rootPem: string;
+  /** Client certificate chain and key for mutual TLS. */
+  cert?: string;
+  key?: string;
+  bearer?: string;
+}
+
+/** POSTs to the CA trusting only its root, optionally as the current certificate (mTLS). */
+function post<T>(o: PostOptions): Promise<T> {
+  const url = new URL(o.path, o.origin);
+  const payload = o.body === undefined ? '' : JSON.stringify(o.body);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const headers: Record<string, string> = { 'Content-Length': String(Buffer.byteLength(payload)) };
+  if (o.body !== undefined) headers['Content-Type'] = 'application/json';
+  if (o.bearer) headers.Authorization = `Bearer ${o.bearer}`;
+  return new Promise((resolveP, reject) => {
+    const req = https.request(
+      { hostname: host, port: url.port || 443, path: url.pathname, method: 'POST', ca: o.rootPem, cert: o.cert, key: o.key, servername: isIP(host) ? undefined : host, headers, timeout: 30_000 },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          let json: unknown;
+          try {
+            json = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          } catch {
+            return reject(new CaError('internal', `The CA answered ${res.statusCode} with something that is not JSON.`));
+          }
+          if ((res.statusCode ?? 500) >= 300) return reject(new CaError('forbidden', `The CA refused: ${(json as { message?: string }).message ?? `HTTP ${res.statusCode}`}`));
+          resolveP(json as T);
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('the CA did not answer within 30 s')));
+    req.on('error', (e) => reject(new CaError('unavailable', `Cannot reach the CA at ${o.origin}: ${e.message}.`)));
+    req.end(payload);
+  });
+}
+
+/** --ca-url as host:port or https URL; else the https origin of the certificate's AIA (its public URL). */
+function caOrigin(arg: string | undefined, aia: string | undefined): string {
+  const text = arg ?? aia;
+  if (!text) throw new CaError('bad_request', 'Give the CA with --ca-url host:port (the address in your enrollment token).');
+  const url = new URL(/^https?:\/\//.test(text) ? text : `https://${text}`);
+  if (url.protocol !== 'https:') throw new CaError('bad_request', `The CA must be reached over https, not ${url.origin}: give --ca-url host:port.`);
+  return url.origin;
+}
+
+/** The https origin among the certificate's AIA URLs (a federation's public URL), if any. */
+async function aiaHttpsOrigin(leafDer: Uint8Array): Promise<string | undefined> {
+  const info = await describeCertificate(leafDer);
+  const url = [...info.ocsp, ...info.caIssuers].find((u) => u.startsWith('https://'));
+  return url ? new URL(url).origin : undefined;
+}
+
+/** Replaces a file in one step (write aside, then rename), mode 0600. */
+function replaceFile(path: string, content: string): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, content, { mode: 0o600 });
+  renameSync(tmp, path);
+}
+
+function specFrom(kty: string | undefined, curve: string | undefined, size: string | undefined, current: KeySpec): KeySpec {
+  if (!kty && !curve && !size) return current;
+  const spec = (kty ?? (curve ? 'EC' : 'RSA')).toUpperCase() === 'EC' ? `EC-${(curve ?? 'P-384').toUpperCase().replace('-', '')}` : `RSA-${size ?? '2048'}`;
+  if (!isKeySpec(spec)) throw new CaError('bad_request', '--kty EC with --curve P-256|P-384|P-521, or --kty RSA with --size 2048|3072|4096.');
+  return spec;
+}
+
+export default defineCommand({
+  meta: { name: 'renew', description: 'On a node: renew a certificate with the current one (mTLS, like `step ca renew`); --rekey makes a new key' },
+  args: {
+    cert: { type: 'string', alias: 'c', required: true, description: 'the certificate file (NAME.crt); rewritten with the new chain' },
+    key: { type: 'string', alias: 'k', required: true, description: 'its key file (NAME.key); rewritten with --rekey' },
+    'ca-url': { type: 'string', description: 'the CA as host:port (default: the https address in the certificate, if any)' },
+    root: { type: 'string', description: 'the root to trust (default root_ca.crt next to the certificate)' },
+    rekey: { type: 'boolean', description: 'make a new key pair here and certify it instead' },
+    kty: { type: 'string', description: 'with --rekey: EC or RSA (default: as the current key)' },
+    curve: { type: 'string', description: 'with --rekey: P-256, P-384 or P-521' },
+    size: { type: 'string', description: 'with --rekey: RSA size 2048, 3072 or 4096' },
+    mtls: { type: 'boolean', default: true, description: 'authenticate with the certificate over mutual TLS (--no-mtls sends a signed renewal token instead)' },
+    out: { type: 'string', description: 'write the new certificate here instead of over --cert' },
+    'key-out': { type: 'string', description: 'with --rekey: write the new key here instead of over --key' },
+  },
+  run: ({ args }) =>
+    guard(async () => {
+      const certPath = resolve(args.cert);
+      const keyPath = resolve(args.key);
+      const certPem = readFileSync(certPath, 'utf8');
+      const keyPem = readFileSync(keyPath, 'utf8');
+      const creds = await loadCredentials(certPem, keyPem);
+      const rootPath = resolve(args.root ?? join(dirname(certPath), 'root_ca.crt'));
+      if (!existsSync(rootPath)) throw new CaError('not_found', `No root certificate at ${rootPath}: give it with --root.`);
+      const rootPem = readFileSync(rootPath, 'utf8');
+      const rootDer = fromPem(rootPem, 'CERTIFICATE');
+      if (!rootDer) throw new CaError('bad_request', `${rootPath} holds no certificate.`);
+      const origin = caOrigin(args['ca-url'], args['ca-url'] ? undefined : await aiaHttpsOrigin(creds.chain[0]!));
+      const expired = creds.leaf.notAfter.getTime() < Date.now();
+      // Like step: a TLS stack will not present an expired certificate usefully, so use the token then.
+      const useToken = !args.mtls || expired;
+      const rekey = args.rekey ? await prepareRekey(creds, specFrom(args.kty, args.curve, args.size, creds.key.spec)) : undefined;
+      const bearer = useToken ? await renewalToken(creds, origin, rekey?.csrDer) : undefined;
+      const cn = creds.leaf.subject.commonName ?? creds.leaf.serialNumber;
+      process.stderr.write(`${rekey ? 'Rekeying' : 'Renewing'} ${cn} (serial ${creds.leaf.serialNumber}) with ${origin} ${useToken ? 'using a signed renewal token' : 'over mutual TLS'}\n`);
+      const response = await post<SignResponse>({
+        origin,
+        path: rekey ? '/rekey' : '/renew',
+        body: rekey ? { csr: rekey.csrPem } : undefined,
+        rootPem,
+        cert: useToken ? undefined : certPem,
+        key: useToken ? undefined : keyPem,
+        bearer,
+      });
+      const currentSpki = new Uint8Array(createPublicKey({ key: keyPem, format: 'pem' }).export({ type: 'spki', format: 'der' }));
+      const result = await verifyRenewal(creds, response, rekey?.spki ?? currentSpki, rootDer);
+      const outPath = resolve(args.out ?? certPath);
+      if (rekey) {
+        const keyOut = resolve(args['key-out'] ?? keyPath);
+        // The key goes first: a certificate without its key is worse than the reverse.
+        replaceFile(keyOut, privateKeyToPem(await exportPkcs8(rekey.keys.privateKey), creds.key.format));
+        process.stderr.write(`Wrote the new ${rekey.spec} key to ${keyOut}\n`);
+      }
+      replaceFile(outPath, result.chainPem);
+      process.stderr.write(`Certificate ${result.serialNumber} valid until ${result.notAfter.toISOString()} (was ${creds.leaf.notAfter.toISOString()}); wrote ${outPath}\n`);
+      process.stdout.write(`${result.serialNumber}\n`);
+    }),
+});

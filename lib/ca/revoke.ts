@@ -1,0 +1,136 @@
+/**
+ * Revocation, as one operation behind every door (portal, CLI, `POST /revoke` with a
+ * revoke token or the certificate's own mTLS certificate):
+ *
+ *   1. the serial is read (hex as FedPKI shows it; decimal or 0x-hex as step sends it)
+ *   2. the reason is an RFC 5280 CRLReason FedPKI publishes       bad_request (400)
+ *   3. the certificate exists (in the expected federation)      not_found (404)
+ *   4. store: certificate + revocation row + audit (+ the revoke token consumed)
+ *      in one transaction; a second revocation is refused       already_revoked (400)
+ *
+ * Publishing the new CRL is the caller's next step (`CrlPublisher.publish`).
+ */
+
+import { normalizeSerial, serialToDecimal } from '../pki/certificate';
+import { getCrypto } from '../pki/crypto';
+import { CRL_REASONS, crlReasonName, type CrlReasonName } from '../pki/crl';
+import { ActivityType, auditEntry } from './audit';
+import { CaError } from './errors';
+import type { FederationContext } from './keyring';
+import type { CaStore } from './store';
+import type { Actor, CertificateRecord, RevocationChannel } from './types';
+import { verifyToken } from './verify-token';
+
+/** Reasons FedPKI accepts: all of RFC 5280's except removeFromCRL (delta CRLs only) and the unused 7. */
+export const REVOCATION_REASONS: readonly CrlReasonName[] = (Object.keys(CRL_REASONS) as CrlReasonName[]).filter((r) => r !== 'removeFromCRL');
+
+/** Longest free-text reason kept (step's `--reason` is free text). */
+export const MAX_REASON_TEXT = 500;
+
+/**
+ * A reason given by name ("keyCompromise", case-insensitive) or code ("1").
+ * @throws CaError bad_request naming the accepted reasons
+ */
+export function parseReasonCode(input: string | number | undefined | null): number {
+  if (input === undefined || input === null || input === '') return CRL_REASONS.unspecified;
+  const text = String(input).trim();
+  const byName = REVOCATION_REASONS.find((r) => r.toLowerCase() === text.toLowerCase());
+  const code = byName !== undefined ? CRL_REASONS[byName] : /^\d{1,2}$/.test(text) ? Number(text) : NaN;
+  const name = crlReasonName(code);
+  if (name === undefined || !REVOCATION_REASONS.includes(name)) {
+    throw new CaError('bad_request', `The request could not be completed: the revocation reason must be one of ${REVOCATION_REASONS.map((r) => `${r} (${CRL_REASONS[r]})`).join(', ')}.`);
+  }
+  return code;
+}
+
+/**
+ * A serial as a person or client gives it.
+ * @param base - how to read a bare digit string: 16 (FedPKI, OpenSSL) or 10 (step's /revoke)
+ */
+export function parseSerial(input: string, base: 10 | 16 = 16): string {
+  const serial = normalizeSerial(input, base);
+  if (!serial) throw new CaError('serial_invalid', 'The request could not be completed: the serial number is not a positive hexadecimal or decimal number.');
+  return serial;
+}
+
+export interface RevokeParams {
+  /** RFC 5280 CRLReason code. Default is 0 (unspecified). */
+  reasonCode?: number;
+  /** Free text kept with the revocation (not published). */
+  reason?: string | null;
+  /** Refuse unless the certificate belongs to this federation. */
+  federationId?: string;
+  /** A verified revoke token to consume in the same transaction. */
+  consumeJti?: string;
+}
+
+export interface RevokeDeps {
+  store: CaStore;
+  now: Date;
+}
+
+/**
+ * Revokes a certificate and records who did it, how and why.
+ * @param serialInput - lowercase hex as stored, or any form `parseSerial` reads
+ * @throws CaError serial_invalid, bad_request, not_found, already_revoked
+ */
+export async function revokeCertificate(
+  serialInput: string,
+  p: RevokeParams,
+  actor: Actor,
+  via: RevocationChannel,
+  deps: RevokeDeps,
+): Promise<CertificateRecord> {
+  const serial = parseSerial(serialInput);
+  const reasonCode = parseReasonCode(p.reasonCode);
+  const reason = p.reason?.trim().slice(0, MAX_REASON_TEXT) || null;
+  const cert = await deps.store.getCertificate(serial);
+  if (!cert || (p.federationId && cert.federationId !== p.federationId)) {
+    throw new CaError('not_found', `No certificate with serial ${serial} was issued by this certificate authority.`);
+  }
+  if (cert.status === 'revoked') throw alreadyRevoked(cert);
+  return deps.store.markRevoked(
+    { serial, federationId: cert.federationId, reasonCode, reason, revokedAt: deps.now, expiresAt: cert.notAfter, actor: actor.id, via },
+    auditEntry(ActivityType.CERT_REVOKED, {
+      at: deps.now,
+      actor: actor.id,
+      sourceIp: actor.sourceIp,
+      federationId: cert.federationId,
+      target: serial,
+      details: { subject: cert.commonName, reasonCode, reason: crlReasonName(reasonCode), via, ...(reason ? { text: reason } : {}), serialDecimal: serialToDecimal(serial) },
+    }),
+    p.consumeJti,
+  );
+}
+
+export function alreadyRevoked(cert: Pick<CertificateRecord, 'serial' | 'revokedAt'>): CaError {
+  const when = cert.revokedAt ? ` on ${cert.revokedAt.toISOString()}` : '';
+  return new CaError('already_revoked', `The request could not be completed: certificate ${cert.serial} was already revoked${when}.`);
+}
+
+export const REVOKE_PATHS = ['/1.0/revoke', '/revoke'] as const;
+
+export interface RevokeTokenDeps extends RevokeDeps {
+  lookup: (kid: string) => FederationContext | undefined;
+  crypto?: Crypto;
+}
+
+/**
+ * Checks a revoke token for a serial (step-ca authority/tls.go Revoke): a FedPKI token
+ * whose audience is …/revoke, whose `sub` is the serial in decimal, still pending.
+ * Consuming it is left to the revocation's transaction.
+ * @returns the federation and the token id to consume
+ */
+export async function authorizeRevokeToken(ott: string, serial: string, deps: RevokeTokenDeps): Promise<{ ctx: FederationContext; jti: string }> {
+  const { claims, ctx } = await verifyToken({ ott, now: deps.now, lookup: deps.lookup, paths: REVOKE_PATHS }, deps.crypto ?? getCrypto());
+  if (claims.sub !== serialToDecimal(serial)) {
+    throw new CaError('forbidden', 'The request was forbidden by the certificate authority: the token is for another certificate.');
+  }
+  const token = await deps.store.getToken(claims.jti);
+  if (!token || token.federationId !== ctx.federation.id || token.kind !== 'revoke' || token.subject !== claims.sub) {
+    throw new CaError('token_unknown', 'The token is refused: this certificate authority has no record of it as a revoke token.');
+  }
+  if (token.state === 'used') throw new CaError('token_used', 'The token has already been used.');
+  if (token.state === 'cancelled') throw new CaError('token_cancelled', 'The token has been cancelled by an administrator.');
+  return { ctx, jti: claims.jti };
+}
