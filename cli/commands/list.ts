@@ -1,7 +1,7 @@
 import { defineCommand } from 'citty';
 import { CaError } from '../../lib/ca/errors';
 import { crlReasonName } from '../../lib/pki/crl';
-import { listCertificates, type CertificateState } from '../../db/queries/certificates-expiry';
+import type { CertificateState } from '../../db/queries/certificates-expiry';
 import { dataDirArg, guard, openCa, parseDuration } from '../_shared';
 
 const STATES: CertificateState[] = ['valid', 'revoked', 'expired'];
