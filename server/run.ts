@@ -11,9 +11,10 @@ import { CertificateAuthority } from '../lib/ca/authority';
 import { ActivityType, auditEntry } from '../lib/ca/audit';
 import { CaError } from '../lib/ca/errors';
 import { validateCaUrl } from '../lib/ca/federation';
-import { openDatabase, closeDatabase } from '../db/client';
+import { openDatabase, closeDatabase, optimizeDatabase } from '../db/client';
 import { SqliteCaStore } from '../db/store';
 import { createQueries } from '../db/queries';
+import { createAccounts } from '../db/accounts';
 import { countUsers, createUser } from '../db/users';
 import { getSetting, setSetting } from '../db/settings';
 import { createAppHandler, type NextHandler } from './app';
@@ -120,6 +121,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       db,
       store,
       queries: createQueries(db),
+      accounts: createAccounts(db),
       authority,
       listeners,
       log,
@@ -136,6 +138,8 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
         .catch((e: unknown) => log.error('federation refresh failed', { error: e as Error }));
     }, 5_000);
     refresher.unref();
+    const optimizer = setInterval(() => optimizeDatabase(db), 3_600_000);
+    optimizer.unref();
     await store.appendAudit(auditEntry(ActivityType.CA_STARTED, { at: new Date(), actor: 'system', details: { version, federations: authority.keyring.list().length } }));
     for (const ctx of authority.keyring.list()) {
       log.info('federation ready', { id: ctx.federation.id, caUrl: ctx.federation.caUrl, root: ctx.root.fingerprint });
@@ -144,6 +148,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       runtime,
       close: async () => {
         clearInterval(refresher);
+        clearInterval(optimizer);
         await listeners.close();
         setRuntime(undefined);
         closeDatabase(db);

@@ -9,6 +9,7 @@ import type { CertificateAuthority } from '../lib/ca/authority';
 import type { Db } from '../db/client';
 import type { SqliteCaStore } from '../db/store';
 import type { Queries } from '../db/queries';
+import type { Accounts } from '../db/accounts';
 import type { Listeners } from './listeners';
 import type { Logger } from './log';
 
@@ -36,6 +37,8 @@ export interface Runtime {
   store: SqliteCaStore;
   /** Read models for the portal (db/queries). */
   queries: Queries;
+  /** Portal accounts and sessions (db/accounts). */
+  accounts: Accounts;
   authority: CertificateAuthority;
   listeners: Listeners;
   log: Logger;

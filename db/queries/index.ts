@@ -6,11 +6,23 @@
  */
 
 import type { Db } from '../client';
-import { listFederationSummaries } from './federations';
+import { iterateAudit, listAudit, type AuditFilters, type ListAuditParams } from './audit';
+import { getCertificateDetail, listCertificates, listEnrolledCollaborators, type ListCertificatesParams } from './certificates';
+import { federationStats } from './dashboard';
+import { getFederationRow, listFederationSummaries } from './federations';
+import { listTokens, type ListTokensParams } from './tokens';
 
 export function createQueries(db: Db) {
   return {
     listFederationSummaries: () => listFederationSummaries(db),
+    getFederation: (p: { id: string }) => getFederationRow(db, p),
+    federationStats: (p?: { now?: Date; expiringWithinDays?: number }) => federationStats(db, p),
+    listCertificates: (p?: ListCertificatesParams) => listCertificates(db, p),
+    getCertificateDetail: (p: { serial: string; now?: Date }) => getCertificateDetail(db, p),
+    listEnrolledCollaborators: (p: { federationId: string; now?: Date }) => listEnrolledCollaborators(db, p),
+    listTokens: (p?: ListTokensParams) => listTokens(db, p),
+    listAudit: (p?: ListAuditParams) => listAudit(db, p),
+    iterateAudit: (f: AuditFilters) => iterateAudit(db, f),
   };
 }
 
