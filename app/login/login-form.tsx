@@ -31,6 +31,7 @@ export function LoginForm({ callbackUrl, initialError, ssoName }: { callbackUrl:
       return;
     }
     setFieldErrors({});
+    setError(undefined);
     setPending(true);
     const result = await signIn('credentials', { ...parsed.data, redirect: false, callbackUrl }).catch(() => undefined);
     if (result?.ok && !result.error) {

@@ -11,10 +11,9 @@ import type { Db } from '../client';
 import { certificates, tokens } from '../schema';
 import type { CertificateSource, NodeRole } from '../../lib/ca/types';
 
-export const CERTIFICATE_SORTS = ['newest', 'oldest', 'expiry', 'expiry_desc', 'name'] as const;
-export type CertificateSort = (typeof CERTIFICATE_SORTS)[number];
-export const CERTIFICATE_STATUSES = ['valid', 'expired', 'revoked'] as const;
-export type CertificateListStatus = (typeof CERTIFICATE_STATUSES)[number];
+import type { CertificateListStatus, CertificateSort } from './vocabulary';
+
+export type { CertificateListStatus, CertificateSort } from './vocabulary';
 
 export interface ListCertificatesParams {
   federationId?: string;

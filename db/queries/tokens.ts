@@ -5,9 +5,9 @@ import type { Db } from '../client';
 import { tokens } from '../schema';
 import type { NodeRole } from '../../lib/ca/types';
 
-/** pending/used/cancelled as stored, plus expired: pending past its expiry. */
-export const TOKEN_LIST_STATES = ['pending', 'used', 'expired', 'cancelled'] as const;
-export type TokenListState = (typeof TOKEN_LIST_STATES)[number];
+import type { TokenListState } from './vocabulary';
+
+export type { TokenListState } from './vocabulary';
 
 export interface TokenListRow {
   jti: string;

@@ -36,6 +36,16 @@ export class LoginPage {
     await this.page.getByRole('button', { name: 'Sign in' }).click();
   }
 
+  /**
+   * A sign-in that should fail: returns the message shown. The form empties the
+   * password field once the server has answered, which is what this waits for.
+   */
+  async attempt(username: string, password: string): Promise<string> {
+    await this.signIn(username, password);
+    await this.page.waitForFunction(() => (document.querySelector('input[name="password"]') as HTMLInputElement | null)?.value === '');
+    return this.error().innerText();
+  }
+
   /** Signs in and waits for the dashboard. */
   async signInAs(username: string, password: string): Promise<void> {
     await this.goto();
