@@ -47,10 +47,10 @@ export function AuditTable({ rows, federationNames, compact = false }: { rows: A
             <th scope="col">Time</th>
             <th scope="col">Action</th>
             <th scope="col">Actor</th>
-            {!compact && <th scope="col" className="hide-sm">Source</th>}
-            <th scope="col" className="hide-sm">Federation</th>
+            {!compact && <th scope="col">Source</th>}
+            <th scope="col">Federation</th>
             <th scope="col">Target</th>
-            {!compact && <th scope="col" className="hide-sm">Details</th>}
+            {!compact && <th scope="col">Details</th>}
           </tr>
         </thead>
         <tbody>
@@ -68,10 +68,10 @@ export function AuditTable({ rows, federationNames, compact = false }: { rows: A
                 {actionLabel(r.action)} {r.outcome === 'failure' && <StatusBadge status="failure" />}
               </td>
               <td className="nowrap" data-label="Actor">{r.actor}</td>
-              {!compact && <td className="hide-sm mono small" data-label="Source">{r.sourceIp ?? '—'}</td>}
-              <td className="hide-sm" data-label="Federation">{r.federationId ? (federationNames.get(r.federationId) ?? r.federationId) : '—'}</td>
+              {!compact && <td className="mono small" data-label="Source">{r.sourceIp ?? '—'}</td>}
+              <td data-label="Federation">{r.federationId ? (federationNames.get(r.federationId) ?? r.federationId) : '—'}</td>
               <td data-label="Target">{targetLink(r)}</td>
-              {!compact && <td className="hide-sm small muted break" data-label="Details">{detailsText(r.details)}</td>}
+              {!compact && <td className="small muted break" data-label="Details">{detailsText(r.details)}</td>}
             </tr>
           ))}
         </tbody>

@@ -17,7 +17,7 @@ export default async function AccountPage() {
           </p>
         </div>
       </div>
-      <section className="panel narrow-panel" aria-labelledby="pw">
+      <section className="panel small-panel" aria-labelledby="pw">
         <h2 id="pw">Password</h2>
         {user.provider === 'credentials' ? <ChangePasswordForm /> : <p className="muted">You sign in through single sign-on; your password is managed there.</p>}
       </section>

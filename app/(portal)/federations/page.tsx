@@ -5,7 +5,7 @@ import { splitCaUrl } from '@/lib/ca/names';
 import { requireUser } from '@/app/_lib/auth';
 import { runtime } from '@/app/_lib/runtime';
 import { StatusBadge } from '@/app/_components/badges';
-import { colonHex } from '@/app/_components/format';
+import { Hex } from '@/app/_components/hex';
 import { CreateFederationForm } from './create-form';
 
 export const metadata: Metadata = { title: 'Federations' };
@@ -48,7 +48,9 @@ export default async function FederationsPage() {
                     <div className="small muted nowrap">{f.keySpec}</div>
                   </td>
                   <td className="mono small nowrap" data-label="CA URL">{f.caUrl}</td>
-                  <td className="mono small fp" data-label="Root SHA-256">{colonHex(f.rootFingerprint)}</td>
+                  <td className="fp" data-label="Root SHA-256">
+                    <Hex value={f.rootFingerprint} />
+                  </td>
                   <td className="num" data-label="Certificates">{f.certificates.toLocaleString('en-US')}</td>
                   <td className="nowrap small" data-label="Download">
                     <a href={`/api/federations/${f.id}/root_ca.crt`} download>

@@ -37,6 +37,9 @@ export default async function TokensPage({ searchParams }: { searchParams: Promi
         </div>
       </div>
 
+      {!can(user.role, 'token:mint') && (
+        <p className="callout info">Your role ({user.role}) can see tokens; operators and administrators mint and cancel them.</p>
+      )}
       {can(user.role, 'token:mint') && (
         <section className="panel" id="mint" aria-labelledby="mint-title">
           <h2 id="mint-title">Mint a token</h2>

@@ -6,7 +6,8 @@ import { toPem } from '@/lib/pki/pem';
 import { requireUser } from '@/app/_lib/auth';
 import { runtime } from '@/app/_lib/runtime';
 import { StatusBadge } from '@/app/_components/badges';
-import { colonHex, formatDateTime, relative } from '@/app/_components/format';
+import { formatDateTime, relative } from '@/app/_components/format';
+import { Hex } from '@/app/_components/hex';
 import { REVOCATION_REASONS, RevocationPanel } from './revocation';
 
 export const metadata: Metadata = { title: 'Certificate' };
@@ -77,9 +78,9 @@ export default async function CertificatePage({ params }: { params: Promise<{ se
               <dt>Issuer</dt>
               <dd>{info.issuer}</dd>
               <dt>Serial</dt>
-              <dd className="mono small break">
-                {colonHex(info.serialNumber)}
-                <div className="muted">decimal {serialToDecimal(info.serialNumber)}</div>
+              <dd>
+                <Hex value={info.serialNumber} />
+                <div className="mono small muted break">decimal {serialToDecimal(info.serialNumber)}</div>
               </dd>
               <dt>Valid from</dt>
               <dd>{formatDateTime(info.notBefore)}</dd>
@@ -98,9 +99,9 @@ export default async function CertificatePage({ params }: { params: Promise<{ se
               <dt>Basic constraints</dt>
               <dd>{info.basicConstraints ? (info.basicConstraints.ca ? 'CA' : 'not a CA') : '—'}</dd>
               <dt>Subject key id</dt>
-              <dd className="mono small break">{info.subjectKeyId ? colonHex(info.subjectKeyId) : '—'}</dd>
+              <dd>{info.subjectKeyId ? <Hex value={info.subjectKeyId} /> : '—'}</dd>
               <dt>Authority key id</dt>
-              <dd className="mono small break">{info.authorityKeyId ? colonHex(info.authorityKeyId) : '—'}</dd>
+              <dd>{info.authorityKeyId ? <Hex value={info.authorityKeyId} /> : '—'}</dd>
               {info.crlDistributionPoints.length > 0 && (
                 <>
                   <dt>CRL</dt>
@@ -114,9 +115,13 @@ export default async function CertificatePage({ params }: { params: Promise<{ se
                 </>
               )}
               <dt>SHA-256 fingerprint</dt>
-              <dd className="mono small break">{colonHex(info.fingerprintSha256)}</dd>
+              <dd>
+                <Hex value={info.fingerprintSha256} />
+              </dd>
               <dt>SHA-1 fingerprint</dt>
-              <dd className="mono small break">{colonHex(info.fingerprintSha1)}</dd>
+              <dd>
+                <Hex value={info.fingerprintSha1} />
+              </dd>
             </dl>
           </section>
           <section className="panel" aria-labelledby="pem">
@@ -170,11 +175,15 @@ export default async function CertificatePage({ params }: { params: Promise<{ se
                 <>
                   <li>
                     <strong>{ctx.intermediate.fields.subject.text}</strong>
-                    <div className="small muted mono break">SHA-256 {colonHex(ctx.intermediate.fingerprint)}</div>
+                    <div className="small muted">
+                      SHA-256 <Hex value={ctx.intermediate.fingerprint} />
+                    </div>
                   </li>
                   <li>
                     <strong>{ctx.root.fields.subject.text}</strong>
-                    <div className="small muted mono break">SHA-256 {colonHex(ctx.root.fingerprint)}</div>
+                    <div className="small muted">
+                      SHA-256 <Hex value={ctx.root.fingerprint} />
+                    </div>
                   </li>
                 </>
               )}

@@ -5,7 +5,8 @@ import { can } from '@/lib/auth/roles';
 import { requireUser } from '@/app/_lib/auth';
 import { runtime } from '@/app/_lib/runtime';
 import { StatusBadge } from '@/app/_components/badges';
-import { colonHex, formatDate, formatDateTime, formatDuration } from '@/app/_components/format';
+import { formatDate, formatDateTime, formatDuration } from '@/app/_components/format';
+import { Hex } from '@/app/_components/hex';
 import { FederationStatusToggle } from './status-toggle';
 
 export const metadata: Metadata = { title: 'Federation' };
@@ -85,7 +86,9 @@ export default async function FederationPage({ params, searchParams }: { params:
                   <dt>Subject</dt>
                   <dd>{cert.fields.subject.text}</dd>
                   <dt>SHA-256 fingerprint</dt>
-                  <dd className="mono small break">{colonHex(cert.fingerprint)}</dd>
+                  <dd>
+                    <Hex value={cert.fingerprint} />
+                  </dd>
                   <dt>Valid</dt>
                   <dd>
                     {formatDate(cert.fields.notBefore)} to {formatDate(cert.fields.notAfter)}
