@@ -102,6 +102,12 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       setSetting(db, 'auth_secret', authSecret);
     }
     exportToProcess({ NEXTAUTH_SECRET: authSecret, AUTH_TRUST_HOST: 'true' });
+    // The portal answers on every listener (each federation's host:port, the HTTP port):
+    // next-auth must take its origin from each request, which a fixed NEXTAUTH_URL prevents.
+    if (process.env.NEXTAUTH_URL) {
+      log.warn('NEXTAUTH_URL is ignored: the portal takes its origin from each request (set FEDPKI_TRUST_PROXY behind a proxy)');
+      delete process.env.NEXTAUTH_URL;
+    }
 
     const version = projectVersion(config.root);
     const nextHandler: Promise<NextHandler> = o.apiOnly

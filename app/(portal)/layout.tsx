@@ -1,5 +1,4 @@
 import Link from 'next/link';
-import { can } from '@/lib/auth/roles';
 import { requireUser } from '@/app/_lib/auth';
 import { signOutAction } from '@/app/_lib/session-actions';
 import { SiteNav, type NavItem } from '@/app/_components/nav';
@@ -13,7 +12,7 @@ export default async function PortalLayout({ children }: { children: React.React
     { href: '/certificates', label: 'Certificates' },
     { href: '/csr', label: 'Sign a CSR' },
     { href: '/audit', label: 'Audit log' },
-    ...(can(user.role, 'user:manage') ? [{ href: '/users', label: 'Users' }] : []),
+    { href: '/users', label: 'Users' },
   ];
   return (
     <>

@@ -3,7 +3,6 @@ import { can } from '@/lib/auth/roles';
 import { requireUser } from '@/app/_lib/auth';
 import { runtime } from '@/app/_lib/runtime';
 import { StatusBadge } from '@/app/_components/badges';
-import { Forbidden } from '@/app/_components/forbidden';
 import { formatDateTime } from '@/app/_components/format';
 import { CreateUserForm } from './create-form';
 import { UserRowActions } from './user-actions';
@@ -12,17 +11,17 @@ export const metadata: Metadata = { title: 'Users' };
 
 export default async function UsersPage() {
   const user = await requireUser();
-  if (!can(user.role, 'user:manage')) return <Forbidden role={user.role} what="Managing accounts" />;
+  const manage = can(user.role, 'user:manage');
   const users = runtime().accounts.listUsers();
   return (
     <>
       <div className="page-head">
         <div>
           <h1>Users</h1>
-          <p>Who may sign in to this portal, and what each may do.</p>
+          <p>Who may sign in to this portal, and what each may do.{manage ? '' : ' Administrators manage accounts.'}</p>
         </div>
       </div>
-      <div className="columns-wide">
+      <div className={manage ? 'columns-wide' : undefined}>
         <div className="table-wrap">
           <table className="table stack-sm">
             <thead>
@@ -30,7 +29,7 @@ export default async function UsersPage() {
                 <th scope="col">User</th>
                 <th scope="col">Role</th>
                 <th scope="col">Last sign-in</th>
-                <th scope="col">Manage</th>
+                {manage && <th scope="col">Manage</th>}
               </tr>
             </thead>
             <tbody>
@@ -45,18 +44,22 @@ export default async function UsersPage() {
                   </td>
                   <td data-label="Role">{u.role}</td>
                   <td className="small" data-label="Last sign-in">{formatDateTime(u.lastSignInAt)}</td>
-                  <td data-label="Manage">
-                    <UserRowActions id={u.id} username={u.username} role={u.role} disabled={u.disabled} hasPassword={u.hasPassword} self={u.id === user.id} />
-                  </td>
+                  {manage && (
+                    <td data-label="Manage">
+                      <UserRowActions id={u.id} username={u.username} role={u.role} disabled={u.disabled} hasPassword={u.hasPassword} self={u.id === user.id} />
+                    </td>
+                  )}
                 </tr>
               ))}
             </tbody>
           </table>
         </div>
-        <section className="panel" aria-labelledby="create">
-          <h2 id="create">Create an account</h2>
-          <CreateUserForm />
-        </section>
+        {manage && (
+          <section className="panel" aria-labelledby="create">
+            <h2 id="create">Create an account</h2>
+            <CreateUserForm />
+          </section>
+        )}
       </div>
     </>
   );
