@@ -4,9 +4,14 @@
  * page 1 costs, at 100,000 rows or millions; every sort has an index whose order it
  * follows (db/schema.ts `certs_*_idx`). The total is counted only up to a cap
  * (`countLimit`), so a page never walks the whole table to print "10,000+".
+ *
+ * A name search that matches many rows reads the sort's index and filters, rather
+ * than gathering every match to sort it: at 1,000,000 rows a broad prefix ("col-1",
+ * ~60,000 matches) took ~200 ms the planner's way and a few ms this way. The count,
+ * taken first, tells which case it is.
  */
 
-import { and, asc, desc, eq, gt, gte, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client';
 import { certificates, tokens } from '../schema';
 import type { CertificateSource, NodeRole } from '../../lib/ca/types';
@@ -32,7 +37,7 @@ export interface ListCertificatesParams {
     cursor?: string;
   };
   now?: Date;
-  /** Count matches up to this many. Default 10,000. */
+  /** Count matches up to this many. Default 10,000, or 1,000 with a search. */
   countLimit?: number;
 }
 
@@ -98,18 +103,24 @@ function prefixEnd(prefix: string): string {
   return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 }
 
-function searchCondition(search: string): SQL | undefined {
-  const s = search.trim().toLowerCase();
-  if (!s) return undefined;
-  const byName = and(gte(certificates.commonNameLower, s), lt(certificates.commonNameLower, prefixEnd(s)));
-  const hex = s.replace(/^0x/, '').replace(/[:\s]/g, '').replace(/^(00)+(?=.)/, '');
-  if (/^[0-9a-f]{4,}$/.test(hex)) {
-    return or(byName, and(gte(certificates.serial, hex), lt(certificates.serial, prefixEnd(hex))));
-  }
-  return byName;
+/**
+ * `prefix <= column < prefixEnd`. With `viaIndex` false the column is written `+column`,
+ * which keeps SQLite from answering it through the column's index.
+ */
+function prefixRange(column: typeof certificates.commonNameLower | typeof certificates.serial, prefix: string, viaIndex: boolean): SQL {
+  const c = viaIndex ? sql`${column}` : sql`+${column}`;
+  return sql`(${c} >= ${prefix} and ${c} < ${prefixEnd(prefix)})`;
 }
 
-function filters(p: ListCertificatesParams, now: Date): SQL | undefined {
+function searchCondition(search: string, viaIndex = true): SQL | undefined {
+  const s = search.trim().toLowerCase();
+  if (!s) return undefined;
+  const byName = prefixRange(certificates.commonNameLower, s, viaIndex);
+  const hex = s.replace(/^0x/, '').replace(/[:\s]/g, '').replace(/^(00)+(?=.)/, '');
+  return /^[0-9a-f]{4,}$/.test(hex) ? or(byName, prefixRange(certificates.serial, hex, viaIndex)) : byName;
+}
+
+function filters(p: ListCertificatesParams, now: Date, searchViaIndex = true): SQL | undefined {
   const conds: (SQL | undefined)[] = [];
   if (p.federationId) conds.push(eq(certificates.federationId, p.federationId));
   if (p.status === 'revoked') conds.push(eq(certificates.status, 'revoked'));
@@ -119,7 +130,7 @@ function filters(p: ListCertificatesParams, now: Date): SQL | undefined {
     const until = new Date(now.getTime() + p.expiringWithinDays * 86_400_000);
     conds.push(eq(certificates.status, 'valid'), gt(certificates.notAfter, now), lte(certificates.notAfter, until));
   }
-  if (p.search) conds.push(searchCondition(p.search));
+  if (p.search) conds.push(searchCondition(p.search, searchViaIndex));
   return and(...conds);
 }
 
@@ -146,10 +157,16 @@ const listColumns = {
 export function listCertificates(db: Db, p: ListCertificatesParams = {}): CertificatePage {
   const now = p.now ?? new Date();
   const size = Math.min(Math.max(Math.trunc(p.page?.size ?? 50), 1), 200);
-  const countLimit = p.countLimit ?? 10_000;
+  const countLimit = p.countLimit ?? (p.search ? 1_000 : 10_000);
   const sort = SORT_SPEC[p.sort ?? 'newest'] ?? SORT_SPEC.newest;
   const cursor = decodeCursor(p.page?.cursor);
   const where = filters(p, now);
+
+  const counted = db.get<{ n: number }>(sql`select count(*) as n from (select 1 from ${certificates} where ${where ?? sql`1`} limit ${countLimit + 1})`);
+  const n = counted?.n ?? 0;
+  // Many name matches: walk the sort's own index and filter (see the note at the top).
+  // Sorted by name, the name index already seeks to the prefix in order.
+  const pageWhere = p.search && n > countLimit && p.sort !== 'name' ? filters(p, now, false) : where;
 
   // Walking backwards (to the previous page) reads in the opposite order, then flips.
   const backwards = cursor?.d === 'b';
@@ -164,7 +181,7 @@ export function listCertificates(db: Db, p: ListCertificatesParams = {}): Certif
   const fetched = db
     .select(listColumns)
     .from(certificates)
-    .where(and(where, keyset))
+    .where(and(pageWhere, keyset))
     .orderBy(order(sort.column), order(certificates.serial))
     .limit(size + 1)
     .all();
@@ -176,9 +193,6 @@ export function listCertificates(db: Db, p: ListCertificatesParams = {}): Certif
     role: r.role as NodeRole,
     status: r.status === 'revoked' ? 'revoked' : r.notAfter <= now ? 'expired' : 'valid',
   }));
-
-  const counted = db.get<{ n: number }>(sql`select count(*) as n from (select 1 from ${certificates} where ${where ?? sql`1`} limit ${countLimit + 1})`);
-  const n = counted?.n ?? 0;
 
   const first = rows[0];
   const last = rows[rows.length - 1];
