@@ -12,7 +12,7 @@ import { isCaError } from '@/lib/ca/errors';
 import type { Permission } from '@/lib/auth/roles';
 import type { ActionState } from './action-state';
 import { formObject } from './form-data';
-import { authorize, type SessionUser } from './auth';
+import { checkPermission, type SessionUser } from './auth';
 import { runtime } from './runtime';
 
 export function validatedActionWithUser<S extends z.ZodType, T = undefined>(
@@ -21,7 +21,7 @@ export function validatedActionWithUser<S extends z.ZodType, T = undefined>(
   fn: (input: z.output<S>, user: SessionUser) => Promise<ActionState<T>>,
 ): (prev: ActionState<T> | null, formData: FormData) => Promise<ActionState<T>> {
   return async (_prev, formData) => {
-    const auth = await authorize(permission);
+    const auth = await checkPermission(permission);
     if (!auth.ok) return { error: auth.message };
     const parsed = schema.safeParse(formObject(formData));
     if (!parsed.success) {

@@ -206,7 +206,7 @@ export const currentUser = cache(async (): Promise<SessionUser | null> => {
 export type AuthResult = { ok: true; user: SessionUser } | { ok: false; status: 401 | 403; message: string };
 
 /** For route handlers and server actions: who is asking, and may they do this? */
-export async function authorize(permission: Permission): Promise<AuthResult> {
+export async function checkPermission(permission: Permission): Promise<AuthResult> {
   const user = await currentUser();
   if (!user) return { ok: false, status: 401, message: 'You are not signed in, or your session has ended: sign in again.' };
   if (!can(user.role, permission)) return { ok: false, status: 403, message: `Your role (${user.role}) does not allow this.` };

@@ -7,7 +7,7 @@
 import 'server-only';
 import { toErrorBody } from '@/lib/ca/errors';
 import type { Permission } from '@/lib/auth/roles';
-import { authorize, type SessionUser } from './auth';
+import { checkPermission, type SessionUser } from './auth';
 import { runtime } from './runtime';
 
 type Handler<P> = (req: Request, params: P, user: SessionUser) => Promise<Response>;
@@ -16,7 +16,7 @@ const NO_STORE = { 'Cache-Control': 'no-store' };
 
 export function withPermission<P = Record<string, never>>(permission: Permission, handler: Handler<P>) {
   return async (req: Request, ctx: { params: Promise<P> }): Promise<Response> => {
-    const auth = await authorize(permission);
+    const auth = await checkPermission(permission);
     if (!auth.ok) {
       return Response.json({ status: auth.status, message: auth.message, code: auth.status === 401 ? 'unauthenticated' : 'forbidden' }, { status: auth.status, headers: NO_STORE });
     }

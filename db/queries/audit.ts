@@ -4,7 +4,7 @@
  * `audit_*_at_idx` indexes (with their implicit rowid) deliver in order.
  */
 
-import { and, desc, eq, gte, like, lt, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client';
 import { auditLog, type AuditRow } from '../schema';
 
@@ -34,7 +34,7 @@ function auditWhere(f: AuditFilters): SQL | undefined {
   const actor = f.actor?.trim();
   return and(
     f.action ? eq(auditLog.action, f.action) : undefined,
-    actor ? (actor.endsWith('*') ? like(auditLog.actor, `${escapeLike(actor.slice(0, -1))}%`) : eq(auditLog.actor, actor)) : undefined,
+    actor ? (actor.endsWith('*') ? sql`${auditLog.actor} like ${`${escapeLike(actor.slice(0, -1))}%`} escape '\\'` : eq(auditLog.actor, actor)) : undefined,
     f.federationId ? eq(auditLog.federationId, f.federationId) : undefined,
     f.outcome ? eq(auditLog.outcome, f.outcome) : undefined,
     f.from ? gte(auditLog.at, f.from) : undefined,
