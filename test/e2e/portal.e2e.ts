@@ -45,6 +45,9 @@ let federationId = '';
 let federationPort = 0;
 let issuedSerial = '';
 let pendingJti = '';
+let httpPort = 0;
+/** Content-Security-Policy violations and uncaught errors seen in any page. */
+const pageProblems: string[] = [];
 
 function db() {
   return new Database(join(srv.dataDir, 'fedpki.db'), { readonly: true, fileMustExist: true });
@@ -107,8 +110,13 @@ async function expectRefused(names: string[], cookie: string | undefined, refusa
 }
 
 beforeAll(async () => {
-  srv = await startFedpki({ apiOnly: false, env: { FEDPKI_ADMIN_USERNAME: 'admin', FEDPKI_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD } });
+  httpPort = await freePort();
+  srv = await startFedpki({ apiOnly: false, httpPort, env: { FEDPKI_ADMIN_USERNAME: 'admin', FEDPKI_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD } });
   browser = await launchBrowser();
+  browser.context.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text())) pageProblems.push(m.text());
+  });
+  browser.context.on('weberror', (e) => pageProblems.push(e.error().message));
   page = await browser.context.newPage();
   page.setDefaultTimeout(20_000);
   tmp = tempDir();
@@ -297,6 +305,22 @@ describe('the admin portal', () => {
     expect(cols).toBe(`collaborators:\n- ${NODE}\n- ${CSR_NODE}\n`);
   });
 
+  it('disables a federation after asking once more, and enables it again', async () => {
+    await page.goto(`${srv.origin}/federations/${federationId}`);
+    await page.getByRole('button', { name: 'Disable federation' }).click();
+    await page.getByRole('button', { name: 'Keep it active' }).click();
+    await page.getByRole('button', { name: 'Disable federation' }).click();
+    await page.getByRole('button', { name: 'Yes, disable Study East' }).click();
+    await page.getByRole('button', { name: 'Enable federation' }).waitFor();
+    expect(query('select status from federations where id = ?', federationId)).toEqual([{ status: 'disabled' }]);
+    await page.goto(`${srv.origin}/tokens`);
+    expect(await new TokensPage(page, srv.origin).form().getByLabel('Federation').innerText()).not.toContain('Study East');
+    await page.goto(`${srv.origin}/federations/${federationId}`);
+    await page.getByRole('button', { name: 'Enable federation' }).click();
+    await page.getByRole('button', { name: 'Disable federation' }).waitFor();
+    expect(query<{ action: string }>("select action from audit_log where action like 'FEDERATION_%ABLED'").map((r) => r.action)).toEqual(['FEDERATION_DISABLED', 'FEDERATION_ENABLED']);
+  });
+
   it('lets an administrator create operator and auditor accounts', async () => {
     const users = new UsersPage(page, srv.origin);
     await users.goto();
@@ -419,6 +443,21 @@ describe('the admin portal', () => {
     await login.signInAs('admin', TEST_ADMIN_PASSWORD);
   });
 
+  it('works the same over the plain-HTTP listener a TLS-terminating proxy uses', async () => {
+    // Cookies there have no __Secure- prefix; sign-in, pages and sign-out must follow.
+    const http = await browser.context.newPage();
+    const origin = `http://127.0.0.1:${httpPort}`;
+    await new LoginPage(http, origin).signInAs('admin', TEST_ADMIN_PASSWORD);
+    const cookies = await browser.context.cookies(origin);
+    expect(cookies.map((c) => c.name)).toContain('next-auth.session-token');
+    await http.goto(`${origin}/certificates`);
+    expect(await http.getByRole('heading', { level: 1 }).innerText()).toBe('Certificates');
+    await signOut(http);
+    await http.goto(`${origin}/certificates`);
+    expect(new URL(http.url()).pathname).toBe('/login');
+    await http.close();
+  });
+
   it('exports the audit log as CSV, filtered like the page', async () => {
     await page.goto(`${srv.origin}/audit?action=SIGN_IN_LOCKED`);
     expect(await page.getByRole('row').filter({ hasText: 'Sign in locked' }).count()).toBe(2);
@@ -432,5 +471,9 @@ describe('the admin portal', () => {
     const card = page.getByRole('article').filter({ hasText: 'Study East' });
     expect(await card.innerText()).toMatch(/2\s*Nodes enrolled/);
     await screenshot(page, 'dashboard');
+  });
+
+  it('ran every page without a Content-Security-Policy violation or an uncaught error', () => {
+    expect(pageProblems).toEqual([]);
   });
 });

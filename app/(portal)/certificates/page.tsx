@@ -29,7 +29,9 @@ export default async function CertificatesPage({ searchParams }: { searchParams:
   const statusParam = one(params.status);
   const status = (CERTIFICATE_STATUSES as readonly string[]).includes(statusParam ?? '') ? (statusParam as CertificateListStatus) : undefined;
   const sortParam = one(params.sort);
-  const sort = (CERTIFICATE_SORTS as readonly string[]).includes(sortParam ?? '') ? (sortParam as CertificateSort) : 'newest';
+  // Expired certificates read best most recently expired first (and that order has an index).
+  const defaultSort: CertificateSort = status === 'expired' ? 'expiry_desc' : 'newest';
+  const sort = (CERTIFICATE_SORTS as readonly string[]).includes(sortParam ?? '') ? (sortParam as CertificateSort) : defaultSort;
   const expiringDays = Number(one(params.expiring));
   const expiring = EXPIRING.includes(expiringDays) ? expiringDays : undefined;
   const search = (one(params.q) ?? '').trim().slice(0, 128);
@@ -49,7 +51,7 @@ export default async function CertificatesPage({ searchParams }: { searchParams:
   if (federationId) filters.federation = federationId;
   if (status) filters.status = status;
   if (expiring) filters.expiring = String(expiring);
-  if (sort !== 'newest') filters.sort = sort;
+  if (sort !== defaultSort) filters.sort = sort;
   const link = (cursor?: string) => `/certificates?${new URLSearchParams({ ...filters, ...(cursor ? { cursor } : {}) })}`;
   const filtered = Object.keys(filters).some((k) => k !== 'sort');
 

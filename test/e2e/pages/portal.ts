@@ -33,7 +33,7 @@ export class LoginPage {
   async signIn(username: string, password: string): Promise<void> {
     await this.page.getByLabel('User name').fill(username);
     await this.page.getByLabel('Password').fill(password);
-    await this.page.getByRole('button', { name: 'Sign in' }).click();
+    await this.page.getByRole('button', { name: 'Sign in', exact: true }).click();
   }
 
   /**

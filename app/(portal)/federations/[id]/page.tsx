@@ -137,7 +137,7 @@ export default async function FederationPage({ params, searchParams }: { params:
           {can(user.role, 'federation:manage') && (
             <section className="panel" aria-labelledby="status">
               <h2 id="status">Status</h2>
-              <FederationStatusToggle id={id} status={record.status} />
+              <FederationStatusToggle id={id} name={record.name} status={record.status} />
             </section>
           )}
         </div>

@@ -1,24 +1,39 @@
 'use client';
 
-import { useActionState } from 'react';
+import { useActionState, useState } from 'react';
 import { FormAlert, SubmitButton } from '@/app/_components/form';
 import { setFederationStatusAction } from '../actions';
 
-export function FederationStatusToggle({ id, status }: { id: string; status: 'active' | 'disabled' }) {
+/** Disabling asks once more, naming what stops; enabling does not. */
+export function FederationStatusToggle({ id, name, status }: { id: string; name: string; status: 'active' | 'disabled' }) {
   const [state, action] = useActionState(setFederationStatusAction, null);
-  const next = status === 'active' ? 'disabled' : 'active';
+  const [confirming, setConfirming] = useState(false);
+  const disabling = status === 'active';
   return (
-    <form action={action} className="form">
+    <form action={action} className="form" onSubmit={() => setConfirming(false)}>
       <FormAlert error={state?.error} />
       <input type="hidden" name="id" value={id} />
-      <input type="hidden" name="status" value={next} />
+      <input type="hidden" name="status" value={disabling ? 'disabled' : 'active'} />
       <p className="small muted">
-        {status === 'active'
+        {disabling
           ? 'Disabling refuses new tokens, enrollments and renewals for this federation; issued certificates stay valid.'
           : 'Enabling lets this federation mint tokens and issue certificates again.'}
       </p>
       <div className="form-actions">
-        <SubmitButton className={status === 'active' ? 'button danger' : 'button'}>{status === 'active' ? 'Disable federation' : 'Enable federation'}</SubmitButton>
+        {!disabling ? (
+          <SubmitButton>Enable federation</SubmitButton>
+        ) : confirming ? (
+          <>
+            <SubmitButton className="button danger">Yes, disable {name}</SubmitButton>
+            <button type="button" className="button secondary" onClick={() => setConfirming(false)}>
+              Keep it active
+            </button>
+          </>
+        ) : (
+          <button type="button" className="button danger" onClick={() => setConfirming(true)}>
+            Disable federation
+          </button>
+        )}
       </div>
     </form>
   );
