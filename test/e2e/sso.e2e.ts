@@ -63,7 +63,7 @@ describe('single sign-on', () => {
     idp.signInAs({ sub: 'u-1', email: 'SSO.Operator@example.org', name: 'Sso Operator' });
     await signInWithIdp();
     await page.waitForURL(`${srv.origin}/`);
-    expect(await page.locator('.user-menu .role').innerText()).toBe('operator');
+    expect(await page.locator('.user-menu .role').textContent()).toBe('operator');
     expect(query('select username, role, provider, password_hash from users where provider = ?', 'oidc')).toEqual([
       { username: 'sso.operator@example.org', role: 'operator', provider: 'oidc', password_hash: null },
     ]);
