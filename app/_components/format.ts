@@ -42,7 +42,3 @@ export function formatDuration(seconds: number): string {
 export function colonHex(hex: string): string {
   return (hex.match(/.{1,2}/g) ?? []).join(':').toUpperCase();
 }
-
-export function plural(n: number, word: string): string {
-  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
-}

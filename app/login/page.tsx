@@ -25,7 +25,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
           <LoginForm callbackUrl={callbackUrl} initialError={signInMessage(one(params.error))} ssoName={ssoProviderName()} />
         </div>
         <p className="small muted auth-foot">
-          Enrolling a node? <Link href="/enroll">Use your enrollment token</Link> — no account needed.
+          Enrolling a node? <Link href="/enroll" prefetch={false}>Use your enrollment token</Link> — no account needed.
         </p>
       </div>
     </main>
