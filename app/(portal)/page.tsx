@@ -3,14 +3,13 @@ import Link from 'next/link';
 import { can } from '@/lib/auth/roles';
 import { requireUser } from '@/app/_lib/auth';
 import { runtime } from '@/app/_lib/runtime';
+import { one, type SearchParams } from '@/app/_lib/search-params';
 import { AuditTable } from '@/app/_components/audit-table';
 import { StatusBadge } from '@/app/_components/badges';
 
 export const metadata: Metadata = { title: 'Dashboard' };
 
-const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
-
-export default async function Dashboard({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function Dashboard({ searchParams }: { searchParams: SearchParams }) {
   const user = await requireUser();
   const { queries } = runtime();
   const federations = queries.listFederationSummaries();

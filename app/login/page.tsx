@@ -2,14 +2,14 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { redirect } from 'next/navigation';
 import { currentUser, ssoProviderName } from '@/app/_lib/auth';
+import { one, type SearchParams } from '@/app/_lib/search-params';
 import { LoginForm } from './login-form';
 import { safeCallbackUrl, signInMessage } from './messages';
 
 export const metadata: Metadata = { title: 'Sign in' };
 
-export default async function LoginPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function LoginPage({ searchParams }: { searchParams: SearchParams }) {
   const params = await searchParams;
-  const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
   const callbackUrl = safeCallbackUrl(one(params.callbackUrl));
   if (await currentUser()) redirect(callbackUrl);
   return (

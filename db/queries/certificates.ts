@@ -14,7 +14,7 @@
 import { and, asc, desc, eq, gt, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client';
 import { certificates, tokens } from '../schema';
-import type { CertificateSource, NodeRole } from '../../lib/ca/types';
+import type { CertificateRecord, NodeRole } from '../../lib/ca/types';
 
 import type { CertificateListStatus, CertificateSort } from './vocabulary';
 
@@ -41,21 +41,11 @@ export interface ListCertificatesParams {
   countLimit?: number;
 }
 
-export interface CertificateListRow {
-  serial: string;
-  federationId: string;
-  commonName: string;
-  sans: string[];
-  role: NodeRole;
-  keyDescription: string;
-  notBefore: Date;
-  notAfter: Date;
-  source: CertificateSource;
-  createdAt: Date;
-  status: CertificateListStatus;
-  revokedAt: Date | null;
-  revocationReason: number | null;
-}
+/** A certificate as the list shows it: the record without its DER, with its effective status. */
+export type CertificateListRow = Pick<
+  CertificateRecord,
+  'serial' | 'federationId' | 'commonName' | 'sans' | 'role' | 'keyDescription' | 'notBefore' | 'notAfter' | 'source' | 'createdAt' | 'revokedAt' | 'revocationReason'
+> & { status: CertificateListStatus };
 
 export interface CertificatePage {
   rows: CertificateListRow[];

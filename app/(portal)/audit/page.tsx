@@ -3,13 +3,13 @@ import Link from 'next/link';
 import { requireUser } from '@/app/_lib/auth';
 import { AUDIT_ACTIONS, auditFilters, type AuditFilterInput } from '@/app/_lib/audit-filters';
 import { runtime } from '@/app/_lib/runtime';
+import { one, type SearchParams } from '@/app/_lib/search-params';
+import { FederationFilter } from '@/app/_components/federation-filter';
 import { AuditTable, actionLabel } from '@/app/_components/audit-table';
 
 export const metadata: Metadata = { title: 'Audit log' };
 
-const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
-
-export default async function AuditPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function AuditPage({ searchParams }: { searchParams: SearchParams }) {
   await requireUser();
   const params = await searchParams;
   const input: AuditFilterInput = {
@@ -57,17 +57,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           <label htmlFor="actor">Actor</label>
           <input id="actor" name="actor" type="text" defaultValue={input.actor ?? ''} placeholder="user:alice or token:*" autoCapitalize="none" spellCheck={false} />
         </div>
-        <div className="field">
-          <label htmlFor="federation">Federation</label>
-          <select id="federation" name="federation" defaultValue={filters.federationId ?? ''}>
-            <option value="">Any</option>
-            {federations.map((f) => (
-              <option key={f.id} value={f.id}>
-                {f.name}
-              </option>
-            ))}
-          </select>
-        </div>
+        <FederationFilter federations={federations} value={filters.federationId} allLabel="Any" />
         <div className="field">
           <label htmlFor="outcome">Outcome</label>
           <select id="outcome" name="outcome" defaultValue={filters.outcome ?? ''}>

@@ -3,6 +3,8 @@ import Link from 'next/link';
 import { CERTIFICATE_SORTS, CERTIFICATE_STATUSES, type CertificateListStatus, type CertificateSort } from '@/db/queries/vocabulary';
 import { requireUser } from '@/app/_lib/auth';
 import { runtime } from '@/app/_lib/runtime';
+import { one, type SearchParams } from '@/app/_lib/search-params';
+import { FederationFilter } from '@/app/_components/federation-filter';
 import { StatusBadge } from '@/app/_components/badges';
 import { formatDate, relative } from '@/app/_components/format';
 
@@ -17,9 +19,7 @@ const SORT_LABELS: Record<CertificateSort, string> = {
 };
 const EXPIRING = [7, 30, 90];
 
-const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
-
-export default async function CertificatesPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function CertificatesPage({ searchParams }: { searchParams: SearchParams }) {
   await requireUser();
   const params = await searchParams;
   const rt = runtime();
@@ -68,17 +68,7 @@ export default async function CertificatesPage({ searchParams }: { searchParams:
           <label htmlFor="q">Name or serial</label>
           <input id="q" name="q" type="search" defaultValue={search} placeholder="collaborator1, or the start of a serial" autoCapitalize="none" spellCheck={false} />
         </div>
-        <div className="field">
-          <label htmlFor="federation">Federation</label>
-          <select id="federation" name="federation" defaultValue={federationId ?? ''}>
-            <option value="">All</option>
-            {federations.map((f) => (
-              <option key={f.id} value={f.id}>
-                {f.name}
-              </option>
-            ))}
-          </select>
-        </div>
+        <FederationFilter federations={federations} value={federationId} />
         <div className="field">
           <label htmlFor="status">Status</label>
           <select id="status" name="status" defaultValue={status ?? ''}>

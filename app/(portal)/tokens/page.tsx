@@ -4,6 +4,8 @@ import { can } from '@/lib/auth/roles';
 import { TOKEN_LIST_STATES, type TokenListState } from '@/db/queries/vocabulary';
 import { requireUser } from '@/app/_lib/auth';
 import { runtime } from '@/app/_lib/runtime';
+import { one, type SearchParams } from '@/app/_lib/search-params';
+import { FederationFilter } from '@/app/_components/federation-filter';
 import { StatusBadge } from '@/app/_components/badges';
 import { formatDateTime, relative } from '@/app/_components/format';
 import { CancelTokenButton } from './cancel-button';
@@ -11,9 +13,7 @@ import { MintTokenForm } from './mint-form';
 
 export const metadata: Metadata = { title: 'Tokens' };
 
-const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
-
-export default async function TokensPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function TokensPage({ searchParams }: { searchParams: SearchParams }) {
   const user = await requireUser();
   const params = await searchParams;
   const rt = runtime();
@@ -59,17 +59,7 @@ export default async function TokensPage({ searchParams }: { searchParams: Promi
           Tokens
         </h2>
         <form className="toolbar" method="get" aria-label="Filter tokens">
-          <div className="field">
-            <label htmlFor="f-federation">Federation</label>
-            <select id="f-federation" name="federation" defaultValue={federationId ?? ''}>
-              <option value="">All federations</option>
-              {federations.map((f) => (
-                <option key={f.id} value={f.id}>
-                  {f.name}
-                </option>
-              ))}
-            </select>
-          </div>
+          <FederationFilter federations={federations} value={federationId} allLabel="All federations" />
           <div className="field">
             <label htmlFor="f-state">State</label>
             <select id="f-state" name="state" defaultValue={state ?? ''}>
