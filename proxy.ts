@@ -1,11 +1,31 @@
 /**
  * Runs before every page: a fresh CSP nonce per request (Next.js applies it to its own
  * scripts), and the redirect of signed-out visitors away from portal pages. The
- * redirect is only a convenience — every server action and route handler checks the
- * session and role itself (app/_lib/auth.ts).
+ * redirect is only a convenience for page loads — it looks at the JWT alone, and lets
+ * everything else through: every page, server action and route handler checks the
+ * session row and the role itself (app/_lib/auth.ts).
  */
 
 import { NextResponse, type NextRequest } from 'next/server';
+import { getToken } from 'next-auth/jwt';
+import { sessionCookieIsSecure } from './app/_lib/auth.config';
+
+/** Pages anyone may open: sign-in, and the enrollees' pages (they carry their own token). */
+const PUBLIC_PAGES = ['/login', '/enroll', '/renew'];
+
+function isPortalPage(request: NextRequest): boolean {
+  if (request.method !== 'GET' && request.method !== 'HEAD') return false;
+  if (request.headers.has('next-action') || request.headers.has('rsc')) return false;
+  const path = request.nextUrl.pathname;
+  if (path.startsWith('/api/') || path.startsWith('/_next/')) return false;
+  if (/\.[A-Za-z0-9]+$/.test(path)) return false; // icons and other files
+  return !PUBLIC_PAGES.some((p) => path === p || path.startsWith(`${p}/`));
+}
+
+async function signedOut(request: NextRequest): Promise<boolean> {
+  const token = await getToken({ req: request, secureCookie: sessionCookieIsSecure(request.headers.get('x-forwarded-proto')) });
+  return !token?.sid;
+}
 
 export function contentSecurityPolicy(nonce: string, dev: boolean): string {
   return [
@@ -23,7 +43,13 @@ export function contentSecurityPolicy(nonce: string, dev: boolean): string {
   ].join('; ');
 }
 
-export function proxy(request: NextRequest) {
+export async function proxy(request: NextRequest) {
+  if (isPortalPage(request) && (await signedOut(request))) {
+    const login = new URL('/login', request.url);
+    const back = request.nextUrl.pathname + request.nextUrl.search;
+    if (back !== '/') login.searchParams.set('callbackUrl', back);
+    return NextResponse.redirect(login);
+  }
   const nonce = btoa(crypto.randomUUID());
   const csp = contentSecurityPolicy(nonce, process.env.NODE_ENV === 'development');
   const headers = new Headers(request.headers);

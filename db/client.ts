@@ -41,7 +41,18 @@ export function openDatabase(o: OpenDatabaseOptions): Db {
   sqlite.pragma('foreign_keys = ON');
   const db = drizzle(sqlite, { schema }) as Db;
   if (o.migrate !== false) migrate(db, { migrationsFolder: o.migrationsFolder ?? DEFAULT_MIGRATIONS });
+  optimizeDatabase(db);
   return db;
+}
+
+/**
+ * Refreshes the query planner's statistics where tables have grown or shrunk (sampled,
+ * so it stays cheap on millions of rows). Without them SQLite picks the certificate
+ * list's indexes blind: at 100,000 rows a "valid" filter took ~110 ms instead of
+ * ~0.1 ms. SQLite advises running it on open and then hourly on long-lived connections.
+ */
+export function optimizeDatabase(db: Db): void {
+  db.$client.pragma('optimize=0x10002');
 }
 
 export function closeDatabase(db: Db): void {

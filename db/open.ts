@@ -13,6 +13,7 @@ import type { CaStore } from '../lib/ca/store';
 import type { UserRow } from './schema';
 import type { CreateUserParams } from './users';
 import type { Queries } from './queries';
+import type { Accounts } from './accounts';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
 
@@ -42,7 +43,11 @@ export interface Database {
   queries: Queries;
   users: UserService;
   settings: SettingService;
+  /** The portal's account and session functions. */
+  accounts: Accounts;
   handle: DatabaseHandle;
+  /** Refreshes the query planner's statistics (SQLite's PRAGMA optimize; PostgreSQL's autovacuum does this itself). */
+  optimize(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -112,7 +117,8 @@ export async function openStore(c: StoreConfig): Promise<Database> {
       close: () => closePostgres(db),
     };
   }
-  const { openDatabase, closeDatabase } = await import('./client');
+  const { openDatabase, closeDatabase, optimizeDatabase } = await import('./client');
+  const { createAccounts } = await import('./accounts');
   const { SqliteCaStore } = await import('./store');
   const { createQueries } = await import('./queries');
   const users = await import('./users');
@@ -134,7 +140,9 @@ export async function openStore(c: StoreConfig): Promise<Database> {
       init: async (k, v) => settings.initSetting(db, k, v),
       setAudited: async (k, v, a) => settings.setSettingAudited(db, k, v, a),
     },
+    accounts: createAccounts(db),
     handle: { kind: 'sqlite', db },
+    optimize: async () => optimizeDatabase(db),
     close: async () => closeDatabase(db),
   };
 }

@@ -7,7 +7,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FederationContext } from '../lib/ca/keyring';
-import { sendError } from './http';
+import { clientIp, sendError } from './http';
 import type { Logger } from './log';
 import { handleStep, stepRoute, type StepApiDeps } from './step-api';
 
@@ -41,13 +41,15 @@ export function createAppHandler(o: AppHandlerOptions) {
       return;
     }
 
+    // The portal's audit trail and sign-in throttle see the client, not the proxy in front.
+    const ip = clientIp(req, o.trustProxy) ?? '';
     for (const h of CLIENT_FORBIDDEN) delete req.headers[h];
     if (!o.trustProxy) {
       delete req.headers['x-forwarded-for'];
       delete req.headers['x-forwarded-host'];
       req.headers['x-forwarded-proto'] = secure ? 'https' : 'http';
     }
-    req.headers['x-fedpki-client-ip'] = req.socket.remoteAddress ?? '';
+    req.headers['x-fedpki-client-ip'] = ip;
     o.next
       .then((handle) => handle(req, res))
       .catch((e) => sendError(res, e, o.log, { path }));

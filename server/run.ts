@@ -107,6 +107,12 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     // Every instance sharing a database must sign sessions with the same secret.
     const authSecret = await database.settings.init('auth_secret', randomBytes(32).toString('base64url'));
     exportToProcess({ NEXTAUTH_SECRET: authSecret, AUTH_TRUST_HOST: 'true' });
+    // The portal answers on every listener (each federation's host:port, the HTTP port):
+    // next-auth must take its origin from each request, which a fixed NEXTAUTH_URL prevents.
+    if (process.env.NEXTAUTH_URL) {
+      log.warn('NEXTAUTH_URL is ignored: the portal takes its origin from each request (set FEDPKI_TRUST_PROXY behind a proxy)');
+      delete process.env.NEXTAUTH_URL;
+    }
 
     const version = projectVersion(config.root);
     const nextHandler: Promise<NextHandler> = o.apiOnly
@@ -153,6 +159,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       database,
       store,
       queries: database.queries,
+      accounts: database.accounts,
       authority,
       listeners,
       log,
@@ -171,6 +178,9 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     refresher.unref();
     // CRL refresh and expiry notices, off the request path.
     const jobs = startLifecycleJobs({ authority, store, log, version, webhookUrl: async () => webhookUrlFrom(await database.settings.get(EXPIRY_WEBHOOK_KEY)), intervalSeconds: env().FEDPKI_LIFECYCLE_INTERVAL_SECONDS });
+    // Query planner statistics: the portal's list filters need them (see db/client.ts).
+    const optimizer = setInterval(() => void database.optimize().catch((e: unknown) => log.warn('database optimize failed', { error: e as Error })), 3_600_000);
+    optimizer.unref();
     await store.appendAudit(auditEntry(ActivityType.CA_STARTED, { at: new Date(), actor: 'system', details: { version, federations: authority.keyring.list().length } }));
     for (const ctx of authority.keyring.list()) {
       log.info('federation ready', { id: ctx.federation.id, caUrl: ctx.federation.caUrl, root: ctx.root.fingerprint });
@@ -180,6 +190,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       close: async () => {
         clearInterval(refresher);
         jobs.stop();
+        clearInterval(optimizer);
         await listeners.close();
         await pool?.close();
         setRuntime(undefined);

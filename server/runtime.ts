@@ -9,6 +9,7 @@ import type { CertificateAuthority } from '../lib/ca/authority';
 import type { Database } from '../db/open';
 import type { CaStore } from '../lib/ca/store';
 import type { Queries } from '../db/queries';
+import type { Accounts } from '../db/accounts';
 import type { Listeners } from './listeners';
 import type { Logger } from './log';
 
@@ -47,6 +48,8 @@ export interface Runtime {
   store: CaStore;
   /** Read models for the portal (db/queries). */
   queries: Queries;
+  /** Portal accounts and sessions (db/accounts). */
+  accounts: Accounts;
   authority: CertificateAuthority;
   listeners: Listeners;
   log: Logger;

@@ -26,7 +26,7 @@ export default defineCommand({
       try {
         if (args.federation && !(await ca.store.getFederation(args.federation))) throw new CaError('not_found', `No federation "${args.federation}".`);
         const now = new Date();
-        const rows = await ca.database.queries.listCertificates({
+        const rows = await ca.database.queries.listCertificatesByState({
           federationId: args.federation,
           state: args.status as CertificateState | undefined,
           expiringWithinSeconds: args.expiring ? parseDuration(args.expiring, '--expiring') : undefined,

@@ -28,7 +28,7 @@ export interface CertificateListItem {
   superseded: boolean;
 }
 
-export interface ListCertificatesParams {
+export interface ListByStateParams {
   federationId?: string;
   state?: CertificateState;
   /** Only valid certificates expiring within this many seconds from `now`. */
@@ -40,7 +40,7 @@ export interface ListCertificatesParams {
 
 const DAY = 24 * 3600;
 
-export function listCertificates(db: Db, p: ListCertificatesParams = {}): CertificateListItem[] {
+export function listCertificatesByState(db: Db, p: ListByStateParams = {}): CertificateListItem[] {
   const now = p.now ?? new Date();
   const where: SQL[] = [];
   if (p.federationId) where.push(eq(certificates.federationId, p.federationId));
@@ -85,5 +85,5 @@ export function listCertificates(db: Db, p: ListCertificatesParams = {}): Certif
  * dashboard's "expiring soon" list.
  */
 export function listExpiringCertificates(db: Db, p: { withinDays?: number; federationId?: string; now?: Date; limit?: number } = {}): CertificateListItem[] {
-  return listCertificates(db, { federationId: p.federationId, expiringWithinSeconds: (p.withinDays ?? 30) * DAY, now: p.now, limit: p.limit ?? 100 });
+  return listCertificatesByState(db, { federationId: p.federationId, expiringWithinSeconds: (p.withinDays ?? 30) * DAY, now: p.now, limit: p.limit ?? 100 });
 }

@@ -10,6 +10,8 @@ export interface FederationSummary {
   keySpec: string;
   rootFingerprint: string;
   createdAt: Date;
+  /** Default leaf lifetime (the token form's default). */
+  defaultCertSeconds: number;
   certificates: number;
 }
 
@@ -27,7 +29,7 @@ export function listFederationSummaries(db: Db): FederationSummary[] {
     .from(federations)
     .orderBy(federations.createdAt)
     .all()
-    .map((f) => ({ id: f.id, name: f.name, caUrl: f.caUrl, status: f.status, keySpec: f.keySpec, rootFingerprint: f.rootFingerprint, createdAt: f.createdAt, certificates: counts.get(f.id) ?? 0 }));
+    .map((f) => ({ id: f.id, name: f.name, caUrl: f.caUrl, status: f.status, keySpec: f.keySpec, rootFingerprint: f.rootFingerprint, createdAt: f.createdAt, defaultCertSeconds: f.defaultCertSeconds, certificates: counts.get(f.id) ?? 0 }));
 }
 
 export function getFederationRow(db: Db, { id }: { id: string }) {

@@ -6,13 +6,13 @@
 
 import { randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 
+export { MIN_PASSWORD_LENGTH, passwordProblem } from './rules';
+
 const N = 1 << 15;
 const R = 8;
 const P = 1;
 const KEY_LENGTH = 32;
 const MAX_MEMORY = 128 * N * R * 2;
-
-export const MIN_PASSWORD_LENGTH = 12;
 
 function scrypt(password: string, salt: Buffer, n: number, r: number, p: number): Promise<Buffer> {
   return new Promise((resolve, reject) =>
@@ -43,10 +43,4 @@ let dummy: Promise<string> | undefined;
 export function dummyHash(): Promise<string> {
   dummy ??= hashPassword(randomBytes(16).toString('hex'));
   return dummy;
-}
-
-export function passwordProblem(password: string): string | undefined {
-  if (password.length < MIN_PASSWORD_LENGTH) return `Use at least ${MIN_PASSWORD_LENGTH} characters.`;
-  if (password.length > 256) return 'Use at most 256 characters.';
-  return undefined;
 }

@@ -19,6 +19,7 @@ import { parseSpki } from '../pki/spki';
 import { fingerprint } from '../pki/certificate';
 import { generateSerialNumber, signCertificate, signatureAlgorithmForKey } from '../pki/x509';
 import { CaError } from './errors';
+import { validateCaUrl, validateFederationId } from './names';
 import { ROOT_LIFETIME_SECONDS, intermediateExtensions, rootExtensions } from './profiles';
 import { jwkThumbprint, type PublicEcJwk } from './token';
 import type { CaKeyRecord, FederationRecord } from './types';
@@ -48,24 +49,7 @@ export interface FederationPki {
   keys: CaKeyRecord[];
 }
 
-const ID_RE = /^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/;
-const CA_URL_RE = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?):\d{1,5}$/;
-
-export function validateFederationId(id: string): string {
-  if (!ID_RE.test(id)) {
-    throw new CaError('validation_failed', 'A federation id is 1–48 lowercase letters, digits or hyphens.', { fieldErrors: { id: ['Use lowercase letters, digits and hyphens.'] } });
-  }
-  return id;
-}
-
-/** host:port, as `fx pki install --ca-url` takes it. */
-export function validateCaUrl(caUrl: string): string {
-  const port = Number(caUrl.slice(caUrl.lastIndexOf(':') + 1));
-  if (!CA_URL_RE.test(caUrl) || port < 1 || port > 65535) {
-    throw new CaError('validation_failed', 'The CA URL is host:port, for example localhost:9123 or ca.example.org:443.', { fieldErrors: { caUrl: ['Use host:port.'] } });
-  }
-  return caUrl;
-}
+export { splitCaUrl, validateCaUrl, validateFederationId } from './names';
 
 /**
  * The base URL put in leaves' CRL distribution point and AIA extensions: http or
@@ -87,11 +71,6 @@ export function validatePublicUrl(input: string): string {
   return url.toString().replace(/\/+$/, '');
 }
 
-export function splitCaUrl(caUrl: string): { host: string; port: number } {
-  const i = caUrl.lastIndexOf(':');
-  const host = caUrl.slice(0, i).replace(/^\[|\]$/g, '');
-  return { host, port: Number(caUrl.slice(i + 1)) };
-}
 
 async function encryptKey(key: CryptoKey, password: string, iterations: number | undefined, crypto: Crypto): Promise<string> {
   return toPem(await encryptPrivateKey(await exportPkcs8(key, crypto), password, { iterations }, crypto), 'ENCRYPTED PRIVATE KEY');

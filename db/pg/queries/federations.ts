@@ -15,6 +15,7 @@ export async function listFederationSummaries(db: PgDb): Promise<FederationSumma
     keySpec: f.keySpec,
     rootFingerprint: f.rootFingerprint,
     createdAt: f.createdAt,
+    defaultCertSeconds: f.defaultCertSeconds,
     certificates: counts.get(f.id) ?? 0,
   }));
 }

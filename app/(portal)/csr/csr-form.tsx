@@ -1,0 +1,189 @@
+'use client';
+
+import { useState } from 'react';
+import Link from 'next/link';
+import { CopyButton } from '@/app/_components/copy-button';
+import { Field, FieldMessage, FormAlert, useValidatedForm } from '@/app/_components/form';
+import { inspectCsrAction, signCsrAction, type InspectedCsr, type SignedCsr } from './actions';
+import { CSR_ROLES, inspectCsrSchema, signCsrSchema } from './schema';
+
+export interface CsrFederation {
+  id: string;
+  name: string;
+  defaultCertDays: number;
+}
+
+/** Read → compare the hash → sign → download, as OpenFL's manual workflow goes. */
+export function CsrSigner({ federations }: { federations: CsrFederation[] }) {
+  const inspect = useValidatedForm(inspectCsrSchema, inspectCsrAction);
+  const [reset, setReset] = useState<unknown>();
+  const inspected = inspect.state?.data && inspect.state !== reset ? inspect.state.data : undefined;
+
+  if (!inspected) {
+    return (
+      <form className="form" {...inspect.formProps} aria-label="Read a certificate request">
+        <FormAlert error={inspect.error} />
+        <Field
+          label="Request file"
+          name="csrFile"
+          errors={inspect.errors}
+          hint={
+            <>
+              The <code>col_NAME_to_agg_cert_request.zip</code> that <code>fx collaborator generate-cert-request</code> made, or a .csr file.
+            </>
+          }
+        >
+          {(p) => <input {...p} type="file" accept=".zip,.csr,.pem,.req,application/zip,application/pkcs10" />}
+        </Field>
+        <div className="divider">or</div>
+        <Field label="Paste a PEM CSR" name="csrText" errors={inspect.errors}>
+          {(p) => <textarea {...p} rows={8} spellCheck={false} placeholder={'-----BEGIN CERTIFICATE REQUEST-----\n…\n-----END CERTIFICATE REQUEST-----'} />}
+        </Field>
+        <div className="form-actions">
+          <button type="submit" className="button" disabled={inspect.pending}>
+            {inspect.pending ? 'Reading…' : 'Read request'}
+          </button>
+        </div>
+      </form>
+    );
+  }
+  return <SignStep inspected={inspected} federations={federations} onBack={() => setReset(inspect.state)} />;
+}
+
+function SignStep({ inspected, federations, onBack }: { inspected: InspectedCsr; federations: CsrFederation[]; onBack: () => void }) {
+  const sign = useValidatedForm(signCsrSchema, signCsrAction);
+  const [federationId, setFederationId] = useState(federations[0]?.id ?? '');
+  const fed = federations.find((f) => f.id === federationId);
+  const signed = sign.state?.data;
+  if (signed) return <Signed signed={signed} onAnother={onBack} />;
+  const blocked = !inspected.commonName;
+  return (
+    <div className="stack">
+      <section aria-labelledby="request">
+        <h3 id="request">The request</h3>
+        <dl className="fields">
+          {inspected.fileName && (
+            <>
+              <dt>File</dt>
+              <dd className="break">{inspected.fileName}</dd>
+            </>
+          )}
+          <dt>Subject</dt>
+          <dd className="break">{inspected.subject || '—'}</dd>
+          <dt>Alternative names</dt>
+          <dd className="break">{inspected.sans.join(', ') || '—'}</dd>
+          <dt>Key</dt>
+          <dd>{inspected.key}</dd>
+          <dt>Signed with</dt>
+          <dd>{inspected.signatureAlgorithm}</dd>
+          <dt>SHA-384 hash</dt>
+          <dd>
+            <code className="break" data-testid="csr-hash">
+              {inspected.sha384}
+            </code>{' '}
+            <CopyButton text={inspected.sha384} />
+          </dd>
+        </dl>
+      </section>
+      {inspected.notes.map((n) => (
+        <div key={n} className="callout warn">
+          {n}
+        </div>
+      ))}
+      <form className="form" {...sign.formProps} aria-label="Sign the request">
+        <FormAlert error={sign.error} />
+        <input type="hidden" name="csr" value={inspected.csr} />
+        <input type="hidden" name="packaged" value={inspected.packaged} />
+        <div className="form-row">
+          <Field label="Federation" name="federationId" errors={sign.errors}>
+            {(p) => (
+              <select {...p} value={federationId} onChange={(e) => setFederationId(e.target.value)}>
+                {federations.map((f) => (
+                  <option key={f.id} value={f.id}>
+                    {f.name}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <Field label="Role" name="role" errors={sign.errors}>
+            {(p) => (
+              <select {...p} defaultValue={inspected.commonName.includes('.') && inspected.packaged === 'pem' ? 'aggregator' : 'collaborator'}>
+                {CSR_ROLES.map((r) => (
+                  <option key={r.value} value={r.value}>
+                    {r.label}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <Field label="Validity (days)" name="certValidityDays" errors={sign.errors}>
+            {(p) => <input {...p} key={federationId} type="number" inputMode="numeric" min={1} max={1825} defaultValue={fed?.defaultCertDays ?? 365} />}
+          </Field>
+        </div>
+        <div className="field">
+          <label className="checkbox">
+            <input type="checkbox" name="confirmHash" value="yes" aria-invalid={Boolean(sign.errors.confirmHash?.length)} />
+            The requester read me this same SHA-384 hash, over a channel I trust.
+          </label>
+          <FieldMessage name="confirmHash" errors={sign.errors} />
+        </div>
+        <div className="form-actions">
+          <button type="submit" className="button" disabled={sign.pending || blocked}>
+            {sign.pending ? 'Signing…' : `Sign for ${inspected.commonName || '…'}`}
+          </button>
+          <button type="button" className="button secondary" onClick={onBack}>
+            Choose another request
+          </button>
+        </div>
+      </form>
+    </div>
+  );
+}
+
+function Signed({ signed, onAnother }: { signed: SignedCsr; onAnother: () => void }) {
+  const base = `/api/certificates/${signed.serial}`;
+  const zip = `agg_to_col_${signed.commonName}_signed_cert.zip`;
+  return (
+    <div className="stack" aria-live="polite">
+      <div className="callout ok" role="status">
+        Signed: <Link href={`/certificates/${signed.serial}`}>{signed.commonName}</Link> now has a certificate (serial <span className="mono">{signed.serial.slice(0, 16)}…</span>).
+      </div>
+      {signed.packaged === 'zip' ? (
+        <>
+          <p>
+            Send this file back to the collaborator. It holds <code>client/col_{signed.commonName}.crt</code> and <code>cert_chain.crt</code>; they import it with:
+          </p>
+          <div className="command-row">
+            <pre className="command">fx collaborator certify --import {zip}</pre>
+          </div>
+          <div className="form-actions">
+            <a className="button" href={`${base}/openfl.zip`} download={zip}>
+              Download {zip}
+            </a>
+          </div>
+        </>
+      ) : (
+        <div className="form-actions">
+          <a className="button" href={`${base}/certificate.crt`} download>
+            Download certificate
+          </a>
+          <a className="button secondary" href={`${base}/fullchain.crt`} download>
+            With chain
+          </a>
+          <a className="button secondary" href={`/api/federations/${signed.federationId}/cert_chain.crt`} download>
+            cert_chain.crt
+          </a>
+        </div>
+      )}
+      <p className="small muted">
+        The aggregator admits collaborators listed in plan/cols.yaml: <a href={`/api/federations/${signed.federationId}/cols.yaml`}>export it</a>.
+      </p>
+      <div className="form-actions">
+        <button type="button" className="button secondary" onClick={onAnother}>
+          Sign another request
+        </button>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,35 @@
+'use server';
+
+import { revalidatePath } from 'next/cache';
+import { redirect } from 'next/navigation';
+import type { KeySpec } from '@/lib/pki/keys';
+import { validatedActionWithUser } from '@/app/_lib/action';
+import { runtime } from '@/app/_lib/runtime';
+import { createFederationSchema, federationIdFor, federationStatusSchema } from './schema';
+
+/** Creates a federation with its own root, intermediate and provisioner key, and opens its port. */
+export const createFederationAction = validatedActionWithUser(createFederationSchema, 'federation:manage', async (input, user) => {
+  const rt = runtime();
+  const id = federationIdFor(input.name);
+  await rt.authority.createFederation(
+    { id, name: input.name, caUrl: input.caUrl, keySpec: input.keySpec as KeySpec, publicUrl: rt.config.publicUrl ?? null, defaultCertSeconds: input.certValidityDays * 86_400 },
+    { id: user.actorId, sourceIp: user.sourceIp },
+  );
+  let listening = true;
+  try {
+    await rt.federationsChanged();
+  } catch (e) {
+    listening = false;
+    rt.log.warn('federation created but its port could not be opened', { federation: id, caUrl: input.caUrl, error: (e as Error).message });
+  }
+  revalidatePath('/', 'layout');
+  redirect(`/federations/${id}?created=1${listening ? '' : '&port=closed'}`);
+});
+
+/** Disables a federation (its tokens and renewals are refused) or enables it again. */
+export const setFederationStatusAction = validatedActionWithUser(federationStatusSchema, 'federation:manage', async (input, user) => {
+  const rt = runtime();
+  await rt.authority.updateFederation(input.id, { status: input.status }, { id: user.actorId, sourceIp: user.sourceIp });
+  revalidatePath('/', 'layout');
+  return { ok: true };
+});

@@ -1,0 +1,135 @@
+'use client';
+
+import { useState } from 'react';
+import { CopyButton } from '@/app/_components/copy-button';
+import { Field, FieldMessage, FormAlert, useValidatedForm } from '@/app/_components/form';
+import { mintTokenAction, type MintedTokenView } from './actions';
+import { ROLE_PRESETS, ROLE_PRESET_KEYS, TOKEN_LIFETIMES, mintTokenSchema, type RolePreset } from './schema';
+
+export interface MintFederation {
+  id: string;
+  name: string;
+  defaultCertDays: number;
+}
+
+export function MintTokenForm({ federations, defaultFederation }: { federations: MintFederation[]; defaultFederation?: string }) {
+  const { formProps, errors, error, pending, state } = useValidatedForm(mintTokenSchema, mintTokenAction);
+  const [role, setRole] = useState<RolePreset>('collaborator');
+  const [federationId, setFederationId] = useState(defaultFederation ?? federations[0]?.id ?? '');
+  const [dismissed, setDismissed] = useState<MintedTokenView | undefined>();
+  const minted = state?.data && state.data !== dismissed ? state.data : undefined;
+  const fed = federations.find((f) => f.id === federationId);
+  const preset = ROLE_PRESETS[role];
+
+  if (minted) return <MintedToken minted={minted} onDone={() => setDismissed(minted)} />;
+
+  return (
+    <form className="form form-narrow" {...formProps} aria-label="Mint an enrollment token">
+      <FormAlert error={error} />
+      <Field label="Federation" name="federationId" errors={errors}>
+        {(p) => (
+          <select {...p} value={federationId} onChange={(e) => setFederationId(e.target.value)}>
+            {federations.map((f) => (
+              <option key={f.id} value={f.id}>
+                {f.name}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <fieldset>
+        <legend>Node role</legend>
+        <div className="choices">
+          {ROLE_PRESET_KEYS.map((key) => (
+            <label key={key} className="choice">
+              <input type="radio" name="role" value={key} checked={role === key} onChange={() => setRole(key)} />
+              {ROLE_PRESETS[key].label}
+            </label>
+          ))}
+        </div>
+        <FieldMessage name="role" errors={errors} />
+      </fieldset>
+      <Field label={preset.subject === 'fqdn' ? 'Host name (FQDN)' : 'Node name'} name="subject" errors={errors} hint={preset.help}>
+        {(p) => <input {...p} type="text" required autoCapitalize="none" spellCheck={false} placeholder={preset.subject === 'fqdn' ? 'agg.example.org' : 'collaborator1'} />}
+      </Field>
+      {preset.subject === 'fqdn' && (
+        <Field label="IP addresses (optional)" name="ipSans" errors={errors} hint="If nodes dial an IP address, list it here; separate several with commas.">
+          {(p) => <input {...p} type="text" autoCapitalize="none" spellCheck={false} placeholder="10.0.0.5" />}
+        </Field>
+      )}
+      <Field label="Extra names (optional)" name="extraSans" errors={errors} hint="More DNS names, IPs, e-mail addresses or URIs for the certificate, comma-separated.">
+        {(p) => <input {...p} type="text" autoCapitalize="none" spellCheck={false} />}
+      </Field>
+      <div className="form-row">
+        <Field label="Token lifetime" name="ttlSeconds" errors={errors} hint="It works once, within this time.">
+          {(p) => (
+            <select {...p} defaultValue={86_400}>
+              {TOKEN_LIFETIMES.map((t) => (
+                <option key={t.seconds} value={t.seconds}>
+                  {t.label}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label="Certificate validity (days)" name="certValidityDays" errors={errors} hint={fed ? `Federation default: ${fed.defaultCertDays} days.` : undefined}>
+          {(p) => <input {...p} key={federationId} type="number" inputMode="numeric" min={1} max={1825} defaultValue={fed?.defaultCertDays ?? 365} required />}
+        </Field>
+      </div>
+      <div className="form-actions">
+        <button type="submit" className="button" disabled={pending || !federations.length}>
+          {pending ? 'Minting…' : 'Mint token'}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function MintedToken({ minted, onDone }: { minted: MintedTokenView; onDone: () => void }) {
+  const fx = `fx pki certify -n ${minted.subject} -t ${minted.token}`;
+  const fedpki = `fedpki certify -n ${minted.subject} -t ${minted.token}`;
+  return (
+    <div className="stack" aria-live="polite">
+      <div className="callout warn" role="status">
+        <strong>Copy the token now: it is shown only this once.</strong> It enrolls <strong>{minted.subject}</strong> in {minted.federationName} one time, until{' '}
+        {minted.expiresAt.slice(0, 16).replace('T', ' ')} UTC. Send it to the node&apos;s operator over a channel you trust.
+      </div>
+      <div className="field">
+        <label htmlFor="minted-token">Token</label>
+        <div className="secret-box">
+          <textarea id="minted-token" readOnly value={minted.token} rows={5} className="mono" onFocus={(e) => e.currentTarget.select()} />
+          <div>
+            <CopyButton text={minted.token} label="Copy token" className="button small" />
+          </div>
+        </div>
+      </div>
+      <div className="field">
+        <span className="label">With OpenFL</span>
+        <div className="command-row">
+          <pre className="command">{fx}</pre>
+          <CopyButton text={fx} />
+        </div>
+      </div>
+      <div className="field">
+        <span className="label">With the fedpki CLI</span>
+        <div className="command-row">
+          <pre className="command">{fedpki}</pre>
+          <CopyButton text={fedpki} />
+        </div>
+      </div>
+      <div className="field">
+        <span className="label">In a browser</span>
+        <div className="command-row">
+          <pre className="command">{minted.enrollUrl}</pre>
+          <CopyButton text={minted.enrollUrl} label="Copy link" />
+        </div>
+        <span className="hint">The token travels after the #, which browsers never send to a server: the node&apos;s key is made in its browser.</span>
+      </div>
+      <div className="form-actions">
+        <button type="button" className="button secondary" onClick={onDone}>
+          Done — mint another
+        </button>
+      </div>
+    </div>
+  );
+}

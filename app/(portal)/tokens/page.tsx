@@ -1,0 +1,156 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import { can } from '@/lib/auth/roles';
+import { TOKEN_LIST_STATES, type TokenListState } from '@/db/queries/vocabulary';
+import { requireUser } from '@/app/_lib/auth';
+import { runtime } from '@/app/_lib/runtime';
+import { one, type SearchParams } from '@/app/_lib/search-params';
+import { FederationFilter } from '@/app/_components/federation-filter';
+import { StatusBadge } from '@/app/_components/badges';
+import { formatDateTime, relative } from '@/app/_components/format';
+import { CancelTokenButton } from './cancel-button';
+import { MintTokenForm } from './mint-form';
+
+export const metadata: Metadata = { title: 'Tokens' };
+
+export default async function TokensPage({ searchParams }: { searchParams: SearchParams }) {
+  const user = await requireUser();
+  const params = await searchParams;
+  const rt = runtime();
+  const federations = await rt.queries.listFederationSummaries();
+  const names = new Map(federations.map((f) => [f.id, f.name]));
+  const federationId = names.has(one(params.federation) ?? '') ? one(params.federation) : undefined;
+  const stateParam = one(params.state);
+  const state = (TOKEN_LIST_STATES as readonly string[]).includes(stateParam ?? '') ? (stateParam as TokenListState) : undefined;
+  const now = new Date();
+  const page = await rt.queries.listTokens({ federationId, state, cursor: one(params.after), now });
+  const mintable = federations.filter((f) => f.status === 'active');
+  const defaults = new Map(federations.map((f) => [f.id, f.defaultCertSeconds]));
+  const filterQuery = new URLSearchParams({ ...(federationId ? { federation: federationId } : {}), ...(state ? { state } : {}) });
+
+  return (
+    <>
+      <div className="page-head">
+        <div>
+          <h1>Enrollment tokens</h1>
+          <p>A token lets one node get one certificate, once, before it expires — with OpenFL&apos;s fx, the fedpki CLI or a browser.</p>
+        </div>
+      </div>
+
+      {!can(user.role, 'token:mint') && (
+        <p className="callout info">Your role ({user.role}) can see tokens; operators and administrators mint and cancel them.</p>
+      )}
+      {can(user.role, 'token:mint') && (
+        <section className="panel" id="mint" aria-labelledby="mint-title">
+          <h2 id="mint-title">Mint a token</h2>
+          {mintable.length ? (
+            <MintTokenForm
+              federations={mintable.map((f) => ({ id: f.id, name: f.name, defaultCertDays: Math.round((defaults.get(f.id) ?? 0) / 86_400) }))}
+              defaultFederation={federationId}
+            />
+          ) : (
+            <p className="muted">Every federation is disabled: enable one to mint tokens.</p>
+          )}
+        </section>
+      )}
+
+      <section className="section" aria-labelledby="list-title">
+        <h2 id="list-title" className="visually-hidden">
+          Tokens
+        </h2>
+        <form className="toolbar" method="get" aria-label="Filter tokens">
+          <FederationFilter federations={federations} value={federationId} allLabel="All federations" />
+          <div className="field">
+            <label htmlFor="f-state">State</label>
+            <select id="f-state" name="state" defaultValue={state ?? ''}>
+              <option value="">Any state</option>
+              {TOKEN_LIST_STATES.map((s) => (
+                <option key={s} value={s}>
+                  {s}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="form-actions">
+            <button type="submit" className="button secondary">
+              Filter
+            </button>
+          </div>
+        </form>
+        <div className="table-wrap">
+          <table className="table stack-sm">
+            <thead>
+              <tr>
+                <th scope="col">Subject</th>
+                <th scope="col">State</th>
+                <th scope="col">Federation</th>
+                <th scope="col">Role</th>
+                <th scope="col">Minted</th>
+                <th scope="col">Expires</th>
+                <th scope="col" className="actions-cell">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {page.rows.length === 0 && (
+                <tr>
+                  <td colSpan={7} className="empty">
+                    No tokens{state ? ` in state “${state}”` : ''} yet.
+                  </td>
+                </tr>
+              )}
+              {page.rows.map((t) => (
+                <tr key={t.jti}>
+                  <td className="primary">
+                    <strong className="break">{t.subject}</strong>
+                    {t.sans.filter((s) => s !== t.subject).length > 0 && <div className="small muted break">{t.sans.filter((s) => s !== t.subject).join(', ')}</div>}
+                    <div className="small muted mono" title="Token id">
+                      {t.jti.slice(0, 12)}
+                    </div>
+                  </td>
+                  <td data-label="State">
+                    <StatusBadge status={t.state} />
+                    {t.state === 'used' && t.certSerial && (
+                      <div className="small">
+                        <Link className="mono" href={`/certificates/${t.certSerial}`}>
+                          {t.certSerial.slice(0, 12)}…
+                        </Link>
+                      </div>
+                    )}
+                    {t.state === 'cancelled' && t.cancelledBy && <div className="small muted">by {t.cancelledBy}</div>}
+                  </td>
+                  <td data-label="Federation">{names.get(t.federationId) ?? t.federationId}</td>
+                  <td data-label="Role">{t.role}</td>
+                  <td className="small" data-label="Minted">
+                    {formatDateTime(t.createdAt)}
+                    <div className="muted">{t.createdBy}</div>
+                  </td>
+                  <td className="small" data-label="Expires">
+                    {t.state === 'used' ? <span className="muted">used {formatDateTime(t.usedAt)}</span> : <span title={formatDateTime(t.expiresAt)}>{relative(t.expiresAt, now)}</span>}
+                  </td>
+                  <td className="actions-cell">{t.state === 'pending' && can(user.role, 'token:cancel') && <CancelTokenButton jti={t.jti} subject={t.subject} />}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        <div className="table-foot">
+          <span>Newest first.</span>
+          <div className="pager">
+            {params.after && (
+              <Link className="button secondary small" href={`/tokens?${filterQuery}`}>
+                ← Newest
+              </Link>
+            )}
+            {page.next && (
+              <Link className="button secondary small" href={`/tokens?${new URLSearchParams({ ...Object.fromEntries(filterQuery), after: page.next })}`}>
+                Older →
+              </Link>
+            )}
+          </div>
+        </div>
+      </section>
+    </>
+  );
+}

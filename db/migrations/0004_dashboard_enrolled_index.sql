@@ -1,0 +1,1 @@
+CREATE INDEX `certs_status_federation_cn_idx` ON `certificates` (`status`,`federation_id`,`common_name`,`not_after`);

@@ -1,0 +1,95 @@
+/** Enrollment tokens as the portal lists them: newest first, with their effective state. */
+
+import { and, desc, eq, gt, lte, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../client';
+import { tokens } from '../schema';
+import type { NodeRole } from '../../lib/ca/types';
+
+import type { TokenListState } from './vocabulary';
+
+export type { TokenListState } from './vocabulary';
+
+export interface TokenListRow {
+  jti: string;
+  federationId: string;
+  subject: string;
+  sans: string[];
+  role: NodeRole;
+  certSeconds: number;
+  expiresAt: Date;
+  createdAt: Date;
+  createdBy: string;
+  state: TokenListState;
+  usedAt: Date | null;
+  certSerial: string | null;
+  cancelledAt: Date | null;
+  cancelledBy: string | null;
+}
+
+export interface ListTokensParams {
+  federationId?: string;
+  state?: TokenListState;
+  /** Rows per page, default 50. */
+  size?: number;
+  /** `next` of the previous page: continues after its last row. */
+  cursor?: string;
+  now?: Date;
+}
+
+function stateCondition(state: TokenListState | undefined, now: Date): SQL | undefined {
+  switch (state) {
+    case 'pending':
+      return and(eq(tokens.state, 'pending'), gt(tokens.expiresAt, now));
+    case 'expired':
+      return and(eq(tokens.state, 'pending'), lte(tokens.expiresAt, now));
+    case 'used':
+      return eq(tokens.state, 'used');
+    case 'cancelled':
+      return eq(tokens.state, 'cancelled');
+    default:
+      return undefined;
+  }
+}
+
+export function listTokens(db: Db, p: ListTokensParams = {}): { rows: TokenListRow[]; next?: string } {
+  const now = p.now ?? new Date();
+  const size = Math.min(Math.max(p.size ?? 50, 1), 200);
+  const [at, jti] = (p.cursor ?? '').split('.');
+  const cursor = at && jti && /^\d+$/.test(at) ? sql`(${tokens.createdAt}, ${tokens.jti}) < (${Number(at)}, ${jti})` : undefined;
+  const rows = db
+    .select()
+    .from(tokens)
+    .where(and(eq(tokens.kind, 'sign'), p.federationId ? eq(tokens.federationId, p.federationId) : undefined, stateCondition(p.state, now), cursor))
+    .orderBy(desc(tokens.createdAt), desc(tokens.jti))
+    .limit(size + 1)
+    .all();
+  const page = rows.slice(0, size).map((r) => ({
+    jti: r.jti,
+    federationId: r.federationId,
+    subject: r.subject,
+    sans: r.sans,
+    role: r.role as NodeRole,
+    certSeconds: r.certSeconds,
+    expiresAt: r.expiresAt,
+    createdAt: r.createdAt,
+    createdBy: r.createdBy,
+    state: (r.state === 'pending' && r.expiresAt <= now ? 'expired' : r.state) as TokenListState,
+    usedAt: r.usedAt,
+    certSerial: r.certSerial,
+    cancelledAt: r.cancelledAt,
+    cancelledBy: r.cancelledBy,
+  }));
+  const last = page[page.length - 1];
+  return { rows: page, next: rows.length > size && last ? `${last.createdAt.getTime()}.${last.jti}` : undefined };
+}
+
+/** Pending, unexpired sign tokens per federation. */
+export function countOutstandingTokens(db: Db, { now = new Date() }: { now?: Date } = {}): Map<string, number> {
+  const rows = db
+    .select({ id: tokens.federationId, n: sql<number>`count(*)` })
+    .from(tokens)
+    .where(and(eq(tokens.state, 'pending'), gt(tokens.expiresAt, now), eq(tokens.kind, 'sign')))
+    .groupBy(tokens.federationId)
+    .all();
+  return new Map(rows.map((r) => [r.id, r.n]));
+}
