@@ -90,9 +90,12 @@ async function main() {
     await server.stop();
   }
 
-  const list = await optional('cert-list.ts', (m) => (m.benchCertificateList as (q: boolean) => Promise<Record<string, number>>)(quick));
+  type ListFigure = { rows: number; worstP95Ms: number; worstCase: string; medianP95Ms: number; nextPageMaxMs: number; dashboardMs: number };
+  const list = await optional('cert-list.ts', (m) => (m.benchCertificateList as (q: boolean) => Promise<ListFigure[]>)(quick));
   if (list) {
-    for (const [k, v] of Object.entries(list)) row('portal', `certificate list p95, ${k}`, `${fmt(v, 2)} ms`);
+    for (const l of list) {
+      row('portal', `certificate list, ${fmt(l.rows)} stored`, `p95 ${fmt(l.medianP95Ms, 1)} ms typical page, ${fmt(l.worstP95Ms, 1)} ms slowest shape ("${l.worstCase}"), next pages ≤ ${fmt(l.nextPageMaxMs, 1)} ms; dashboard ${fmt(l.dashboardMs)} ms`);
+    }
     json.certList = list;
   } else row('portal', 'certificate list p95', 'not measured (scripts/bench/cert-list.ts missing)');
 
