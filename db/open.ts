@@ -91,23 +91,25 @@ export async function openStore(c: StoreConfig): Promise<Database> {
     const { createPgQueries } = await import('./pg/queries');
     const users = await import('./pg/users');
     const settings = await import('./pg/settings');
+    const { guardAll } = await import('./pg/errors');
     const db = await openPostgres({ url: c.databaseUrl!, migrationsFolder: join(c.root, 'db', 'pg', 'migrations'), migrate: c.migrate, max: c.poolSize });
     return {
       kind: 'postgres',
       location: redactUrl(c.databaseUrl!),
       store: new PgCaStore(db),
-      queries: createPgQueries(db),
-      users: {
+      // A database that goes away mid-run is CaError `unavailable` (503) here too, not a 500.
+      queries: guardAll(createPgQueries(db)),
+      users: guardAll({
         count: () => users.countUsers(db),
-        getByUsername: (u) => users.getUserByUsername(db, u),
-        create: (p) => users.createUser(db, p),
-      },
-      settings: {
+        getByUsername: (u: string) => users.getUserByUsername(db, u),
+        create: (p: CreateUserParams) => users.createUser(db, p),
+      }),
+      settings: guardAll<SettingService>({
         get: (k) => settings.getSetting(db, k),
         set: (k, v) => settings.setSetting(db, k, v),
         init: (k, v) => settings.initSetting(db, k, v),
         setAudited: (k, v, a) => settings.setSettingAudited(db, k, v, a),
-      },
+      }),
       handle: { kind: 'postgres', db },
       close: () => closePostgres(db),
     };

@@ -56,7 +56,17 @@ export function redactUrl(url: string): string {
 }
 
 export async function openPostgres(o: OpenPgOptions): Promise<PgDb> {
-  const pool = new pg.Pool({ connectionString: o.url, max: o.max ?? 10, application_name: 'fedpki' });
+  const pool = new pg.Pool({
+    connectionString: o.url,
+    max: o.max ?? 10,
+    application_name: 'fedpki',
+    // A database host that does not answer fails a request in 10 s (503) instead of
+    // holding it; TCP keepalive notices a peer that vanished under an open connection.
+    // (Server-side timeouts would be startup parameters, which PgBouncer refuses.)
+    connectionTimeoutMillis: 10_000,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+  });
   // An idle client whose server went away emits 'error' on the pool; without a
   // listener that would end the process. The next query simply gets a new client.
   pool.on('error', () => undefined);
