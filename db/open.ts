@@ -71,8 +71,11 @@ export function databaseKind(c: Pick<StoreConfig, 'databaseUrl'>): DatabaseKind 
 export async function storeExists(c: StoreConfig): Promise<boolean> {
   if (databaseKind(c) === 'sqlite') return existsSync(c.databaseFile);
   const pg = (await import('pg')).default;
-  const client = new pg.Client({ connectionString: c.databaseUrl });
-  await client.connect();
+  const { openError } = await import('./pg/client');
+  const client = new pg.Client({ connectionString: c.databaseUrl, connectionTimeoutMillis: 10_000 });
+  await client.connect().catch((e: unknown) => {
+    throw openError(c.databaseUrl!, e);
+  });
   try {
     const r = await client.query<{ n: string }>("select count(*) n from information_schema.tables where table_name = 'federations'");
     if (Number(r.rows[0]?.n) === 0) return false;

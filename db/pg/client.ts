@@ -21,6 +21,8 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
+import { CaError, isCaError } from '../../lib/ca/errors';
+import { pgStorageError } from './errors';
 import * as schema from './schema';
 
 export type PgDb = NodePgDatabase<typeof schema> & { $client: pg.Pool };
@@ -74,9 +76,20 @@ export async function openPostgres(o: OpenPgOptions): Promise<PgDb> {
     if (o.migrate !== false) await migratePostgres(pool, o.migrationsFolder ?? DEFAULT_PG_MIGRATIONS);
   } catch (e) {
     await pool.end();
-    throw e;
+    throw openError(o.url, e);
   }
   return drizzle(pool, { schema }) as PgDb;
+}
+
+/**
+ * At start (server or CLI) the person reading the error runs FedPKI: tell them which
+ * database could not be reached and what the driver said (never the password).
+ */
+export function openError(url: string, e: unknown): unknown {
+  const mapped = pgStorageError(e);
+  if (!isCaError(mapped) || mapped.code !== 'unavailable' || isCaError(e)) return e;
+  const detail = mapped.cause instanceof Error ? mapped.cause.message : String(mapped.cause);
+  return new CaError('unavailable', `Cannot use the PostgreSQL database ${redactUrl(url)}: ${detail}. Is it running, and are DATABASE_URL and its password right?`, { cause: mapped.cause });
 }
 
 async function migratePostgres(pool: pg.Pool, migrationsFolder: string): Promise<void> {
