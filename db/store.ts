@@ -301,7 +301,8 @@ export class SqliteCaStore implements CaStore {
   // ------------------------------------------------------------ lifecycle
 
   async markRevoked(r: RevocationRecord, audit: AuditEntry, consumeJti?: string): Promise<CertificateRecord> {
-    return this.db.transaction(
+    return guardWrite(() =>
+      this.db.transaction(
       (tx) => {
         if (consumeJti) {
           const consumed = tx
@@ -331,7 +332,7 @@ export class SqliteCaStore implements CaStore {
         return toCertificate(row);
       },
       { behavior: 'immediate' },
-    );
+    ));
   }
 
   async listRevoked(federationId: string, o: { expiresAfter: Date }): Promise<RevokedEntry[]> {
@@ -346,7 +347,8 @@ export class SqliteCaStore implements CaStore {
   }
 
   async nextCrlNumber(federationId: string): Promise<number> {
-    return this.db.transaction(
+    return guardWrite(() =>
+      this.db.transaction(
       (tx) => {
         const published = tx.select({ n: crls.number }).from(crls).where(eq(crls.federationId, federationId)).get()?.n ?? 0;
         const last = tx.select({ n: crlCounters.lastNumber }).from(crlCounters).where(eq(crlCounters.federationId, federationId)).get()?.n ?? 0;
@@ -355,12 +357,13 @@ export class SqliteCaStore implements CaStore {
         return next;
       },
       { behavior: 'immediate' },
-    );
+    ));
   }
 
   async saveCrl(crl: CrlRecord, audit: AuditEntry): Promise<boolean> {
     const row = { ...crl, der: Buffer.from(crl.der.buffer, crl.der.byteOffset, crl.der.byteLength) };
-    return this.db.transaction(
+    return guardWrite(() =>
+      this.db.transaction(
       (tx) => {
         const current = tx.select({ n: crls.number }).from(crls).where(eq(crls.federationId, crl.federationId)).get();
         if (current && current.n >= crl.number) return false;
@@ -370,7 +373,7 @@ export class SqliteCaStore implements CaStore {
         return true;
       },
       { behavior: 'immediate' },
-    );
+    ));
   }
 
   async getCrl(federationId: string, newerThan?: number): Promise<CrlRecord | undefined> {
@@ -380,12 +383,12 @@ export class SqliteCaStore implements CaStore {
   }
 
   async useOnce(id: string, purpose: string, expiresAt: Date, now: Date): Promise<void> {
-    const result = this.db.insert(usedOnce).values({ id, purpose, usedAt: now, expiresAt }).onConflictDoNothing().run();
+    const result = guardWrite(() => this.db.insert(usedOnce).values({ id, purpose, usedAt: now, expiresAt }).onConflictDoNothing().run());
     if (result.changes !== 1) throw new CaError('token_used', 'The renewal token has already been used: make a new one.');
   }
 
   async purgeUsedOnce(before: Date): Promise<number> {
-    return this.db.delete(usedOnce).where(lt(usedOnce.expiresAt, before)).run().changes;
+    return guardWrite(() => this.db.delete(usedOnce).where(lt(usedOnce.expiresAt, before)).run().changes);
   }
 
   async findExpiryNoticesDue(o: { threshold: number; from: Date; until: Date; limit: number }): Promise<ExpiringCertificate[]> {
@@ -421,11 +424,12 @@ export class SqliteCaStore implements CaStore {
   }
 
   async enqueueExpiryNotice(serial: string, threshold: number, now: Date): Promise<void> {
-    this.db.insert(webhookDeliveries).values({ serial, threshold, state: 'pending', attempts: 0, nextAttemptAt: now, createdAt: now }).onConflictDoNothing().run();
+    guardWrite(() => this.db.insert(webhookDeliveries).values({ serial, threshold, state: 'pending', attempts: 0, nextAttemptAt: now, createdAt: now }).onConflictDoNothing().run());
   }
 
   async claimExpiryNotices(o: { now: Date; limit: number; leaseUntil: Date }): Promise<ExpiryNotice[]> {
-    return this.db.transaction(
+    return guardWrite(() =>
+      this.db.transaction(
       (tx) => {
         const rows = tx
           .select({
@@ -458,7 +462,7 @@ export class SqliteCaStore implements CaStore {
         }));
       },
       { behavior: 'immediate' },
-    );
+    ));
   }
 
   async finishExpiryNotice(o: {
@@ -470,7 +474,8 @@ export class SqliteCaStore implements CaStore {
     lastError: string | null;
     audit?: AuditEntry;
   }): Promise<void> {
-    this.db.transaction(
+    guardWrite(() =>
+      this.db.transaction(
       (tx) => {
         tx.update(webhookDeliveries)
           .set({ state: o.state, attempts: o.attempts, nextAttemptAt: o.nextAttemptAt, lastError: o.lastError })
@@ -479,6 +484,6 @@ export class SqliteCaStore implements CaStore {
         if (o.audit) tx.insert(auditLog).values(auditRow(o.audit)).run();
       },
       { behavior: 'immediate' },
-    );
+    ));
   }
 }

@@ -96,15 +96,40 @@ async function main() {
     json.certList = list;
   } else row('portal', 'certificate list p95', 'not measured (scripts/bench/cert-list.ts missing)');
 
-  const crl = await optional('crl.ts', (m) => (m.benchCrl as (q: boolean) => Promise<{ entries: number; ms: number; bytes: number }>)(quick));
+  const crl = await optional('crl.ts', async (m) => {
+    const run = await (m.benchCrl as (o: { entries: number }) => Promise<{ entries: number; publishMs: number; derBuildMs: number; listMs: number; bytes: number; close(): void }>)({ entries: quick ? 10_000 : 100_000 });
+    run.close();
+    return run;
+  });
   if (crl) {
-    row('lifecycle', `CRL generation, ${fmt(crl.entries)} revoked entries`, `${fmt(crl.ms)} ms, ${fmt(crl.bytes / 1024)} KiB`);
-    json.crl = crl;
+    row('lifecycle', `CRL generation, ${fmt(crl.entries)} revoked entries`, `${fmt(crl.publishMs)} ms to publish (read ${fmt(crl.listMs)} ms, encode+sign ${fmt(crl.derBuildMs)} ms), ${fmt(crl.bytes / 1024)} KiB`);
+    json.crl = { entries: crl.entries, publishMs: crl.publishMs, derBuildMs: crl.derBuildMs, listMs: crl.listMs, bytes: crl.bytes };
   } else row('lifecycle', 'CRL generation', 'not measured (scripts/bench/crl.ts missing)');
 
-  const enroll = await optional('enroll-page.mjs', (m) => (m.benchEnrollPage as (q: boolean) => Promise<Record<string, number>>)(quick));
+  const life = await optional('lifecycle.ts', (m) =>
+    (m.benchLifecycle as (o: Record<string, number>) => Promise<{ ocspMicros: number; renewMicros: number; revokeWithCrlMicros: number }>)(quick ? { ocsp: 200, renew: 50, revoke: 10 } : {}),
+  );
+  if (life) {
+    row('lifecycle', 'OCSP answer (in process, median)', `${fmt(life.ocspMicros)} µs`);
+    row('lifecycle', 'renewal (in process, median)', `${fmt(life.renewMicros)} µs`);
+    row('lifecycle', 'revocation + CRL publish (in process, median)', `${fmt(life.revokeWithCrlMicros / 1000, 1)} ms`);
+    json.lifecycle = life;
+  }
+
+  type EnrollBench = {
+    firstLoadJs: { gzip: number; bytes: number; files: unknown[] };
+    pageOwnJs: { gzip: number };
+    onFirstUseJs: { gzip: number };
+    keyAndCsrMs: Record<string, { median: number; runs: number[] }>;
+    chromium: string;
+  };
+  const enroll = await optional('enroll-page.mjs', (m) => (m.benchEnrollPage as (o: { runs: number }) => Promise<EnrollBench>)({ runs: quick ? 1 : 5 }));
   if (enroll) {
-    for (const [k, v] of Object.entries(enroll)) row('enrollment page', k, String(v));
+    row('enrollment page', 'first-load JS, gzipped', `${fmt(enroll.firstLoadJs.gzip / 1024, 1)} KiB (${enroll.firstLoadJs.files.length} files; the page's own code ${fmt(enroll.pageOwnJs.gzip / 1024, 1)} KiB)`);
+    row('enrollment page', 'loaded on first use (pkijs, zip), gzipped', `${fmt(enroll.onFirstUseJs.gzip / 1024, 1)} KiB`);
+    for (const [spec, r] of Object.entries(enroll.keyAndCsrMs)) {
+      row('enrollment page', `key + CSR in Chromium, ${spec}`, `${fmt(r.median, 1)} ms (median of ${r.runs.length})`);
+    }
     json.enrollPage = enroll;
   } else row('enrollment page', 'first-load JS and in-browser key+CSR', 'not measured (scripts/bench/enroll-page.mjs missing)');
 
