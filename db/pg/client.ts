@@ -5,11 +5,11 @@
  * transaction but does not lock against a second migrator).
  *
  * node-postgres (`pg`) rather than postgres.js: it sends unnamed statements unless told
- * otherwise, so it works unchanged through PgBouncer in transaction mode, which is how
- * many teams that "already operate PostgreSQL" put it in front of their servers; it is
- * the driver drizzle documents first; and its failure modes (a dropped connection is
- * an error on that query, the pool replaces the client) are the ones an operator
- * expects. postgres.js pipelines and would sign a little faster, but uses named
+ * otherwise, so queries work unchanged through PgBouncer in transaction mode (the
+ * migration lock below is session-level, though: migrate directly, or through session
+ * mode); it is the driver drizzle documents first; and its failure modes (a dropped
+ * connection is an error on that query, the pool replaces the client) are the ones an
+ * operator expects. postgres.js pipelines and would sign a little faster, but uses named
  * prepared statements by default.
  *
  * Durability: PostgreSQL's defaults (fsync on, synchronous_commit on) make a COMMIT
