@@ -1,8 +1,9 @@
 /**
  * `CaStore` on PostgreSQL through drizzle and node-postgres, for several FedPKI
  * instances sharing one database. Writes that belong together run in one transaction
- * at PostgreSQL's default isolation, READ COMMITTED, which is enough because every
- * cross-instance race is settled by a row lock or a constraint, never by a read:
+ * (issuance, the hot path, in one statement: one round trip) at PostgreSQL's default
+ * isolation, READ COMMITTED, which is enough because every cross-instance race is
+ * settled by a row lock or a constraint, never by a read:
  *
  * - Token single use: `UPDATE tokens SET state = 'used' … WHERE jti = $1 AND state =
  *   'pending'`. A second UPDATE of the same row waits for the first transaction's row
