@@ -1,6 +1,7 @@
 /**
  * The lifecycle's certificate lists on PostgreSQL: the same results as
- * ../../queries/certificates-expiry.ts (see there), awaited.
+ * ../../queries/certificates-expiry.ts (see there), awaited. Named as on main, where the
+ * portal's paginated list took the name `listCertificates`.
  */
 
 import { and, asc, desc, eq, gt, lte, sql, type SQL } from 'drizzle-orm';
@@ -11,7 +12,7 @@ import { certificates } from '../schema';
 
 const DAY = 24 * 3600;
 
-export async function listCertificates(db: PgDb, p: ListCertificatesParams = {}): Promise<CertificateListItem[]> {
+export async function listCertificatesByState(db: PgDb, p: ListCertificatesParams = {}): Promise<CertificateListItem[]> {
   const now = p.now ?? new Date();
   const where: SQL[] = [];
   if (p.federationId) where.push(eq(certificates.federationId, p.federationId));
@@ -52,5 +53,5 @@ export async function listCertificates(db: PgDb, p: ListCertificatesParams = {})
 
 /** Valid certificates expiring within `withinDays` (default 30), soonest first. */
 export async function listExpiringCertificates(db: PgDb, p: { withinDays?: number; federationId?: string; now?: Date; limit?: number } = {}): Promise<CertificateListItem[]> {
-  return listCertificates(db, { federationId: p.federationId, expiringWithinSeconds: (p.withinDays ?? 30) * DAY, now: p.now, limit: p.limit ?? 100 });
+  return listCertificatesByState(db, { federationId: p.federationId, expiringWithinSeconds: (p.withinDays ?? 30) * DAY, now: p.now, limit: p.limit ?? 100 });
 }
