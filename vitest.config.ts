@@ -33,6 +33,7 @@ const onPostgres = [
   'test/integration/mtls.integ.ts',
   'test/integration/revocation.integ.ts',
   'test/integration/renewal.integ.ts',
+  'test/integration/expiry.integ.ts',
   'test/integration/security/race.integ.ts',
   'test/integration/**/*.pg.integ.ts',
 ];

@@ -76,8 +76,11 @@ export function databaseKind(c: Pick<StoreConfig, 'databaseUrl'>): DatabaseKind 
 export async function storeExists(c: StoreConfig): Promise<boolean> {
   if (databaseKind(c) === 'sqlite') return existsSync(c.databaseFile);
   const pg = (await import('pg')).default;
-  const client = new pg.Client({ connectionString: c.databaseUrl });
-  await client.connect();
+  const { openError } = await import('./pg/client');
+  const client = new pg.Client({ connectionString: c.databaseUrl, connectionTimeoutMillis: 10_000 });
+  await client.connect().catch((e: unknown) => {
+    throw openError(c.databaseUrl!, e);
+  });
   try {
     const r = await client.query<{ n: string }>("select count(*) n from information_schema.tables where table_name = 'federations'");
     if (Number(r.rows[0]?.n) === 0) return false;
@@ -96,23 +99,25 @@ export async function openStore(c: StoreConfig): Promise<Database> {
     const { createPgQueries } = await import('./pg/queries');
     const users = await import('./pg/users');
     const settings = await import('./pg/settings');
+    const { guardAll } = await import('./pg/errors');
     const db = await openPostgres({ url: c.databaseUrl!, migrationsFolder: join(c.root, 'db', 'pg', 'migrations'), migrate: c.migrate, max: c.poolSize });
     return {
       kind: 'postgres',
       location: redactUrl(c.databaseUrl!),
       store: new PgCaStore(db),
-      queries: createPgQueries(db),
-      users: {
+      // A database that goes away mid-run is CaError `unavailable` (503) here too, not a 500.
+      queries: guardAll(createPgQueries(db)),
+      users: guardAll({
         count: () => users.countUsers(db),
-        getByUsername: (u) => users.getUserByUsername(db, u),
-        create: (p) => users.createUser(db, p),
-      },
-      settings: {
+        getByUsername: (u: string) => users.getUserByUsername(db, u),
+        create: (p: CreateUserParams) => users.createUser(db, p),
+      }),
+      settings: guardAll<SettingService>({
         get: (k) => settings.getSetting(db, k),
         set: (k, v) => settings.setSetting(db, k, v),
         init: (k, v) => settings.initSetting(db, k, v),
         setAudited: (k, v, a) => settings.setSettingAudited(db, k, v, a),
-      },
+      }),
       handle: { kind: 'postgres', db },
       close: () => closePostgres(db),
     };

@@ -27,7 +27,7 @@ export function sendBytes(res: ServerResponse, status: number, body: Uint8Array 
 /** Answers with the step-compatible error JSON; logs server faults without detail to the client. */
 export function sendError(res: ServerResponse, err: unknown, log: Logger, context: Record<string, unknown> = {}): void {
   const body = toErrorBody(err);
-  if (body.status >= 500) log.error('request failed', { ...context, error: err instanceof Error ? err.stack ?? err.message : String(err) });
+  if (body.status >= 500) log.error('request failed', { ...context, error: err instanceof Error ? err.stack ?? err.message : String(err), cause: causeOf(err) });
   else log.info('request refused', { ...context, status: body.status, code: body.code });
   if (res.headersSent) {
     res.destroy();
@@ -36,6 +36,14 @@ export function sendError(res: ServerResponse, err: unknown, log: Logger, contex
   const headers: Record<string, string> = {};
   if (body.status === 413) headers.Connection = 'close';
   sendJson(res, body.status, body, headers);
+}
+
+/** What a 5xx CaError wraps (a database driver's error), for the operator: code and message, no stack. */
+function causeOf(err: unknown): string | undefined {
+  const cause = err instanceof Error ? err.cause : undefined;
+  if (!(cause instanceof Error)) return undefined;
+  const code = (cause as { code?: unknown }).code;
+  return typeof code === 'string' ? `${code} ${cause.message}` : cause.message;
 }
 
 /**

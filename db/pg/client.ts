@@ -5,11 +5,11 @@
  * transaction but does not lock against a second migrator).
  *
  * node-postgres (`pg`) rather than postgres.js: it sends unnamed statements unless told
- * otherwise, so it works unchanged through PgBouncer in transaction mode, which is how
- * many teams that "already operate PostgreSQL" put it in front of their servers; it is
- * the driver drizzle documents first; and its failure modes (a dropped connection is
- * an error on that query, the pool replaces the client) are the ones an operator
- * expects. postgres.js pipelines and would sign a little faster, but uses named
+ * otherwise, so queries work unchanged through PgBouncer in transaction mode (the
+ * migration lock below is session-level, though: migrate directly, or through session
+ * mode); it is the driver drizzle documents first; and its failure modes (a dropped
+ * connection is an error on that query, the pool replaces the client) are the ones an
+ * operator expects. postgres.js pipelines and would sign a little faster, but uses named
  * prepared statements by default.
  *
  * Durability: PostgreSQL's defaults (fsync on, synchronous_commit on) make a COMMIT
@@ -21,6 +21,8 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
+import { CaError, isCaError } from '../../lib/ca/errors';
+import { pgStorageError } from './errors';
 import * as schema from './schema';
 
 export type PgDb = NodePgDatabase<typeof schema> & { $client: pg.Pool };
@@ -56,7 +58,17 @@ export function redactUrl(url: string): string {
 }
 
 export async function openPostgres(o: OpenPgOptions): Promise<PgDb> {
-  const pool = new pg.Pool({ connectionString: o.url, max: o.max ?? 10, application_name: 'fedpki' });
+  const pool = new pg.Pool({
+    connectionString: o.url,
+    max: o.max ?? 10,
+    application_name: 'fedpki',
+    // A database host that does not answer fails a request in 10 s (503) instead of
+    // holding it; TCP keepalive notices a peer that vanished under an open connection.
+    // (Server-side timeouts would be startup parameters, which PgBouncer refuses.)
+    connectionTimeoutMillis: 10_000,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+  });
   // An idle client whose server went away emits 'error' on the pool; without a
   // listener that would end the process. The next query simply gets a new client.
   pool.on('error', () => undefined);
@@ -64,9 +76,20 @@ export async function openPostgres(o: OpenPgOptions): Promise<PgDb> {
     if (o.migrate !== false) await migratePostgres(pool, o.migrationsFolder ?? DEFAULT_PG_MIGRATIONS);
   } catch (e) {
     await pool.end();
-    throw e;
+    throw openError(o.url, e);
   }
   return drizzle(pool, { schema }) as PgDb;
+}
+
+/**
+ * At start (server or CLI) the person reading the error runs FedPKI: tell them which
+ * database could not be reached and what the driver said (never the password).
+ */
+export function openError(url: string, e: unknown): unknown {
+  const mapped = pgStorageError(e);
+  if (!isCaError(mapped) || mapped.code !== 'unavailable' || isCaError(e)) return e;
+  const detail = mapped.cause instanceof Error ? mapped.cause.message : String(mapped.cause);
+  return new CaError('unavailable', `Cannot use the PostgreSQL database ${redactUrl(url)}: ${detail}. Is it running, and are DATABASE_URL and its password right?`, { cause: mapped.cause });
 }
 
 async function migratePostgres(pool: pg.Pool, migrationsFolder: string): Promise<void> {

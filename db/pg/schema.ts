@@ -8,6 +8,7 @@
  * append-only (a trigger that raises on UPDATE, DELETE and TRUNCATE).
  */
 
+import { sql } from 'drizzle-orm';
 import { bigint, boolean, customType, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 
 /** Millisecond precision, as the SQLite schema keeps, so rows round-trip unchanged. */
@@ -108,6 +109,8 @@ export const certificates = pgTable(
     index('certs_created_idx').on(t.createdAt),
     index('certs_not_after_idx').on(t.notAfter),
     index('certs_cn_idx').on(t.commonNameLower, t.createdAt),
+    // Partial: only renewed certificates have one, so issuance does not pay for it.
+    index('certs_renewed_from_idx').on(t.renewedFrom).where(sql`${t.renewedFrom} is not null`),
   ],
 );
 
@@ -135,12 +138,37 @@ export const crls = pgTable('crls', {
   federationId: text('federation_id')
     .primaryKey()
     .references(() => federations.id),
-  /** Only ever increases: bumped with UPDATE … SET number = number + 1 RETURNING number. */
+  /** Only ever increases: replaced only by a CRL with a higher number (PgCaStore.saveCrl). */
   number: bigint('number', { mode: 'number' }).notNull(),
   thisUpdate: ts('this_update').notNull(),
   nextUpdate: ts('next_update').notNull(),
   der: bytea('der').notNull(),
 });
+
+/**
+ * The last CRL number handed out per federation, apart from `crls` so that two
+ * builders (on any instances, or the CLI) never get the same number, even when the
+ * one that finishes first stores its list. Bumped with one `INSERT … ON CONFLICT DO
+ * UPDATE … RETURNING`, which takes the row lock.
+ */
+export const crlCounters = pgTable('crl_counters', {
+  federationId: text('federation_id')
+    .primaryKey()
+    .references(() => federations.id),
+  lastNumber: bigint('last_number', { mode: 'number' }).notNull(),
+});
+
+/** One-time identifiers already used (renewal tokens' jti), kept until they expire. */
+export const usedOnce = pgTable(
+  'used_once',
+  {
+    id: text('id').primaryKey(),
+    purpose: text('purpose').notNull(),
+    usedAt: ts('used_at').notNull(),
+    expiresAt: ts('expires_at').notNull(),
+  },
+  (t) => [index('used_once_expires_idx').on(t.expiresAt)],
+);
 
 export const auditLog = pgTable(
   'audit_log',

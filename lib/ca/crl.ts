@@ -13,6 +13,7 @@
 import { getCrypto } from '../pki/crypto';
 import { signCrl } from '../pki/crl';
 import { ActivityType, auditEntry } from './audit';
+import { isCaError } from './errors';
 import type { FederationContext } from './keyring';
 import type { CaStore } from './store';
 import type { CrlRecord } from './types';
@@ -143,7 +144,16 @@ export class CrlPublisher {
    */
   async current(federationId: string): Promise<CrlRecord> {
     const slot = this.#slot(federationId);
-    const newer = await this.#o.store.getCrl(federationId, slot.current?.number);
+    let newer: CrlRecord | undefined;
+    try {
+      newer = await this.#o.store.getCrl(federationId, slot.current?.number);
+    } catch (e) {
+      // The database is unreachable: the list this process holds is still a signed, valid
+      // CRL until its nextUpdate, and relying parties are better served by it than by a 503.
+      const held = slot.current;
+      if (held && held.nextUpdate.getTime() > this.#o.now().getTime() && isCaError(e) && e.code === 'unavailable') return held;
+      throw e;
+    }
     if (newer) slot.current = newer;
     if (!slot.current || slot.current.nextUpdate.getTime() <= this.#o.now().getTime()) return this.publish(federationId);
     return slot.current;

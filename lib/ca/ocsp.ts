@@ -15,6 +15,7 @@ import { bytesEqual } from '../pki/encoding';
 import { digest, getCrypto } from '../pki/crypto';
 import { DerError } from '../pki/der';
 import { ocspErrorResponse, parseOcspRequest, signOcspResponse, type OcspCertId, type OcspCertStatus, type OcspHash, type ParsedOcspRequest, type SingleResponseParams } from '../pki/ocsp';
+import { isCaError } from './errors';
 import { STATUS_BACKDATE_SECONDS } from './crl';
 import type { FederationContext } from './keyring';
 import type { CaStore } from './store';
@@ -102,7 +103,14 @@ export async function answerOcsp(requestDer: Uint8Array, federations: readonly F
   for (const [i, r] of request.requests.entries()) {
     let status: OcspCertStatus = { status: 'unknown' };
     if (issuers[i] === responder) {
-      const cert = await deps.store.getCertificate(r.serialNumber);
+      let cert;
+      try {
+        cert = await deps.store.getCertificate(r.serialNumber);
+      } catch (e) {
+        // The database is unreachable: RFC 6960's "try later", which OCSP clients understand.
+        if (isCaError(e) && e.code === 'unavailable') return { der: ocspErrorResponse('tryLater'), statuses: [] };
+        throw e;
+      }
       if (cert && cert.federationId === responder.federation.id) {
         status = cert.status === 'revoked' ? { status: 'revoked', revokedAt: cert.revokedAt ?? thisUpdate, reasonCode: cert.revocationReason } : { status: 'good' };
       }

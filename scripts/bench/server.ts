@@ -52,6 +52,8 @@ export interface BenchServer {
   port: number;
   origin: string;
   dataDir: string;
+  /** The PostgreSQL database the server runs on (SQLite in dataDir when absent). */
+  databaseUrl?: string;
   rootPem: string;
   /** Milliseconds from spawn to the first answered /health. */
   startMs: number;
@@ -59,7 +61,7 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(o: { apiOnly?: boolean; env?: Record<string, string>; dataDir?: string; nodeArgs?: string[] } = {}): Promise<BenchServer> {
+export async function startServer(o: { apiOnly?: boolean; env?: Record<string, string>; dataDir?: string; nodeArgs?: string[]; databaseUrl?: string } = {}): Promise<BenchServer> {
   const dir = mkdtempSync(join(tmpdir(), 'fedpki-bench-'));
   const dataDir = o.dataDir ?? join(dir, 'data');
   const pw = join(dir, 'pw');
@@ -70,7 +72,7 @@ export async function startServer(o: { apiOnly?: boolean; env?: Record<string, s
   const t0 = performance.now();
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', FEDPKI_CA_URL: `localhost:${port}`, NEXT_TELEMETRY_DISABLED: '1', ...(o.env ?? {}) },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', FEDPKI_CA_URL: `localhost:${port}`, NEXT_TELEMETRY_DISABLED: '1', ...(o.databaseUrl ? { DATABASE_URL: o.databaseUrl } : {}), ...(o.env ?? {}) },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let log = '';
@@ -98,6 +100,7 @@ export async function startServer(o: { apiOnly?: boolean; env?: Record<string, s
     port,
     origin,
     dataDir,
+    databaseUrl: o.databaseUrl,
     rootPem: roots,
     startMs,
     child,

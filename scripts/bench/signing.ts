@@ -16,6 +16,7 @@ import { generateKeyPair, type KeySpec } from '../../lib/pki/keys';
 import { toPem } from '../../lib/pki/pem';
 import { openDatabase } from '../../db/client';
 import { SqliteCaStore } from '../../db/store';
+import { openStore } from '../../db/open';
 import { PASSWORD, ROOT, cpuMs, rssMiB, type BenchServer } from './server';
 
 export interface SignRun {
@@ -29,11 +30,15 @@ export interface SignRun {
   errors: number;
   checked: number;
   peakRssMiB: number;
+  /** CPU of the database server's own processes per certificate (PostgreSQL runs, scripts/bench/pg.ts). */
+  databaseCpuMsPerCert?: number;
 }
 
 export async function makeJobs(server: BenchServer, spec: KeySpec, count: number) {
-  const db = openDatabase({ file: join(server.dataDir, 'fedpki.db'), migrationsFolder: join(ROOT, 'db/migrations') });
-  const authority = new CertificateAuthority({ store: new SqliteCaStore(db), password: PASSWORD, crypto: nodeCrypto() });
+  // A server on PostgreSQL (scripts/bench/pg.ts) is reached through openStore; SQLite as before.
+  const pg = server.databaseUrl ? await openStore({ databaseFile: '', databaseUrl: server.databaseUrl, root: ROOT, migrate: false, poolSize: 2 }) : undefined;
+  const db = pg ? undefined : openDatabase({ file: join(server.dataDir, 'fedpki.db'), migrationsFolder: join(ROOT, 'db/migrations') });
+  const authority = new CertificateAuthority({ store: pg ? pg.store : new SqliteCaStore(db!), password: PASSWORD, crypto: nodeCrypto() });
   await authority.unlockAll();
   const jobs: { csr: string; ott: string }[] = [];
   const mintStart = performance.now();
@@ -45,11 +50,12 @@ export async function makeJobs(server: BenchServer, spec: KeySpec, count: number
     const csr = await createCsr({ keys, commonName: t.claims.sub, sans: t.claims.sans });
     jobs.push({ csr: toPem(csr, 'CERTIFICATE REQUEST'), ott: t.jwt });
   }
-  db.$client.close();
+  db?.$client.close();
+  await pg?.close();
   return { jobs, mintPerSecond: (count / mintMs) * 1000, intermediatePem: authority.keyring.require('default').intermediate.pem };
 }
 
-export async function runSigning(server: BenchServer, spec: 'EC-P256' | 'EC-P384', concurrency: number, count: number): Promise<SignRun> {
+export async function runSigning(server: BenchServer, spec: 'EC-P256' | 'EC-P384', concurrency: number, count: number, o: { databaseCpuMs?: () => number } = {}): Promise<SignRun> {
   const { jobs, intermediatePem } = await makeJobs(server, spec, count);
   const dir = mkdtempSync(join(tmpdir(), 'fedpki-load-'));
   const jobsFile = join(dir, 'jobs.json');
@@ -62,9 +68,11 @@ export async function runSigning(server: BenchServer, spec: 'EC-P256' | 'EC-P384
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(server.pid).rss)), 50);
   const cpu0 = cpuMs(server.pid);
+  const db0 = o.databaseCpuMs?.();
   client.send('go');
   await new Promise<void>((resolve) => client.once('message', () => resolve()));
   const cpu1 = cpuMs(server.pid);
+  const db1 = o.databaseCpuMs?.();
   clearInterval(sampler);
   await new Promise((r) => client.once('exit', r));
   const out = JSON.parse(readFileSync(outFile, 'utf8')) as { wallMs: number; latencies: number[]; errors: number; certs: (string | null)[] };
@@ -96,5 +104,6 @@ export async function runSigning(server: BenchServer, spec: 'EC-P256' | 'EC-P384
     errors: out.errors,
     checked,
     peakRssMiB: peak,
+    ...(db0 !== undefined && db1 !== undefined ? { databaseCpuMsPerCert: (db1 - db0) / Math.max(ok, 1) } : {}),
   };
 }

@@ -5,18 +5,25 @@
  * offset (FEDPKI_LISTEN_PORT_OFFSET), so both fit on this one machine.
  *
  * Shown: the same token raced at both instances yields exactly one certificate; a
- * federation disabled through one is refused by the other at once; killing one
- * instance with SIGKILL in the middle of many enrollments loses no certificate a
- * client was given, duplicates none, and leaves every consumed token with exactly one
- * certificate.
+ * federation disabled through one is refused by the other at once; a revocation made
+ * through one is in the other's CRL and OCSP answers at once (checked with openssl);
+ * CRL numbers only increase while both publish; killing one instance with SIGKILL in
+ * the middle of many enrollments loses no certificate a client was given, duplicates
+ * none, and leaves every consumed token with exactly one certificate.
  */
 
 import { X509Certificate } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import https from 'node:https';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serialToDecimal } from '@/lib/pki/certificate';
+import { parseCrl } from '@/lib/pki/crl';
 import { openTestCa, type TestCa } from '../helpers/ca';
 import { makeCsr } from '../helpers/csr';
 import { httpsRequest, type Response } from '../helpers/https';
+import { openssl } from '../helpers/openssl';
+import { tempDir } from '../helpers/paths';
 import { freePort, newTestPostgresUrl, startFedpki, type Fedpki } from '../helpers/server';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 
@@ -25,6 +32,9 @@ let b: Fedpki;
 let lb: TcpProxy;
 let ca: TestCa;
 let rootPem: string;
+let tmp: ReturnType<typeof tempDir>;
+/** B's plain-HTTP listener (127.0.0.1), where `openssl ocsp -url` asks. */
+let bHttpPort: number;
 
 async function distinctPorts(n: number): Promise<number[]> {
   const ports = new Set<number>();
@@ -34,13 +44,15 @@ async function distinctPorts(n: number): Promise<number[]> {
 
 beforeAll(async () => {
   const databaseUrl = await newTestPostgresUrl();
-  const [lbPort, pa, pb] = (await distinctPorts(3)) as [number, number, number];
+  const [lbPort, pa, pb, ph] = (await distinctPorts(4)) as [number, number, number, number];
   const caUrl = `localhost:${lbPort}`;
+  bHttpPort = ph;
+  tmp = tempDir();
   // Both start at once on an empty database: one migrates and creates the CA, the other
   // waits on the migration lock and then unlocks what the first created.
   [a, b] = await Promise.all([
     startFedpki({ databaseUrl, caUrl, port: pa, listenPortOffset: pa - lbPort }),
-    startFedpki({ databaseUrl, caUrl, port: pb, listenPortOffset: pb - lbPort }),
+    startFedpki({ databaseUrl, caUrl, port: pb, listenPortOffset: pb - lbPort, httpPort: ph }),
   ]);
   lb = await startTcpProxy(lbPort, [pa, pb]);
   ca = await openTestCa({ dataDir: a.dataDir, databaseUrl });
@@ -53,6 +65,7 @@ afterAll(async () => {
   await Promise.all([a?.stop(), b?.stop()]);
   a?.cleanup();
   b?.cleanup();
+  tmp?.remove();
 });
 
 const mint = async (subject: string) => ca.authority.mintToken('default', { subject }, { id: 'test' });
@@ -63,6 +76,16 @@ const post = (port: number, body: unknown): Promise<Response> => httpsRequest(`h
 function serialOf(crtPem: string): string {
   const der = Buffer.from(crtPem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
   return new X509Certificate(der).serialNumber.toLowerCase().replace(/^(00)+/, '');
+}
+
+/** An instance's current CRL (GET /crl, DER), saved for openssl. */
+async function crlAt(port: number): Promise<{ number: number; serials: string[]; file: string }> {
+  const r = await httpsRequest(`https://localhost:${port}/crl`, { ca: rootPem });
+  expect(r.status).toBe(200);
+  const crl = parseCrl(new Uint8Array(r.body));
+  const file = join(tmp.path, `crl-${port}-${crl.number}-${Math.random().toString(36).slice(2)}.der`);
+  writeFileSync(file, r.body);
+  return { number: crl.number!, serials: crl.entries.map((e) => e.serialNumber), file };
 }
 
 describe('two instances, one PostgreSQL database', () => {
@@ -124,6 +147,87 @@ describe('two instances, one PostgreSQL database', () => {
       again = await post(b.port, { csr: csr.pem, ott: minted.jwt });
     }
     expect(again.status, again.text).toBe(201);
+  });
+
+  it('a revocation made through A is in B\'s CRL and B\'s OCSP answer at once (openssl)', async () => {
+    const minted = await mint('revoked-via-a');
+    const issued = await post(a.port, { csr: (await makeCsr('revoked-via-a')).pem, ott: minted.jwt });
+    expect(issued.status, issued.text).toBe(201);
+    const { crt, ca: intermediatePem } = issued.json as { crt: string; ca: string };
+    const serial = serialOf(crt);
+    const files = { leaf: join(tmp.path, 'leaf.pem'), int: join(tmp.path, 'int.pem'), root: join(tmp.path, 'root.pem') };
+    writeFileSync(files.leaf, crt);
+    writeFileSync(files.int, intermediatePem);
+    writeFileSync(files.root, rootPem);
+    const ocspAtB = () => {
+      const r = openssl(['ocsp', '-issuer', files.int, '-cert', files.leaf, '-url', `http://127.0.0.1:${bHttpPort}/ocsp/default`, '-CAfile', files.root, '-resp_text']);
+      expect(r.stderr, r.stdout + r.stderr).toContain('Response verify OK');
+      return r.stdout;
+    };
+    expect(ocspAtB()).toContain(`${files.leaf}: good`);
+    const before = await crlAt(b.port);
+    expect(before.serials).not.toContain(serial);
+
+    const token = await ca.authority.mintRevokeToken({ serial }, { id: 'test' });
+    const revoked = await httpsRequest(`https://localhost:${a.port}/1.0/revoke`, { body: { serial: serialToDecimal(serial), ott: token.jwt, reasonCode: 1 }, ca: rootPem });
+    expect(revoked.status, revoked.text).toBe(200);
+
+    // B did not make this CRL: it reads the one A stored.
+    const after = await crlAt(b.port);
+    expect(after.number).toBeGreaterThan(before.number);
+    expect(after.serials).toContain(serial);
+    const text = openssl(['crl', '-inform', 'DER', '-in', after.file, '-CAfile', files.int, '-verify', '-noout', '-text']);
+    expect(text.stderr).toContain('verify OK');
+    expect(text.stdout).toContain(`Serial Number: ${serial.toUpperCase()}`);
+    expect(text.stdout).toContain('Key Compromise');
+    const pemFile = after.file.replace(/\.der$/, '.pem');
+    writeFileSync(pemFile, openssl(['crl', '-inform', 'DER', '-in', after.file]).stdout);
+    const verify = openssl(['verify', '-crl_check', '-CAfile', files.root, '-untrusted', files.int, '-CRLfile', pemFile, files.leaf]);
+    expect(verify.status).not.toBe(0);
+    expect(verify.stdout + verify.stderr).toContain('certificate revoked');
+
+    const out = ocspAtB();
+    expect(out).toContain(`${files.leaf}: revoked`);
+    expect(out).toContain('Reason: keyCompromise');
+  });
+
+  it('CRL numbers only increase while both instances publish', async () => {
+    // Eight certificates revoked four through each instance at once: every revocation publishes a CRL.
+    const certs = await Promise.all(
+      Array.from({ length: 8 }, async (_, i) => (await ca.authority.signCsr({ federationId: 'default', csr: (await makeCsr(`crl-race-${i}`)).der }, { id: 'test' })).record.serial),
+    );
+    const tokens = await Promise.all(certs.map((serial) => ca.authority.mintRevokeToken({ serial }, { id: 'test' })));
+    const seen: number[] = [];
+    let revoking = true;
+    // Meanwhile a client reads /crl from A, B, A, B…: the numbers it sees never go down.
+    const reader = (async () => {
+      for (let i = 0; revoking || i < 2; i++) seen.push((await crlAt(i % 2 ? b.port : a.port)).number);
+    })();
+    const answers = await Promise.all(
+      certs.map((serial, i) =>
+        httpsRequest(`https://localhost:${i % 2 ? b.port : a.port}/1.0/revoke`, { body: { serial: serialToDecimal(serial), ott: tokens[i]!.jwt }, ca: rootPem }),
+      ),
+    );
+    revoking = false;
+    await reader;
+    for (const r of answers) expect(r.status, r.text).toBe(200);
+    expect(seen.length).toBeGreaterThanOrEqual(2);
+    expect(seen).toEqual([...seen].sort((x, y) => x - y));
+
+    // Both now serve the same, newest list, holding all eight.
+    const [atA, atB] = [await crlAt(a.port), await crlAt(b.port)];
+    expect(atA.number).toBe(atB.number);
+    for (const serial of certs) expect(atB.serials).toContain(serial);
+    // Every CRL stored was numbered above the one before it, whichever instance built it
+    // (in commit order, which is audit id order here: a build that lost writes no entry).
+    const published = await ca.rows<{ target: string }>("select target from audit_log where action = 'CRL_PUBLISHED' order by id");
+    const numbers = published.map((r) => Number(r.target.replace('crl:', '')));
+    if (process.env.FEDPKI_TEST_VERBOSE) console.log(JSON.stringify({ seen, published: numbers }));
+    expect(numbers.length).toBeGreaterThanOrEqual(3);
+    for (let i = 1; i < numbers.length; i++) expect(numbers[i]).toBeGreaterThan(numbers[i - 1]!);
+    expect(numbers.at(-1)).toBe(atB.number);
+    const [counter] = await ca.rows<{ last_number: string }>("select last_number from crl_counters where federation_id = 'default'");
+    expect(Number(counter!.last_number)).toBeGreaterThanOrEqual(atB.number);
   });
 
   it('killing one instance (SIGKILL) mid-load loses no certificate a client was given and duplicates none', async () => {

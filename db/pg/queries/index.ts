@@ -17,10 +17,13 @@
 import type { Queries } from '../../queries';
 import type { PgDb } from '../client';
 import { getFederationRow, listFederationSummaries } from './federations';
+import { listCertificatesByState, listExpiringCertificates } from './certificates-expiry';
 
 export function createPgQueries(db: PgDb): Queries {
   return {
     listFederationSummaries: () => listFederationSummaries(db),
     getFederation: (p) => getFederationRow(db, p),
+    listExpiringCertificates: (p) => listExpiringCertificates(db, p),
+    listCertificatesByState: (p) => listCertificatesByState(db, p),
   };
 }
