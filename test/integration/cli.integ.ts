@@ -1,0 +1,87 @@
+/**
+ * The fedpki verbs' edges: what they refuse and how they say it (one line on stderr,
+ * a non-zero exit), on a real data folder.
+ */
+
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/paths';
+import { baseEnv, runCli, TEST_PASSWORD } from '../helpers/server';
+
+const tmp = tempDir();
+const dataDir = join(tmp.path, 'data');
+const pw = join(tmp.path, 'pw');
+const env = baseEnv(dataDir);
+const cli = (args: string[]) => runCli(args, env);
+
+beforeAll(() => {
+  writeFileSync(pw, `${TEST_PASSWORD}\n`);
+  const r = cli(['install', '-p', dataDir, '--ca-url', 'localhost:19999', '--password-file', pw]);
+  expect(r.status, r.stderr).toBe(0);
+});
+
+afterAll(() => tmp.remove());
+
+describe('fedpki', () => {
+  it('install refuses a folder that already holds a CA', () => {
+    const r = cli(['install', '-p', dataDir, '--password-file', pw]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^fedpki: .* already holds a FedPKI CA\.\n$/);
+  });
+
+  it('get-token names what is wrong: an unknown federation, a bad duration, a bad role', () => {
+    const unknown = cli(['get-token', '-n', 'x', '--federation', 'nope', '-p', dataDir, '--password-file', pw]);
+    expect(unknown.status).toBe(3);
+    expect(unknown.stderr).toMatch(/No federation "nope"; there are: default/);
+    const ttl = cli(['get-token', '-n', 'x', '--ttl', 'soon', '-p', dataDir, '--password-file', pw]);
+    expect(ttl.status).toBe(2);
+    expect(ttl.stderr).toMatch(/--ttl takes a duration such as 30m, 24h or 7d/);
+    const tooLong = cli(['get-token', '-n', 'x', '--ttl', '30d', '-p', dataDir, '--password-file', pw]);
+    expect(tooLong.status).toBe(2);
+    expect(tooLong.stderr).toMatch(/between 5 minutes and 7 days/);
+    const role = cli(['get-token', '-n', 'x', '--role', 'king', '-p', dataDir, '--password-file', pw]);
+    expect(role.status).toBe(2);
+    const name = cli(['get-token', '-n', '../etc/passwd', '-p', dataDir, '--password-file', pw]);
+    expect(name.status).toBe(1);
+    expect(name.stderr).toMatch(/may use letters, digits, dots, hyphens and underscores/);
+    expect(cli(['get-token', '-n', 'x', '-p', join(tmp.path, 'nowhere'), '--password-file', pw]).status).toBe(3);
+  });
+
+  it('certify refuses a token for another name, as step does, and a damaged token', () => {
+    const minted = cli(['get-token', '-n', 'alice', '-p', dataDir, '--password-file', pw]);
+    expect(minted.status).toBe(0);
+    const token = minted.stdout.trim();
+    const other = cli(['certify', '-n', 'bob', '-t', token, '-c', join(tmp.path, 'c')]);
+    expect(other.status).toBe(2);
+    expect(other.stderr).toMatch(/token subject 'alice' and argument 'bob' do not match/);
+    const cut = cli(['certify', '-n', 'alice', '-t', token.slice(0, 200), '-c', join(tmp.path, 'c')]);
+    expect(cut.status).toBe(1);
+    expect(cut.stderr).toMatch(/^fedpki: This is not a whole enrollment token/);
+    const damaged = cli(['certify', '-n', 'alice', '-t', token.slice(0, -120), '-c', join(tmp.path, 'c')]);
+    expect(damaged.status).toBe(1);
+    expect(damaged.stderr).toMatch(/^fedpki: The token is malformed/);
+    // The CA is not running: a clear line, not a stack trace.
+    const down = cli(['certify', '-n', 'alice', '-t', token, '-c', join(tmp.path, 'c')]);
+    expect(down.status).toBe(1);
+    expect(down.stderr).toMatch(/Cannot reach the CA at https:\/\/localhost:19999/);
+    expect(down.stderr.split('\n').filter(Boolean)).toHaveLength(2);
+  });
+
+  it('migrate and federation list work on the folder', () => {
+    expect(cli(['migrate', '-p', dataDir]).stderr).toMatch(/is up to date/);
+    expect(cli(['federation', 'list', '-p', dataDir]).stdout).toMatch(/^default\tactive\tlocalhost:19999\tEC-P256\t[0-9a-f]{64}\tFedPKI\n$/);
+  });
+
+  it('uninstall asks first: without a terminal it needs --yes, and then removes the folder', () => {
+    const refused = cli(['uninstall', '-p', dataDir]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/Refusing to delete without confirmation: add --yes/);
+    expect(existsSync(join(dataDir, 'fedpki.db'))).toBe(true);
+    const removed = cli(['uninstall', '-p', dataDir, '--yes']);
+    expect(removed.status, removed.stderr).toBe(0);
+    expect(existsSync(dataDir)).toBe(false);
+    const again = cli(['uninstall', '-p', dataDir, '--yes']);
+    expect(again.status).toBe(3);
+  });
+});
