@@ -57,7 +57,7 @@ export function ExpiringList({ rows, total, federationNames, allHref, now }: { r
         </table>
       </div>
       <div className="table-foot">
-        <span>Renewed certificates stay valid until they expire; their successor carries on.</span>
+        <span>{rows.some((c) => c.superseded) ? 'A renewed certificate stays valid until it expires; its successor carries on.' : 'Soonest first.'}</span>
         {total > rows.length && (
           <Link className="button secondary small" href={allHref}>
             All {total.toLocaleString('en-US')} →

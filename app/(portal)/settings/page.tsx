@@ -36,7 +36,7 @@ export default async function SettingsPage() {
   const lastFailed = failed.rows[0];
   const summaries = await rt.queries.listFederationSummaries();
   const federations = (await Promise.all(summaries.map((f) => rt.queries.getFederation({ id: f.id })))).filter((f) => f !== undefined);
-  const thresholds = EXPIRY_THRESHOLDS_DAYS.join(', ');
+  const thresholds = `${EXPIRY_THRESHOLDS_DAYS.slice(0, -1).join(', ')} and ${EXPIRY_THRESHOLDS_DAYS.at(-1)}`;
 
   return (
     <>
@@ -54,7 +54,7 @@ export default async function SettingsPage() {
           retries failed deliveries for about nine hours. Receivers can drop repeats by the <code>X-FedPKI-Delivery</code> header.
         </p>
         <dl className="fields">
-          <dt>Status</dt>
+          <dt>Sends to</dt>
           <dd>
             {webhook ? (
               admin ? (
@@ -98,7 +98,7 @@ export default async function SettingsPage() {
       <section className="section" aria-labelledby="federation-settings">
         <h2 id="federation-settings">Per federation</h2>
         <p className="small muted">
-          Each federation&apos;s public URL goes into the certificates it issues from then on, as the CRL distribution point and OCSP address; renewal after
+          Each federation’s public URL goes into the certificates it issues from then on, as the CRL distribution point and OCSP address; renewal after
           expiry lets a holder renew a certificate that has already run out. {admin ? 'Change them on the federation’s page.' : ''}
         </p>
         <div className="table-wrap">
@@ -123,10 +123,10 @@ export default async function SettingsPage() {
                       {f.name}
                     </Link>
                   </td>
-                  <td data-label="Public URL" className="mono small break">
-                    {f.publicUrl ?? <span className="muted">none: leaves carry no CRL or OCSP address</span>}
+                  <td data-label="Public URL" className="small break">
+                    {f.publicUrl ? <span className="mono">{f.publicUrl}</span> : <span className="muted">none: its certificates name no CRL or OCSP address</span>}
                   </td>
-                  <td data-label="Renewal after expiry">{f.allowRenewAfterExpiry ? 'allowed' : 'refused'}</td>
+                  <td data-label="Renew expired">{f.allowRenewAfterExpiry ? 'allowed' : 'refused'}</td>
                   {admin && (
                     <td className="actions-cell">
                       <Link className="button secondary small" href={`/federations/${f.id}#settings`}>

@@ -40,7 +40,7 @@ export default async function TokensPage({ searchParams }: { searchParams: Searc
           <h1>Tokens</h1>
           <p>
             An enrollment token lets one node get one certificate, once, before it expires — with OpenFL&apos;s fx, the fedpki CLI or a browser. A revocation token
-            (<code>fedpki get-token --revoke SERIAL</code>) lets its holder revoke one certificate with <code>step ca revoke</code>.
+            (<code className="nowrap">fedpki get-token --revoke SERIAL</code>) lets its holder revoke one certificate with <code>step ca revoke</code>.
           </p>
         </div>
       </div>

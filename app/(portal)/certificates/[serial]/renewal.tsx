@@ -1,4 +1,5 @@
 import Link from 'next/link';
+import { CopyButton } from '@/app/_components/copy-button';
 
 export interface RenewalPanelProps {
   status: 'valid' | 'expired' | 'revoked';
@@ -17,6 +18,8 @@ export interface RenewalPanelProps {
 export function RenewalPanel(p: RenewalPanelProps) {
   const page = `https://${p.caUrl}/renew`;
   const command = `fedpki renew -c ${p.commonName}.crt -k ${p.commonName}.key --ca-url ${p.caUrl}`;
+  // One option a line, so that the narrow column does not break names at their hyphens.
+  const shown = `fedpki renew -c ${p.commonName}.crt \\\n  -k ${p.commonName}.key \\\n  --ca-url ${p.caUrl}`;
   let body: React.ReactNode;
   if (p.status === 'revoked') {
     body = <p className="small">A revoked certificate cannot be renewed: the node enrolls again with a new token.</p>;
@@ -37,7 +40,10 @@ export function RenewalPanel(p: RenewalPanelProps) {
           </a>{' '}
           with the certificate and its key (the key stays in their browser), or on the node:
         </p>
-        <pre className="command">{command}</pre>
+        <pre className="command">{shown}</pre>
+        <div className="form-actions">
+          <CopyButton text={command} label="Copy command" />
+        </div>
         <p className="small muted">The new certificate keeps the names and lifetime; this one stays valid until it expires.</p>
       </>
     );

@@ -26,6 +26,17 @@ export function RevokeForm({ serial, commonName, reasons }: { serial: string; co
   const reasonError = missing ? 'Choose a reason.' : fieldErrors.reasonCode?.[0];
   const chosen = reasons.find((r) => String(r.code) === reason);
 
+  if (state?.data?.alreadyRevoked) {
+    return (
+      <form className="form" aria-label="Revoke this certificate">
+        <div className="callout error" role="alert">
+          <p>{state.error}</p>
+          <a href={`/certificates/${serial}`}>Show its revocation</a>
+        </div>
+      </form>
+    );
+  }
+
   return (
     <form action={action} className="form" aria-label="Revoke this certificate">
       <FormAlert error={state?.error} />
