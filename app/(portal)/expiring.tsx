@@ -8,6 +8,7 @@ import { formatDateTime, timeLeft } from '@/app/_components/format';
  * superseded is expected to run out and says "renewed"; the rest need a renewal.
  */
 export function ExpiringList({ rows, total, federationNames, allHref, now }: { rows: CertificateListItem[]; total: number; federationNames: Map<string, string>; allHref: string; now: Date }) {
+  if (rows.length === 0) return <p className="muted">No certificate expires in the next 30 days.</p>;
   return (
     <>
       <div className="table-wrap">
@@ -22,13 +23,6 @@ export function ExpiringList({ rows, total, federationNames, allHref, now }: { r
             </tr>
           </thead>
           <tbody>
-            {rows.length === 0 && (
-              <tr>
-                <td colSpan={5} className="empty">
-                  No certificate expires in the next 30 days.
-                </td>
-              </tr>
-            )}
             {rows.map((c) => (
               <tr key={c.serial}>
                 <td className="primary">
@@ -57,7 +51,7 @@ export function ExpiringList({ rows, total, federationNames, allHref, now }: { r
         </table>
       </div>
       <div className="table-foot">
-        <span>{rows.some((c) => c.superseded) ? 'A renewed certificate stays valid until it expires; its successor carries on.' : 'Soonest first.'}</span>
+        <span>Soonest first.{rows.some((c) => c.superseded) && ' A renewed certificate stays valid until it expires; its successor carries on.'}</span>
         {total > rows.length && (
           <Link className="button secondary small" href={allHref}>
             All {total.toLocaleString('en-US')} →

@@ -38,13 +38,13 @@ export function RenewalPanel(p: RenewalPanelProps) {
           <a href={page} className="break">
             {page}
           </a>{' '}
-          with the certificate and its key (the key stays in their browser), or on the node:
+          with the certificate and its key (the key stays in their browser), or on the node. The new certificate keeps the names and lifetime; this one stays
+          valid until it expires.
         </p>
         <pre className="command">{shown}</pre>
         <div className="form-actions">
           <CopyButton text={command} label="Copy command" />
         </div>
-        <p className="small muted">The new certificate keeps the names and lifetime; this one stays valid until it expires.</p>
       </>
     );
   }

@@ -111,6 +111,46 @@ export default async function FederationPage({ params, searchParams }: { params:
               </div>
             ))}
           </section>
+          <section className="panel" aria-labelledby="revocation">
+            <h2 id="revocation">Revocation lists</h2>
+            <dl className="fields">
+              <dt>CRL</dt>
+              <dd>
+                <a href={`/crl/${id}?pem`} download={`${id}.crl.pem`}>
+                  Download (PEM)
+                </a>{' '}
+                ·{' '}
+                <a href={`/crl/${id}`} download={`${id}.crl`}>
+                  DER
+                </a>
+                <div className="small muted">
+                  {crl
+                    ? `Number ${crl.number}, published ${formatDateTime(new Date(crl.thisUpdate.getTime() + STATUS_BACKDATE_SECONDS * 1000))}, valid until ${formatDateTime(crl.nextUpdate)}.`
+                    : 'Not published yet: the server makes the first one shortly after start.'}
+                </div>
+              </dd>
+              <dt>OCSP responder</dt>
+              <dd>
+                <div className="command-row">
+                  <pre className="command">{ocspUrl}</pre>
+                  <CopyButton text={ocspUrl} />
+                </div>
+              </dd>
+              <dt>In certificates</dt>
+              <dd className="small">
+                {record.publicUrl ? (
+                  <>
+                    <div className="mono break">CRL {record.publicUrl}/crl/{id}</div>
+                    <div className="mono break">OCSP {record.publicUrl}/ocsp/{id}</div>
+                  </>
+                ) : (
+                  <>
+                    New certificates carry no CRL or OCSP address: set a <a href="#settings">public URL</a> so that peers can find them.
+                  </>
+                )}
+              </dd>
+            </dl>
+          </section>
         </div>
         <div className="stack">
           <section className="panel" aria-labelledby="nodes">
@@ -141,43 +181,6 @@ export default async function FederationPage({ params, searchParams }: { params:
               </a>{' '}
               lists the collaborators and envoys holding a valid certificate, for OpenFL&apos;s aggregator.
             </p>
-          </section>
-          <section className="panel" aria-labelledby="revocation">
-            <h2 id="revocation">Revocation lists</h2>
-            <dl className="fields stacked">
-              <dt>CRL</dt>
-              <dd>
-                <a href={`/crl/${id}?pem`} download={`${id}.crl.pem`}>
-                  Download (PEM)
-                </a>{' '}
-                ·{' '}
-                <a href={`/crl/${id}`} download={`${id}.crl`}>
-                  DER
-                </a>
-                <div className="small muted">
-                  {crl
-                    ? `Number ${crl.number}, published ${formatDateTime(new Date(crl.thisUpdate.getTime() + STATUS_BACKDATE_SECONDS * 1000))}, valid until ${formatDateTime(crl.nextUpdate)}.`
-                    : 'Not published yet: the server makes the first one shortly after start.'}
-                </div>
-              </dd>
-              <dt>OCSP responder</dt>
-              <dd>
-                <div className="command-row">
-                  <pre className="command">{ocspUrl}</pre>
-                  <CopyButton text={ocspUrl} />
-                </div>
-              </dd>
-              <dt>In certificates</dt>
-              <dd className="small">
-                {record.publicUrl ? (
-                  <span className="mono break">
-                    {record.publicUrl}/crl/{id}, {record.publicUrl}/ocsp/{id}
-                  </span>
-                ) : (
-                  <>New certificates carry no CRL or OCSP address: set a public URL below so that peers can find them.</>
-                )}
-              </dd>
-            </dl>
           </section>
           <section className="panel" aria-labelledby="settings-title" id="settings">
             <h2 id="settings-title">Settings</h2>
