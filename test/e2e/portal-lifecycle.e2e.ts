@@ -186,6 +186,7 @@ describe('the certificate lifecycle in the portal', () => {
     // A second tab on the same page, left as it is, to try again later.
     const stale = await browser.context.newPage();
     await stale.goto(`${srv.origin}/certificates/${n.serial}`);
+    await page.bringToFront(); // a background tab gets few animation frames, which Playwright's clicks wait for
     await screenshot(page, 'lifecycle-certificate-valid');
 
     // No reason, no confirmation step.
@@ -223,6 +224,7 @@ describe('the certificate lifecycle in the portal', () => {
     expect(crl).toMatch(new RegExp(`SERIAL NUMBER: 0*${n.serial.toUpperCase()}\\s+REVOCATION DATE:[^\\n]+\\n\\s+CRL ENTRY EXTENSIONS:\\s+X509V3 CRL REASON CODE:\\s+KEY COMPROMISE`));
 
     // The stale tab still offers the form: revoking again says plainly that it is done already.
+    await stale.bringToFront();
     await revokeForm(stale).getByLabel('Reason').selectOption({ value: '5' });
     await revokeForm(stale).getByRole('button', { name: 'Revoke…' }).click();
     await revokeForm(stale).getByRole('button', { name: 'Yes, revoke long-lived' }).click();
@@ -234,6 +236,7 @@ describe('the certificate lifecycle in the portal', () => {
     await revokeForm(stale).getByRole('link', { name: 'Show its revocation' }).click();
     await stale.locator('h1 .badge.revoked').waitFor();
     await stale.close();
+    await page.bringToFront();
     expect(query('select reason_code from revocations where serial = ?', n.serial)).toEqual([{ reason_code: 1 }]);
   });
 
