@@ -13,6 +13,7 @@ export default async function PortalLayout({ children }: { children: React.React
     { href: '/csr', label: 'Sign a CSR' },
     { href: '/audit', label: 'Audit log' },
     { href: '/users', label: 'Users' },
+    { href: '/settings', label: 'Settings' },
   ];
   return (
     <>

@@ -6,6 +6,9 @@ import { runtime } from '@/app/_lib/runtime';
 import { one, type SearchParams } from '@/app/_lib/search-params';
 import { AuditTable } from '@/app/_components/audit-table';
 import { StatusBadge } from '@/app/_components/badges';
+import { ExpiringList } from './expiring';
+
+const EXPIRING_SHOWN = 10;
 
 export const metadata: Metadata = { title: 'Dashboard' };
 
@@ -15,9 +18,13 @@ export default async function Dashboard({ searchParams }: { searchParams: Search
   const federations = await queries.listFederationSummaries();
   const stats = await queries.federationStats({ expiringWithinDays: 30 });
   const selected = one((await searchParams).federation);
-  const activityFederation = federations.some((f) => f.id === selected) ? selected : undefined;
-  const activity = await queries.listAudit({ federationId: activityFederation, size: 10 });
+  const selectedFederation = federations.some((f) => f.id === selected) ? selected : undefined;
+  const activity = await queries.listAudit({ federationId: selectedFederation, size: 10 });
   const names = new Map(federations.map((f) => [f.id, f.name]));
+  const now = new Date();
+  const expiring = await queries.listExpiringCertificates({ withinDays: 30, federationId: selectedFederation, now, limit: EXPIRING_SHOWN });
+  const expiringTotal = [...stats].filter(([id]) => !selectedFederation || id === selectedFederation).reduce((n, [, s]) => n + s.expiringSoon, 0);
+  const scope = selectedFederation ? `federation=${encodeURIComponent(selectedFederation)}&` : '';
 
   return (
     <>
@@ -71,7 +78,7 @@ export default async function Dashboard({ searchParams }: { searchParams: Search
                   </Link>
                 </li>
                 <li>
-                  <Link className="stat" href={`/tokens?${q}&state=pending`}>
+                  <Link className="stat" href={`/tokens?${q}&kind=sign&state=pending`}>
                     <span className="stat-value">{s.tokensOutstanding.toLocaleString('en-US')}</span>
                     <span className="stat-label">Tokens outstanding</span>
                   </Link>
@@ -82,27 +89,44 @@ export default async function Dashboard({ searchParams }: { searchParams: Search
         })}
       </section>
 
+      {federations.length > 1 && <FederationNav federations={federations} selected={selectedFederation} />}
+
+      <section className="section panel" aria-labelledby="expiring">
+        <div className="panel-head">
+          <h2 id="expiring">Expiring within 30 days{selectedFederation ? ` in ${names.get(selectedFederation)}` : ''}</h2>
+        </div>
+        <ExpiringList rows={expiring} total={expiringTotal} federationNames={names} allHref={`/certificates?${scope}expiring=30&sort=expiry`} now={now} />
+      </section>
+
       <section className="section panel" aria-labelledby="activity">
         <div className="panel-head">
           <h2 id="activity">Latest activity</h2>
-          <nav aria-label="Activity of" className="small inline-nav">
-            <Link href="/" aria-current={!activityFederation ? 'true' : undefined}>
-              All
-            </Link>
-            {federations.map((f) => (
-              <span key={f.id}>
-                {' · '}
-                <Link href={`/?federation=${encodeURIComponent(f.id)}`} aria-current={activityFederation === f.id ? 'true' : undefined}>
-                  {f.name}
-                </Link>
-              </span>
-            ))}
-            {' · '}
-            <Link href={activityFederation ? `/audit?federation=${encodeURIComponent(activityFederation)}` : '/audit'}>Full log →</Link>
-          </nav>
+          <Link className="small" href={selectedFederation ? `/audit?federation=${encodeURIComponent(selectedFederation)}` : '/audit'}>
+            Full log →
+          </Link>
         </div>
         <AuditTable rows={activity.rows} federationNames={names} compact />
       </section>
     </>
+  );
+}
+
+/** All · one link per federation: narrows the two lists below it (the cards stay). */
+function FederationNav({ federations, selected }: { federations: { id: string; name: string }[]; selected?: string }) {
+  return (
+    <nav aria-label="Lists of" className="section small inline-nav">
+      <span className="muted">Lists below: </span>
+      <Link href="/" aria-current={!selected ? 'true' : undefined}>
+        All
+      </Link>
+      {federations.map((f) => (
+        <span key={f.id}>
+          {' · '}
+          <Link href={`/?federation=${encodeURIComponent(f.id)}`} aria-current={selected === f.id ? 'true' : undefined}>
+            {f.name}
+          </Link>
+        </span>
+      ))}
+    </nav>
   );
 }

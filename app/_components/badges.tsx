@@ -10,8 +10,10 @@ const LABELS: Record<string, string> = {
   success: 'success',
   failure: 'failure',
   expiring: 'expiring soon',
+  renewed: 'renewed',
 };
 
-export function StatusBadge({ status }: { status: string }) {
-  return <span className={`badge ${status}`}>{LABELS[status] ?? status}</span>;
+/** `label` overrides the status's usual words (e.g. "12 days left" for expiring). */
+export function StatusBadge({ status, label }: { status: string; label?: string }) {
+  return <span className={`badge ${status}`}>{label ?? LABELS[status] ?? status}</span>;
 }

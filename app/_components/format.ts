@@ -42,3 +42,15 @@ export function formatDuration(seconds: number): string {
 export function colonHex(hex: string): string {
   return (hex.match(/.{1,2}/g) ?? []).join(':').toUpperCase();
 }
+
+/** "12 days left", "5 hours left": how long until `d`, rounded as `relative` rounds. */
+export function timeLeft(d: Date, now = new Date()): string {
+  const ms = d.getTime() - now.getTime();
+  if (ms <= 0) return 'expired';
+  if (ms >= 86_400_000) {
+    const days = Math.round(ms / 86_400_000);
+    return `${days} day${days === 1 ? '' : 's'} left`;
+  }
+  const hours = Math.max(1, Math.round(ms / 3_600_000));
+  return `${hours} hour${hours === 1 ? '' : 's'} left`;
+}

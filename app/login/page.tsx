@@ -27,6 +27,9 @@ export default async function LoginPage({ searchParams }: { searchParams: Search
         <p className="small muted auth-foot">
           Enrolling a node? <Link href="/enroll" prefetch={false}>Use your enrollment token</Link> — no account needed.
         </p>
+        <p className="small muted">
+          Certificate running out? <Link href="/renew" prefetch={false}>Renew it</Link> with the certificate and its key.
+        </p>
       </div>
     </main>
   );

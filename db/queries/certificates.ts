@@ -13,7 +13,7 @@
 
 import { and, asc, desc, eq, gt, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client';
-import { certificates, tokens } from '../schema';
+import { certificates, revocations, tokens } from '../schema';
 import type { CertificateRecord, NodeRole } from '../../lib/ca/types';
 
 import type { CertificateListStatus, CertificateSort } from './vocabulary';
@@ -207,6 +207,10 @@ export interface CertificateDetail extends Omit<CertificateListRow, 'status'> {
   issuedBy: string;
   /** Who minted the token it was issued against, and when. */
   token: { createdBy: string; createdAt: Date } | null;
+  /** Who revoked it, through which door, and the free-text note (never published). */
+  revocation: { actor: string; via: string; note: string | null } | null;
+  /** The newest certificate that renewed this one, if any. */
+  renewedBy: string | null;
 }
 
 export function getCertificateDetail(db: Db, { serial, now = new Date() }: { serial: string; now?: Date }): CertificateDetail | undefined {
@@ -215,6 +219,17 @@ export function getCertificateDetail(db: Db, { serial, now = new Date() }: { ser
   const token = row.tokenJti
     ? (db.select({ createdBy: tokens.createdBy, createdAt: tokens.createdAt }).from(tokens).where(eq(tokens.jti, row.tokenJti)).get() ?? null)
     : null;
+  const revocation =
+    row.status === 'revoked'
+      ? (db.select({ actor: revocations.actor, via: revocations.via, note: revocations.reason }).from(revocations).where(eq(revocations.serial, row.serial)).get() ?? null)
+      : null;
+  const renewal = db
+    .select({ serial: certificates.serial })
+    .from(certificates)
+    .where(eq(certificates.renewedFrom, row.serial))
+    .orderBy(desc(certificates.createdAt))
+    .limit(1)
+    .get();
   return {
     serial: row.serial,
     federationId: row.federationId,
@@ -235,6 +250,8 @@ export function getCertificateDetail(db: Db, { serial, now = new Date() }: { ser
     renewedFrom: row.renewedFrom,
     issuedBy: row.issuedBy,
     token,
+    revocation,
+    renewedBy: renewal?.serial ?? null,
   };
 }
 

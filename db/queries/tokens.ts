@@ -1,17 +1,19 @@
-/** Enrollment tokens as the portal lists them: newest first, with their effective state. */
+/** Tokens as the portal lists them — enrollment and revoke tokens — newest first, with their effective state. */
 
 import { and, desc, eq, gt, lte, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client';
 import { tokens } from '../schema';
 import type { NodeRole } from '../../lib/ca/types';
 
-import type { TokenListState } from './vocabulary';
+import type { TokenKind, TokenListState } from './vocabulary';
 
-export type { TokenListState } from './vocabulary';
+export type { TokenKind, TokenListState } from './vocabulary';
 
 export interface TokenListRow {
   jti: string;
   federationId: string;
+  kind: TokenKind;
+  /** A node name; for a revoke token, the serial it may revoke, in decimal. */
   subject: string;
   sans: string[];
   role: NodeRole;
@@ -28,6 +30,8 @@ export interface TokenListRow {
 
 export interface ListTokensParams {
   federationId?: string;
+  /** Both kinds when absent. */
+  kind?: TokenKind;
   state?: TokenListState;
   /** Rows per page, default 50. */
   size?: number;
@@ -59,13 +63,14 @@ export function listTokens(db: Db, p: ListTokensParams = {}): { rows: TokenListR
   const rows = db
     .select()
     .from(tokens)
-    .where(and(eq(tokens.kind, 'sign'), p.federationId ? eq(tokens.federationId, p.federationId) : undefined, stateCondition(p.state, now), cursor))
+    .where(and(p.kind ? eq(tokens.kind, p.kind) : undefined, p.federationId ? eq(tokens.federationId, p.federationId) : undefined, stateCondition(p.state, now), cursor))
     .orderBy(desc(tokens.createdAt), desc(tokens.jti))
     .limit(size + 1)
     .all();
   const page = rows.slice(0, size).map((r) => ({
     jti: r.jti,
     federationId: r.federationId,
+    kind: r.kind,
     subject: r.subject,
     sans: r.sans,
     role: r.role as NodeRole,

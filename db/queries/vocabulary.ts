@@ -14,3 +14,7 @@ export type CertificateListStatus = (typeof CERTIFICATE_STATUSES)[number];
 /** pending/used/cancelled as stored, plus expired: pending past its expiry. */
 export const TOKEN_LIST_STATES = ['pending', 'used', 'expired', 'cancelled'] as const;
 export type TokenListState = (typeof TOKEN_LIST_STATES)[number];
+
+/** sign = an enrollment token (a node gets a certificate); revoke = `fedpki get-token --revoke` (subject: the serial in decimal). */
+export const TOKEN_KINDS = ['sign', 'revoke'] as const;
+export type TokenKind = (typeof TOKEN_KINDS)[number];

@@ -66,7 +66,8 @@ function query<T>(sql: string, ...args: unknown[]): T[] {
 function snapshot() {
   return {
     users: query('select username, role, disabled, password_hash from users order by username'),
-    federations: query('select id, status from federations order by id'),
+    federations: query('select id, status, public_url, allow_renew_after_expiry from federations order by id'),
+    settings: query("select key, value from settings where key = 'expiry_webhook_url'"),
     tokens: query('select jti, state from tokens order by jti'),
     certificates: query('select serial, status from certificates order by serial'),
   };
@@ -88,6 +89,9 @@ async function attempts(): Promise<Record<string, Record<string, string>>> {
     updateUserAction: { id: adminId(), disabled: 'true' },
     resetPasswordAction: { id: adminId(), password: 'taken over password' },
     changeOwnPasswordAction: { current: TEST_ADMIN_PASSWORD, password: 'taken over password', confirm: 'taken over password' },
+    revokeCertificateAction: { serial: issuedSerial || '0a1b2c', reasonCode: '1', note: 'intruder', confirm: 'yes' },
+    saveWebhookAction: { webhookUrl: 'https://attacker.example.org/hook' },
+    updateFederationSettingsAction: { id: 'default', publicUrl: 'http://attacker.example.org', allowRenewAfterExpiry: 'on' },
   };
 }
 
@@ -130,7 +134,7 @@ afterAll(async () => {
   tmp?.remove();
 });
 
-const PAGES = ['/', '/federations', '/federations/default', '/tokens', '/certificates', '/certificates/0a1b2c', '/csr', '/audit', '/users', '/account'];
+const PAGES = ['/', '/federations', '/federations/default', '/tokens', '/certificates', '/certificates/0a1b2c', '/csr', '/audit', '/users', '/account', '/settings'];
 const DOWNLOADS = [
   '/api/federations/default/root_ca.crt',
   '/api/federations/default/cert_chain.crt',
@@ -351,7 +355,7 @@ describe('the admin portal', () => {
     await page.goto(`${srv.origin}/federations`);
     expect(await page.getByRole('form', { name: 'Create a federation' }).count()).toBe(0);
     await expectRefused(
-      ['createUserAction', 'updateUserAction', 'resetPasswordAction', 'createFederationAction', 'setFederationStatusAction'],
+      ['createUserAction', 'updateUserAction', 'resetPasswordAction', 'createFederationAction', 'setFederationStatusAction', 'revokeCertificateAction', 'saveWebhookAction', 'updateFederationSettingsAction'],
       await cookieHeader(browser.context),
       /Your role \(operator\) does not allow this/,
     );
@@ -360,11 +364,16 @@ describe('the admin portal', () => {
   it('lets an auditor see every page but change nothing, even by calling the actions', async () => {
     await signOut(page);
     await new LoginPage(page, srv.origin).signInAs(AUDITOR.username, AUDITOR.password);
-    for (const path of ['/', '/federations', `/federations/${federationId}`, '/tokens', '/certificates', `/certificates/${issuedSerial}`, '/audit', '/users', '/account']) {
+    for (const path of ['/', '/federations', `/federations/${federationId}`, '/tokens', '/certificates', `/certificates/${issuedSerial}`, '/audit', '/users', '/account', '/settings']) {
       const r = await page.goto(srv.origin + path);
       expect(r?.status(), path).toBe(200);
       expect(new URL(page.url()).pathname, path).toBe(path);
     }
+    await page.goto(`${srv.origin}/certificates/${issuedSerial}`);
+    expect(await page.getByRole('region', { name: 'Revocation' }).innerText()).toContain('has not been revoked');
+    expect(await page.getByRole('form', { name: 'Revoke this certificate' }).count()).toBe(0);
+    await page.goto(`${srv.origin}/settings`);
+    expect(await page.getByRole('form').count()).toBe(0);
     await page.goto(`${srv.origin}/tokens`);
     expect(await page.getByRole('form', { name: 'Mint an enrollment token' }).count()).toBe(0);
     expect(await page.getByRole('button', { name: /Cancel/ }).count()).toBe(0);

@@ -1,7 +1,8 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { can } from '@/lib/auth/roles';
-import { TOKEN_LIST_STATES, type TokenListState } from '@/db/queries/vocabulary';
+import { normalizeSerial } from '@/lib/pki/certificate';
+import { TOKEN_KINDS, TOKEN_LIST_STATES, type TokenKind, type TokenListState } from '@/db/queries/vocabulary';
 import { requireUser } from '@/app/_lib/auth';
 import { runtime } from '@/app/_lib/runtime';
 import { one, type SearchParams } from '@/app/_lib/search-params';
@@ -13,6 +14,8 @@ import { MintTokenForm } from './mint-form';
 
 export const metadata: Metadata = { title: 'Tokens' };
 
+const KIND_LABELS: Record<TokenKind, string> = { sign: 'enrollment', revoke: 'revocation' };
+
 export default async function TokensPage({ searchParams }: { searchParams: SearchParams }) {
   const user = await requireUser();
   const params = await searchParams;
@@ -22,18 +25,23 @@ export default async function TokensPage({ searchParams }: { searchParams: Searc
   const federationId = names.has(one(params.federation) ?? '') ? one(params.federation) : undefined;
   const stateParam = one(params.state);
   const state = (TOKEN_LIST_STATES as readonly string[]).includes(stateParam ?? '') ? (stateParam as TokenListState) : undefined;
+  const kindParam = one(params.kind);
+  const kind = (TOKEN_KINDS as readonly string[]).includes(kindParam ?? '') ? (kindParam as TokenKind) : undefined;
   const now = new Date();
-  const page = await rt.queries.listTokens({ federationId, state, cursor: one(params.after), now });
+  const page = await rt.queries.listTokens({ federationId, kind, state, cursor: one(params.after), now });
   const mintable = federations.filter((f) => f.status === 'active');
   const defaults = new Map(federations.map((f) => [f.id, f.defaultCertSeconds]));
-  const filterQuery = new URLSearchParams({ ...(federationId ? { federation: federationId } : {}), ...(state ? { state } : {}) });
+  const filterQuery = new URLSearchParams({ ...(federationId ? { federation: federationId } : {}), ...(kind ? { kind } : {}), ...(state ? { state } : {}) });
 
   return (
     <>
       <div className="page-head">
         <div>
-          <h1>Enrollment tokens</h1>
-          <p>A token lets one node get one certificate, once, before it expires — with OpenFL&apos;s fx, the fedpki CLI or a browser.</p>
+          <h1>Tokens</h1>
+          <p>
+            An enrollment token lets one node get one certificate, once, before it expires — with OpenFL&apos;s fx, the fedpki CLI or a browser. A revocation token
+            (<code className="nowrap">fedpki get-token --revoke SERIAL</code>) lets its holder revoke one certificate with <code>step ca revoke</code>.
+          </p>
         </div>
       </div>
 
@@ -61,6 +69,17 @@ export default async function TokensPage({ searchParams }: { searchParams: Searc
         <form className="toolbar" method="get" aria-label="Filter tokens">
           <FederationFilter federations={federations} value={federationId} allLabel="All federations" />
           <div className="field">
+            <label htmlFor="f-kind">Kind</label>
+            <select id="f-kind" name="kind" defaultValue={kind ?? ''}>
+              <option value="">Any kind</option>
+              {TOKEN_KINDS.map((k) => (
+                <option key={k} value={k}>
+                  {KIND_LABELS[k]}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
             <label htmlFor="f-state">State</label>
             <select id="f-state" name="state" defaultValue={state ?? ''}>
               <option value="">Any state</option>
@@ -82,6 +101,7 @@ export default async function TokensPage({ searchParams }: { searchParams: Searc
             <thead>
               <tr>
                 <th scope="col">Subject</th>
+                <th scope="col">Kind</th>
                 <th scope="col">State</th>
                 <th scope="col">Federation</th>
                 <th scope="col">Role</th>
@@ -95,20 +115,20 @@ export default async function TokensPage({ searchParams }: { searchParams: Searc
             <tbody>
               {page.rows.length === 0 && (
                 <tr>
-                  <td colSpan={7} className="empty">
-                    No tokens{state ? ` in state “${state}”` : ''} yet.
+                  <td colSpan={8} className="empty">
+                    No {kind ? `${KIND_LABELS[kind]} ` : ''}tokens{state ? ` in state “${state}”` : ''} yet.
                   </td>
                 </tr>
               )}
               {page.rows.map((t) => (
                 <tr key={t.jti}>
                   <td className="primary">
-                    <strong className="break">{t.subject}</strong>
-                    {t.sans.filter((s) => s !== t.subject).length > 0 && <div className="small muted break">{t.sans.filter((s) => s !== t.subject).join(', ')}</div>}
+                    <TokenSubject kind={t.kind} subject={t.subject} sans={t.sans} />
                     <div className="small muted mono" title="Token id">
                       {t.jti.slice(0, 12)}
                     </div>
                   </td>
+                  <td data-label="Kind">{KIND_LABELS[t.kind]}</td>
                   <td data-label="State">
                     <StatusBadge status={t.state} />
                     {t.state === 'used' && t.certSerial && (
@@ -121,7 +141,7 @@ export default async function TokensPage({ searchParams }: { searchParams: Searc
                     {t.state === 'cancelled' && t.cancelledBy && <div className="small muted">by {t.cancelledBy}</div>}
                   </td>
                   <td data-label="Federation">{names.get(t.federationId) ?? t.federationId}</td>
-                  <td data-label="Role">{t.role}</td>
+                  <td data-label="Role">{t.kind === 'sign' ? t.role : <span className="muted">—</span>}</td>
                   <td className="small" data-label="Minted">
                     {formatDateTime(t.createdAt)}
                     <div className="muted">{t.createdBy}</div>
@@ -129,7 +149,7 @@ export default async function TokensPage({ searchParams }: { searchParams: Searc
                   <td className="small" data-label="Expires">
                     {t.state === 'used' ? <span className="muted">used {formatDateTime(t.usedAt)}</span> : <span title={formatDateTime(t.expiresAt)}>{relative(t.expiresAt, now)}</span>}
                   </td>
-                  <td className="actions-cell">{t.state === 'pending' && can(user.role, 'token:cancel') && <CancelTokenButton jti={t.jti} subject={t.subject} />}</td>
+                  <td className="actions-cell">{t.state === 'pending' && can(user.role, 'token:cancel') && <CancelTokenButton jti={t.jti} subject={t.kind === 'sign' ? t.subject : `certificate ${normalizeSerial(t.subject, 10) ?? t.subject}`} />}</td>
                 </tr>
               ))}
             </tbody>
@@ -151,6 +171,28 @@ export default async function TokensPage({ searchParams }: { searchParams: Searc
           </div>
         </div>
       </section>
+    </>
+  );
+}
+
+/** An enrollment token names its node; a revoke token, the certificate it may revoke (its subject is the serial in decimal). */
+function TokenSubject({ kind, subject, sans }: { kind: TokenKind; subject: string; sans: string[] }) {
+  if (kind === 'revoke') {
+    const hex = normalizeSerial(subject, 10);
+    return (
+      <>
+        <strong>Revokes a certificate</strong>
+        <div className="small mono break">
+          {hex ? <Link href={`/certificates/${hex}`}>{hex.slice(0, 16)}…</Link> : subject}
+        </div>
+      </>
+    );
+  }
+  const extra = sans.filter((s) => s !== subject);
+  return (
+    <>
+      <strong className="break">{subject}</strong>
+      {extra.length > 0 && <div className="small muted break">{extra.join(', ')}</div>}
     </>
   );
 }

@@ -2,13 +2,17 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { describeCertificate, serialToDecimal } from '@/lib/pki/certificate';
+import { parseCrl } from '@/lib/pki/crl';
 import { toPem } from '@/lib/pki/pem';
+import { can } from '@/lib/auth/roles';
+import { STATUS_BACKDATE_SECONDS } from '@/lib/ca/crl';
 import { requireUser } from '@/app/_lib/auth';
 import { runtime } from '@/app/_lib/runtime';
 import { StatusBadge } from '@/app/_components/badges';
 import { formatDateTime, relative } from '@/app/_components/format';
 import { Hex } from '@/app/_components/hex';
-import { REVOCATION_REASONS, RevocationPanel } from './revocation';
+import { RenewalPanel } from './renewal';
+import { RevocationPanel, reasonLabel } from './revocation';
 
 export const metadata: Metadata = { title: 'Certificate' };
 
@@ -19,8 +23,20 @@ const SOURCES: Record<string, string> = {
   rekey: 'renewal with a new key',
 };
 
+/** The federation's current CRL, and whether it lists `serial` (it is rebuilt after every revocation). */
+async function crlStatus(federationId: string, serial: string) {
+  const crl = await runtime().store.getCrl(federationId);
+  if (!crl) return null;
+  return {
+    number: crl.number,
+    publishedAt: new Date(crl.thisUpdate.getTime() + STATUS_BACKDATE_SECONDS * 1000),
+    nextUpdate: crl.nextUpdate,
+    lists: parseCrl(crl.der).entries.some((e) => e.serialNumber === serial),
+  };
+}
+
 export default async function CertificatePage({ params }: { params: Promise<{ serial: string }> }) {
-  await requireUser();
+  const user = await requireUser();
   const { serial } = await params;
   if (!/^[0-9a-f]{1,64}$/.test(serial)) notFound();
   const rt = runtime();
@@ -46,6 +62,7 @@ export default async function CertificatePage({ params }: { params: Promise<{ se
           <p>
             {cert.role} in <Link href={`/federations/${cert.federationId}`}>{federation?.name ?? cert.federationId}</Link>
             {cert.status === 'valid' && <> · expires {relative(cert.notAfter, now)}</>}
+            {cert.renewedBy && <> · renewed</>}
           </p>
         </div>
         <div className="actions">
@@ -63,7 +80,7 @@ export default async function CertificatePage({ params }: { params: Promise<{ se
       {cert.status === 'revoked' && (
         <div className="callout error" role="status">
           Revoked {formatDateTime(cert.revokedAt)}
-          {cert.revocationReason !== null && <> ({REVOCATION_REASONS[cert.revocationReason] ?? `reason ${cert.revocationReason}`})</>}: peers that check revocation refuse it.
+          {cert.revocationReason !== null && <> ({reasonLabel(cert.revocationReason)})</>}: peers that check revocation refuse it.
         </div>
       )}
       <div className="columns-wide">
@@ -162,6 +179,16 @@ export default async function CertificatePage({ params }: { params: Promise<{ se
                   </dd>
                 </>
               )}
+              {cert.renewedBy && (
+                <>
+                  <dt>Renewed by</dt>
+                  <dd>
+                    <Link className="mono small" href={`/certificates/${cert.renewedBy}`}>
+                      {cert.renewedBy.slice(0, 16)}…
+                    </Link>
+                  </dd>
+                </>
+              )}
             </dl>
           </section>
           <section className="panel" aria-labelledby="chain">
@@ -189,7 +216,26 @@ export default async function CertificatePage({ params }: { params: Promise<{ se
               )}
             </ol>
           </section>
-          <RevocationPanel status={cert.status} revokedAt={cert.revokedAt} reason={cert.revocationReason} />
+          <RevocationPanel
+            serial={cert.serial}
+            commonName={cert.commonName}
+            status={cert.status}
+            revokedAt={cert.revokedAt}
+            reasonCode={cert.revocationReason}
+            revocation={cert.revocation}
+            crl={cert.status === 'revoked' ? await crlStatus(cert.federationId, cert.serial) : null}
+            canRevoke={can(user.role, 'cert:revoke')}
+          />
+          {federation && (
+            <RenewalPanel
+              status={cert.status}
+              commonName={cert.commonName}
+              caUrl={federation.caUrl}
+              allowRenewAfterExpiry={federation.allowRenewAfterExpiry}
+              federationId={federation.id}
+              renewedBy={cert.renewedBy}
+            />
+          )}
         </div>
       </div>
     </>

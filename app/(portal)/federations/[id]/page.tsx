@@ -7,6 +7,9 @@ import { runtime } from '@/app/_lib/runtime';
 import { StatusBadge } from '@/app/_components/badges';
 import { formatDate, formatDateTime, formatDuration } from '@/app/_components/format';
 import { Hex } from '@/app/_components/hex';
+import { CopyButton } from '@/app/_components/copy-button';
+import { STATUS_BACKDATE_SECONDS } from '@/lib/ca/crl';
+import { FederationSettingsForm } from './settings-form';
 import { FederationStatusToggle } from './status-toggle';
 
 export const metadata: Metadata = { title: 'Federation' };
@@ -20,6 +23,11 @@ export default async function FederationPage({ params, searchParams }: { params:
   const ctx = record ? rt.authority.keyring.get(id) : undefined;
   if (!record || !ctx) notFound();
   const stats = (await rt.queries.federationStats()).get(id) ?? { nodesEnrolled: 0, expiringSoon: 0, tokensOutstanding: 0 };
+  const crl = await rt.store.getCrl(id);
+  // FEDPKI_PUBLIC_URL is applied to the first federation at every start (server/run.ts).
+  const envFederation = rt.authority.keyring.get('default') ?? rt.authority.keyring.list()[0];
+  const envNote = rt.config.publicUrl && envFederation?.federation.id === id ? 'FEDPKI_PUBLIC_URL is set: it replaces this value at every start.' : undefined;
+  const ocspUrl = `${record.publicUrl ?? `https://${record.caUrl}`}/ocsp/${id}`;
   const q = `federation=${encodeURIComponent(id)}`;
   const cas = [
     { label: 'Root CA', cert: ctx.root, file: 'root_ca.crt' },
@@ -103,6 +111,46 @@ export default async function FederationPage({ params, searchParams }: { params:
               </div>
             ))}
           </section>
+          <section className="panel" aria-labelledby="revocation">
+            <h2 id="revocation">Revocation lists</h2>
+            <dl className="fields">
+              <dt>CRL</dt>
+              <dd>
+                <a href={`/crl/${id}?pem`} download={`${id}.crl.pem`}>
+                  Download (PEM)
+                </a>{' '}
+                ·{' '}
+                <a href={`/crl/${id}`} download={`${id}.crl`}>
+                  DER
+                </a>
+                <div className="small muted">
+                  {crl
+                    ? `Number ${crl.number}, published ${formatDateTime(new Date(crl.thisUpdate.getTime() + STATUS_BACKDATE_SECONDS * 1000))}, valid until ${formatDateTime(crl.nextUpdate)}.`
+                    : 'Not published yet: the server makes the first one shortly after start.'}
+                </div>
+              </dd>
+              <dt>OCSP responder</dt>
+              <dd>
+                <div className="command-row">
+                  <pre className="command">{ocspUrl}</pre>
+                  <CopyButton text={ocspUrl} />
+                </div>
+              </dd>
+              <dt>In certificates</dt>
+              <dd className="small">
+                {record.publicUrl ? (
+                  <>
+                    <div className="mono break">CRL {record.publicUrl}/crl/{id}</div>
+                    <div className="mono break">OCSP {record.publicUrl}/ocsp/{id}</div>
+                  </>
+                ) : (
+                  <>
+                    New certificates carry no CRL or OCSP address: set a <a href="#settings">public URL</a> so that peers can find them.
+                  </>
+                )}
+              </dd>
+            </dl>
+          </section>
         </div>
         <div className="stack">
           <section className="panel" aria-labelledby="nodes">
@@ -121,7 +169,7 @@ export default async function FederationPage({ params, searchParams }: { params:
                 </Link>
               </li>
               <li>
-                <Link className="stat" href={`/tokens?${q}&state=pending`}>
+                <Link className="stat" href={`/tokens?${q}&kind=sign&state=pending`}>
                   <span className="stat-value">{stats.tokensOutstanding.toLocaleString('en-US')}</span>
                   <span className="stat-label">Tokens outstanding</span>
                 </Link>
@@ -133,6 +181,19 @@ export default async function FederationPage({ params, searchParams }: { params:
               </a>{' '}
               lists the collaborators and envoys holding a valid certificate, for OpenFL&apos;s aggregator.
             </p>
+          </section>
+          <section className="panel" aria-labelledby="settings-title" id="settings">
+            <h2 id="settings-title">Settings</h2>
+            {can(user.role, 'federation:manage') ? (
+              <FederationSettingsForm id={id} publicUrl={record.publicUrl} allowRenewAfterExpiry={record.allowRenewAfterExpiry} envNote={envNote} />
+            ) : (
+              <dl className="fields stacked">
+                <dt>Public URL</dt>
+                <dd className="mono break">{record.publicUrl ?? '—'}</dd>
+                <dt>Renewal after expiry</dt>
+                <dd>{record.allowRenewAfterExpiry ? 'allowed' : 'refused: expired certificates enroll again'}</dd>
+              </dl>
+            )}
           </section>
           {can(user.role, 'federation:manage') && (
             <section className="panel" aria-labelledby="status">
