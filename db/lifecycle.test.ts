@@ -211,6 +211,20 @@ describe('CRLs', () => {
     const published = await other.authority.crls.publish('default');
     expect((await env.authority.currentCrl('default')).number).toBe(published.number);
   });
+
+  it('ok/a revocation recorded in the same second as the build is not missed', async () => {
+    await env.authority.crls.publish('default');
+    const { serial } = await env.issue('same-second');
+    // Same clock reading as the build: only exact coverage tells this one apart.
+    const other = await env.second();
+    await other.store.markRevoked(
+      { serial, federationId: 'default', reasonCode: 1, reason: null, revokedAt: env.clock.now, expiresAt: new Date(env.clock.now.getTime() + DAY), actor: 'x', via: 'cli' },
+      { at: env.clock.now, action: 'CERT_REVOKED', actor: 'x', sourceIp: null, federationId: 'default', target: serial, outcome: 'success', details: null },
+    );
+    expect(await env.authority.crls.isDue('default')).toBe(true);
+    await env.authority.crls.refreshDue(['default']);
+    expect(await env.authority.crls.isDue('default')).toBe(false);
+  });
 });
 
 describe('OCSP', () => {

@@ -72,6 +72,8 @@ interface Slot {
   /** The one build waiting for it, shared by every caller that came meanwhile. */
   queued?: Promise<CrlRecord>;
   current?: CrlRecord;
+  /** For a CRL this process built: the latest revocation time known before its list was read. */
+  covered?: { number: number; latestRevocation: number };
 }
 
 export class CrlPublisher {
@@ -116,6 +118,8 @@ export class CrlPublisher {
     const now = this.#o.now();
     // The number first, then the list: a higher number always means a list at least as new.
     const number = await store.nextCrlNumber(federationId);
+    // Read before the list, so every revocation up to this time is in it.
+    const latestRevocation = (await store.latestRevocationAt(federationId))?.getTime() ?? 0;
     const entries = await store.listRevoked(federationId, { expiresAfter: new Date(now.getTime() - CRL_EXPIRED_GRACE_SECONDS * 1000) });
     const crl = await buildCrl({ ctx, number, entries, now, validitySeconds: this.#o.validitySeconds }, this.#o.crypto);
     const saved = await store.saveCrl(
@@ -129,8 +133,10 @@ export class CrlPublisher {
       }),
     );
     const slot = this.#slot(federationId);
-    if (saved) slot.current = crl;
-    else {
+    if (saved) {
+      slot.current = crl;
+      slot.covered = { number, latestRevocation };
+    } else {
       // Another process stored a newer CRL meanwhile: that one is current.
       const stored = await store.getCrl(federationId);
       if (stored) slot.current = stored;
@@ -173,8 +179,13 @@ export class CrlPublisher {
     const life = crl.nextUpdate.getTime() - crl.thisUpdate.getTime();
     if (now >= crl.thisUpdate.getTime() + life * CRL_RENEW_FRACTION) return true;
     const latest = await this.#o.store.latestRevocationAt(federationId);
-    // thisUpdate is the build time rounded down to the second, less the backdate.
-    return latest !== undefined && latest.getTime() >= crl.thisUpdate.getTime() + (STATUS_BACKDATE_SECONDS + 1) * 1000;
+    if (latest === undefined) return false;
+    // A CRL built here knows exactly which revocations it covers.
+    if (slot.covered?.number === crl.number) return latest.getTime() > slot.covered.latestRevocation;
+    // One built by another process: thisUpdate is its build time rounded down to the
+    // second, less the backdate; a revocation in that same second may be missing
+    // until that process (which publishes after revoking) or the 2/3 refresh rebuilds.
+    return latest.getTime() >= crl.thisUpdate.getTime() + (STATUS_BACKDATE_SECONDS + 1) * 1000;
   }
 
   /** Rebuilds the CRLs that are due (the server's timer calls this). */
