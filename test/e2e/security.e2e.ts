@@ -1,0 +1,607 @@
+/**
+ * Trying to break the portal from a browser (issue 7, the portal half of the security
+ * suite): Debian's Chromium against the real server, with a second and third web
+ * server playing the attacker — one on another site (http://127.0.0.1), one on a
+ * sibling host of the same site (https://evil.fedpki.test), where SameSite=Lax does
+ * not keep the session cookie back and only the Origin check stands. FedPKI is reached
+ * as https://ca.fedpki.test (Chromium maps *.fedpki.test to 127.0.0.1).
+ *
+ * 1. Security headers on every page route the app folder defines, every route handler
+ *    and every step API route.
+ * 2. Every route handler under app/api without a session, with each role, and with
+ *    forged, expired, ended and disabled-account cookies.
+ * 3. Cross-site requests: server actions from a foreign, null or missing Origin;
+ *    next-auth's sign-in and sign-out without its CSRF token; auto-submitting forms on
+ *    the attacker's pages in the admin's own browser.
+ * 4. Stored and reflected script: payloads everywhere user text goes in, every page
+ *    that shows it checked for dialogs, CSP reports, page errors and injected elements;
+ *    the audit CSV checked for formulas.
+ * 5. Sign-in brute force: per name, in parallel bursts and across names from one address.
+ * 6. Framing by another origin.
+ *
+ * Each part records its figures (test-results/security/portal-N-*.json, numbered for the
+ * table's order) for the README's table (scripts/security-report.mjs).
+ */
+
+import { readdirSync, readFileSync } from 'node:fs';
+import { createServer as createHttpServer, get as httpGet, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { join, relative } from 'node:path';
+import Database from 'better-sqlite3';
+import { encode } from 'next-auth/jwt';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROLES, can, type Permission, type Role } from '@/lib/auth/roles';
+import { launchBrowser, type LaunchedBrowser } from '../helpers/browser';
+import { recordFigures } from '../helpers/figures';
+import { httpsRequest, type Response as HttpResponse } from '../helpers/https';
+import { openssl } from '../helpers/openssl';
+import { ROOT, tempDir } from '../helpers/paths';
+import { TEST_ADMIN_PASSWORD, freePort, startFedpki, type Fedpki } from '../helpers/server';
+import { callAction, serverActions, type ServerAction } from './actions';
+import { LoginPage, cookieHeader } from './pages/portal';
+
+const ADMIN = { username: 'admin', password: TEST_ADMIN_PASSWORD };
+const OPERATOR = { username: 'olivia', password: 'operator password 1' };
+const AUDITOR = { username: 'aldo', password: 'auditor password 1' };
+const MALLORY = { username: 'mallory', password: 'mallory password 1' };
+/** Accounts that only exist to have their sessions ended or the account disabled. */
+const LEAVER = { username: 'leaver', password: 'leaver password 1' };
+const DISABLED = { username: 'disabled-later', password: 'disabled password 1' };
+
+const SITE = 'fedpki.test';
+const SESSION_COOKIE = '__Secure-next-auth.session-token';
+
+let srv: Fedpki;
+let browser: LaunchedBrowser;
+let page: Page;
+let tmp: ReturnType<typeof tempDir>;
+let actions: Map<string, ServerAction>;
+let httpPort = 0;
+/** FedPKI as the browser reaches it. */
+let victim = '';
+let crossSite: Attacker;
+let sameSite: Attacker;
+let adminCookie = '';
+let serial = '';
+
+/** What the browser reported from FedPKI's pages. */
+const dialogs: string[] = [];
+const pageProblems: string[] = [];
+
+// ---------------------------------------------------------------------------------
+// helpers
+
+function query<T>(sql: string, ...args: unknown[]): T[] {
+  const d = new Database(join(srv.dataDir, 'fedpki.db'), { readonly: true, fileMustExist: true });
+  try {
+    return d.prepare(sql).all(...args) as T[];
+  } finally {
+    d.close();
+  }
+}
+
+function setCookies(r: HttpResponse): string[] {
+  const h = r.headers['set-cookie'];
+  return Array.isArray(h) ? h : h ? [h] : [];
+}
+
+function cookiePair(r: HttpResponse, prefix: string): string | undefined {
+  return setCookies(r)
+    .map((c) => c.split(';')[0]!)
+    .find((c) => c.startsWith(prefix) && !c.endsWith('='));
+}
+
+const get = (path: string, cookie?: string, headers: Record<string, string> = {}) =>
+  httpsRequest(srv.origin + path, { insecure: true, headers: { ...(cookie ? { Cookie: cookie } : {}), ...headers } });
+
+type SignInOutcome = 'signed-in' | 'wrong' | 'locked' | 'csrf' | 'other';
+
+/** next-auth's credentials sign-in, as the sign-in page's `signIn()` posts it. */
+async function signInOverHttp(username: string, password: string, o: { csrf?: 'valid' | 'missing' | 'foreign' } = {}): Promise<{ outcome: SignInOutcome; cookie?: string }> {
+  const csrf = await get('/api/auth/csrf');
+  const csrfCookie = cookiePair(csrf, '__Host-next-auth.csrf-token=')!;
+  const other = o.csrf === 'foreign' ? ((await get('/api/auth/csrf')).json as { csrfToken: string }).csrfToken : undefined;
+  const fields: Record<string, string> = { username, password, callbackUrl: `${srv.origin}/`, json: 'true' };
+  if (o.csrf !== 'missing') fields.csrfToken = other ?? (csrf.json as { csrfToken: string }).csrfToken;
+  const r = await httpsRequest(`${srv.origin}/api/auth/callback/credentials`, {
+    method: 'POST',
+    raw: new URLSearchParams(fields).toString(),
+    insecure: true,
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: csrfCookie, Origin: srv.origin },
+  });
+  const url = new URL((r.json as { url?: string } | undefined)?.url ?? String(r.headers.location ?? '/'), srv.origin);
+  const cookie = cookiePair(r, `${SESSION_COOKIE}=`);
+  if (cookie) return { outcome: 'signed-in', cookie };
+  if (url.searchParams.get('csrf') === 'true') return { outcome: 'csrf' };
+  const error = url.searchParams.get('error');
+  return { outcome: error === 'CredentialsSignin' ? 'wrong' : error === 'locked' ? 'locked' : 'other' };
+}
+
+async function sessionCookieOf(user: { username: string; password: string }): Promise<string> {
+  const r = await signInOverHttp(user.username, user.password);
+  expect(r.outcome, user.username).toBe('signed-in');
+  return r.cookie!;
+}
+
+/** A web server on another origin, serving the attacker's pages. */
+interface Attacker {
+  origin: string;
+  pages: Map<string, string>;
+  close: () => Promise<void>;
+}
+
+async function startAttacker(kind: 'http' | 'https', host: string): Promise<Attacker> {
+  const pages = new Map<string, string>();
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    const body = pages.get((req.url ?? '/').split('?')[0]!);
+    res.writeHead(body ? 200 : 404, { 'Content-Type': 'text/html; charset=utf-8', 'Referrer-Policy': 'unsafe-url' });
+    res.end(body ?? 'not here');
+  };
+  let server: Server;
+  if (kind === 'https') {
+    const key = join(tmp.path, 'evil.key');
+    const cert = join(tmp.path, 'evil.crt');
+    const made = openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', `/CN=${host}`, '-addext', `subjectAltName=DNS:${host}`]);
+    expect(made.status, made.stderr).toBe(0);
+    server = createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) }, handler);
+  } else {
+    server = createHttpServer(handler);
+  }
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { origin: `${kind}://${host}:${port}`, pages, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+// ---------------------------------------------------------------------------------
+
+beforeAll(async () => {
+  tmp = tempDir();
+  httpPort = await freePort();
+  srv = await startFedpki({ apiOnly: false, httpPort, env: { FEDPKI_ADMIN_USERNAME: ADMIN.username, FEDPKI_ADMIN_PASSWORD: ADMIN.password } });
+  victim = `https://ca.${SITE}:${srv.port}`;
+  actions = serverActions();
+  crossSite = await startAttacker('http', '127.0.0.1');
+  sameSite = await startAttacker('https', `evil.${SITE}`);
+
+  browser = await launchBrowser({ args: [`--host-resolver-rules=MAP *.${SITE} 127.0.0.1`] });
+  const ours = (url: string | undefined) => Boolean(url?.startsWith(victim));
+  await browser.context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      const w = window as unknown as { __csp?: string[] };
+      (w.__csp ??= []).push(`${e.violatedDirective} ${e.blockedURI}`);
+    });
+  });
+  browser.context.on('dialog', (d) => {
+    dialogs.push(`${d.page()?.url()}: ${d.message()}`);
+    void d.dismiss();
+  });
+  browser.context.on('console', (m) => {
+    if (ours(m.page()?.url()) && m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text())) pageProblems.push(`${m.page()?.url()}: ${m.text()}`);
+  });
+  browser.context.on('weberror', (e) => {
+    if (ours(e.page()?.url())) pageProblems.push(`${e.page()?.url()}: ${e.error().message}`);
+  });
+  page = await browser.context.newPage();
+  page.setDefaultTimeout(30_000);
+
+  await new LoginPage(page, victim).signInAs(ADMIN.username, ADMIN.password);
+  adminCookie = await cookieHeader(browser.context);
+  const create = actions.get('createUserAction')!;
+  for (const [u, role] of [
+    [OPERATOR, 'operator'],
+    [AUDITOR, 'auditor'],
+    [MALLORY, 'auditor'],
+    [LEAVER, 'auditor'],
+    [DISABLED, 'operator'],
+  ] as const) {
+    const r = await callAction(srv.origin, create, { username: u.username, role, password: u.password, confirm: u.password }, adminCookie);
+    expect(r.text, u.username).toContain('"ok":true');
+  }
+  // One certificate in the inventory, for its downloads and its page.
+  const token = srv.cli(['get-token', '-n', 'node-a', '-p', srv.dataDir, '--password-file', srv.passwordFile]);
+  expect(token.status, token.stderr).toBe(0);
+  const certified = srv.cli(['certify', '-n', 'node-a', '-t', token.stdout.trim(), '-c', join(tmp.path, 'node-a')]);
+  expect(certified.status, certified.stderr).toBe(0);
+  serial = query<{ serial: string }>("select serial from certificates where common_name = 'node-a'")[0]!.serial;
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await crossSite?.close();
+  await sameSite?.close();
+  await srv?.stop();
+  srv?.cleanup();
+  tmp?.remove();
+});
+
+// ---------------------------------------------------------------------------------
+// 1. headers
+
+/** Files under `dir` (recursively) whose name matches, relative to the repository. */
+function filesUnder(dir: string, name: RegExp): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(d, e.name));
+      else if (name.test(e.name)) out.push(relative(ROOT, join(d, e.name)));
+    }
+  };
+  walk(join(ROOT, dir));
+  return out.sort();
+}
+
+/** Every page.tsx under app/, as its URL pattern (route groups dropped). */
+function pageRoutes(): string[] {
+  return filesUnder('app', /^page\.tsx$/)
+    .map((f) => `/${f}`.replace(/^\/app/, '').replace(/\/page\.tsx$/, '').replace(/\/\([^)]+\)/g, '') || '/')
+    .sort();
+}
+
+/** Every route handler file under app/api. */
+const routeFiles = () => filesUnder('app/api', /^route\.tsx?$/);
+
+/** Pages anyone may open (proxy.ts's PUBLIC_PAGES); the rest need a session. */
+const PUBLIC_PAGES = new Set(['/login', '/enroll', '/renew']);
+
+function concrete(route: string): string {
+  return route.replace(/\[([^\]]+)\]/g, (_m, name: string) => {
+    const value = { id: 'default', serial }[name];
+    if (!value) throw new Error(`No value for the dynamic segment [${name}] of ${route}: add one to concrete() in security.e2e.ts`);
+    return value;
+  });
+}
+
+function directives(csp: string): Map<string, string[]> {
+  return new Map(
+    csp
+      .split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .filter((d) => d[0])
+      .map(([name, ...values]) => [name!.toLowerCase(), values]),
+  );
+}
+
+let headerChecks = 0;
+function expectHeader(r: HttpResponse, name: string, test: RegExp | ((v: string) => boolean), label: string) {
+  const raw = r.headers[name.toLowerCase()];
+  const value = Array.isArray(raw) ? raw.join(', ') : (raw ?? '');
+  const ok = typeof test === 'function' ? test(value) : test.test(value);
+  expect(ok, `${label}: ${name} is ${JSON.stringify(raw)}`).toBe(true);
+  headerChecks++;
+}
+
+/** The headers every answer carries, page or not. */
+function expectBaseline(r: HttpResponse, label: string, https = true) {
+  expectHeader(r, 'X-Content-Type-Options', /^nosniff$/, label);
+  expectHeader(r, 'Referrer-Policy', /^no-referrer$/, label);
+  expectHeader(r, 'X-Frame-Options', /^DENY$/, label);
+  if (https) expectHeader(r, 'Strict-Transport-Security', (v) => Number(/max-age=(\d+)/.exec(v)?.[1] ?? 0) >= 31_536_000, label);
+  else expectHeader(r, 'Strict-Transport-Security', (v) => v === '', label);
+}
+
+/** A page's CSP: returns its script nonce, after checking it is in every <script> of the HTML. */
+function expectPageCsp(r: HttpResponse, label: string): string {
+  const raw = r.headers['content-security-policy'];
+  expect(typeof raw, `${label}: one CSP header`).toBe('string');
+  const csp = directives(raw as string);
+  const has = (d: string, v: string) => (csp.get(d) ?? []).includes(v);
+  const script = csp.get('script-src') ?? csp.get('default-src') ?? [];
+  const checks: [string, boolean][] = [
+    ["default-src 'self'", has('default-src', "'self'") && csp.get('default-src')!.length === 1],
+    ["frame-ancestors 'none'", has('frame-ancestors', "'none'")],
+    ["object-src 'none'", has('object-src', "'none'")],
+    ["base-uri 'none'", has('base-uri', "'none'")],
+    ["form-action 'self'", has('form-action', "'self'")],
+    ['no unsafe-inline script', !script.includes("'unsafe-inline'")],
+    ['no unsafe-eval script', !script.includes("'unsafe-eval'")],
+    ['no wildcard or scheme sources for scripts', !script.some((s) => s === '*' || /^(https?|data|blob):$/.test(s))],
+  ];
+  for (const [what, ok] of checks) {
+    expect(ok, `${label}: ${what} in ${raw}`).toBe(true);
+    headerChecks++;
+  }
+  const nonce = script.map((s) => /^'nonce-([A-Za-z0-9+/=_-]+)'$/.exec(s)?.[1]).find(Boolean);
+  expect(nonce, `${label}: script nonce`).toBeTruthy();
+  expect(nonce!.length, `${label}: nonce length`).toBeGreaterThanOrEqual(16);
+  headerChecks++;
+  // Every script tag the HTML carries is this response's, by its nonce.
+  const scripts = r.text.match(/<script\b[^>]*>/gi) ?? [];
+  for (const tag of scripts) expect(tag, `${label}: script without this response's nonce`).toContain(`nonce="${nonce}"`);
+  pageFigures.scriptTags += scripts.length;
+  return nonce!;
+}
+
+const STEP_SOURCE = join(ROOT, 'server', 'step-api.ts');
+
+/** The step API's routes, read from server/step-api.ts (its FIXED set and PREFIXES). */
+function stepRoutes(): { fixed: string[]; prefixes: string[] } {
+  const src = readFileSync(STEP_SOURCE, 'utf8');
+  const list = (re: RegExp) => [...(re.exec(src)?.[1] ?? '').matchAll(/'([^']+)'/g)].map((m) => m[1]!);
+  return { fixed: list(/const FIXED = new Set\(\[([^\]]*)\]\)/), prefixes: list(/const PREFIXES = \[([^\]]*)\]/) };
+}
+
+const pageFigures = { pages: 0, routes: 0, handlers: 0, apiAnswers: 0, headerChecks: 0, scriptTags: 0 };
+
+/** A GET over plain HTTP (httpsRequest speaks TLS only). */
+function plainGet(url: string): Promise<HttpResponse> {
+  return new Promise((resolve, reject) => {
+    httpGet(url, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const body = Buffer.concat(chunks);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text: body.toString('utf8'), body, json: undefined });
+      });
+    }).on('error', reject);
+  });
+}
+
+interface StepCase {
+  covers: string;
+  method: string;
+  path: string;
+  body?: unknown;
+}
+
+function stepCases(): StepCase[] {
+  const sha = '0'.repeat(64);
+  return [
+    { covers: '/health', method: 'GET', path: '/health' },
+    { covers: '/version', method: 'GET', path: '/version' },
+    { covers: '/roots', method: 'GET', path: '/roots' },
+    { covers: '/roots.pem', method: 'GET', path: '/roots.pem' },
+    { covers: '/intermediates', method: 'GET', path: '/intermediates' },
+    { covers: '/intermediates.pem', method: 'GET', path: '/intermediates.pem' },
+    { covers: '/federation', method: 'GET', path: '/federation' },
+    { covers: '/provisioners', method: 'GET', path: '/provisioners' },
+    { covers: '/sign', method: 'POST', path: '/sign', body: { csr: 'x', ott: 'y' } },
+    { covers: '/renew', method: 'POST', path: '/renew', body: {} },
+    { covers: '/rekey', method: 'POST', path: '/rekey', body: {} },
+    { covers: '/revoke', method: 'POST', path: '/revoke', body: { serial: '1' } },
+    { covers: '/crl', method: 'GET', path: '/crl' },
+    { covers: '/ocsp', method: 'POST', path: '/ocsp', body: 'x' },
+    { covers: '/root/', method: 'GET', path: `/root/${sha}` },
+    { covers: '/provisioners/', method: 'GET', path: '/provisioners/x/encrypted-key' },
+    { covers: '/crl/', method: 'GET', path: '/crl/default' },
+    { covers: '/ocsp/', method: 'GET', path: '/ocsp/default/MAA=' },
+    { covers: '/intermediate/', method: 'GET', path: '/intermediate/default.crt' },
+  ];
+}
+
+interface RouteCase {
+  /** The permission the handler's withPermission names, or 'next-auth'. */
+  permission: Permission | 'next-auth';
+  paths: () => string[];
+}
+
+/** One entry per route file under app/api: a new file fails the test until it has one. */
+const ROUTE_CASES: Record<string, RouteCase> = {
+  'app/api/audit/export/route.ts': { permission: 'view', paths: () => ['/api/audit/export', '/api/audit/export?outcome=failure'] },
+  'app/api/certificates/[serial]/[file]/route.ts': {
+    permission: 'view',
+    paths: () => ['certificate.crt', 'fullchain.crt', 'openfl.zip'].map((f) => `/api/certificates/${serial}/${f}`),
+  },
+  'app/api/federations/[id]/[file]/route.ts': {
+    permission: 'view',
+    paths: () => ['root_ca.crt', 'intermediate_ca.crt', 'cert_chain.crt', 'cols.yaml'].map((f) => `/api/federations/default/${f}`),
+  },
+  'app/api/auth/[...nextauth]/route.ts': { permission: 'next-auth', paths: () => ['/api/auth/session', '/api/auth/csrf', '/api/auth/providers', '/api/auth/signin', '/api/auth/signout'] },
+};
+
+describe('1. security headers', () => {
+  it('are on every page the app defines, signed in and out, with a fresh script nonce each time', async () => {
+    const routes = pageRoutes();
+    expect(routes).toEqual(expect.arrayContaining(['/', '/login', '/enroll', '/renew', '/federations/[id]', '/certificates/[serial]']));
+    const nonces = new Set<string>();
+    let pages = 0;
+    for (const route of [...routes, '/no-such-page', '/federations/no-such-federation']) {
+      const path = concrete(route);
+      const cookie = PUBLIC_PAGES.has(route) ? undefined : adminCookie;
+      for (let i = 0; i < 2; i++) {
+        const r = await get(path, cookie);
+        expect(r.status, path).toBe(route.includes('no-such') ? 404 : 200);
+        expectHeader(r, 'Content-Type', /^text\/html; charset=utf-8$/, path);
+        expectBaseline(r, path);
+        const nonce = expectPageCsp(r, path);
+        expect(nonces.has(nonce), `${path}: nonce reused`).toBe(false);
+        nonces.add(nonce);
+        pages++;
+      }
+      if (!PUBLIC_PAGES.has(route)) {
+        // Signed out: the redirect to the sign-in page carries the baseline too.
+        const r = await get(path);
+        expect(r.status, path).toBe(307);
+        expectBaseline(r, `${path} (signed out)`);
+      }
+    }
+    // The plain-HTTP listener (behind a TLS-terminating proxy): the same, without HSTS.
+    for (const path of ['/login', '/enroll', '/renew']) {
+      const r = await plainGet(`http://127.0.0.1:${httpPort}${path}`);
+      expect(r.status, path).toBe(200);
+      expectBaseline(r, `http ${path}`, false);
+      expectPageCsp(r, `http ${path}`);
+      pages++;
+    }
+    pageFigures.pages = pages;
+    pageFigures.routes = routes.length;
+  });
+
+  it('are on every route handler and every step API route', async () => {
+    const files = routeFiles();
+    let answers = 0;
+    for (const file of files) {
+      const c = ROUTE_CASES[file];
+      expect(c, `${file} has no case in ROUTE_CASES`).toBeDefined();
+      for (const path of c!.paths()) {
+        for (const cookie of [adminCookie, undefined]) {
+          const r = await get(path, cookie);
+          expectBaseline(r, path);
+          // Downloads and anything tied to the visitor are never cached.
+          if (c!.permission !== 'next-auth' || /\/(session|csrf)$/.test(path)) expectHeader(r, 'Cache-Control', /no-store|private|no-cache/, path);
+          answers++;
+        }
+      }
+    }
+    const { fixed, prefixes } = stepRoutes();
+    expect(fixed.length).toBeGreaterThan(10);
+    const cases = stepCases();
+    for (const route of [...fixed, ...prefixes]) expect(cases.some((c) => c.covers === route), `step route ${route} has a case`).toBe(true);
+    for (const c of cases) {
+      for (const path of [c.path, `/1.0${c.path}`]) {
+        const r = await httpsRequest(srv.origin + path, { insecure: true, method: c.method, ...(c.body !== undefined ? { body: c.body } : {}) });
+        expect(r.status, `${c.method} ${path}`).toBeLessThan(500);
+        expectBaseline(r, `${c.method} ${path}`);
+        answers++;
+      }
+    }
+    pageFigures.handlers = files.length;
+    pageFigures.apiAnswers = answers;
+    pageFigures.headerChecks = headerChecks;
+    recordFigures('portal-1-headers', {
+      ...pageFigures,
+      row: {
+        area: 'Portal and API headers',
+        tried: `${pageFigures.routes} page routes + 404s (${pageFigures.pages} answers, signed in and out, HTTPS and plain HTTP, ${pageFigures.scriptTags} script tags), ${files.length} route handler files and ${fixed.length + prefixes.length} step API routes (${answers} answers): ${headerChecks.toLocaleString('en-US')} header checks`,
+        held: "every page: CSP default-src 'self', a fresh script nonce on every script, no unsafe-inline/eval, object-src/base-uri/frame-ancestors 'none'; every answer: nosniff, no-referrer, X-Frame-Options DENY, HSTS ≥ 1 year on HTTPS",
+      },
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------
+// 2. route handlers
+
+function declaredPermission(file: string): string {
+  const src = readFileSync(join(ROOT, file), 'utf8');
+  if (/NextAuth\(/.test(src)) return 'next-auth';
+  const found = [...src.matchAll(/withPermission(?:<[^>]*>)?\(\s*'([^']+)'/g)].map((m) => m[1]);
+  expect(found.length, `${file}: every export goes through withPermission`).toBe([...src.matchAll(/export const (GET|POST|PUT|PATCH|DELETE|HEAD)\b/g)].length);
+  expect(new Set(found).size, `${file}: one permission`).toBe(1);
+  return found[0]!;
+}
+
+/** Something each download holds that a refused answer must not. */
+function leaks(body: Buffer): string | undefined {
+  const text = body.toString('latin1');
+  if (text.includes('BEGIN CERTIFICATE')) return 'a certificate';
+  if (text.startsWith('PK')) return 'a zip';
+  if (text.includes('collaborators:')) return 'cols.yaml';
+  if (text.startsWith('id,time,action')) return 'the audit CSV';
+  if (/"user"\s*:/.test(text)) return 'a session';
+}
+
+const routeFigures = { requests: 0, refused: 0, paths: 0, badCookies: 0, pageRequests: 0 };
+
+describe('2. route handlers', () => {
+  const bad: Record<string, string> = {};
+
+  beforeAll(async () => {
+    const secret = JSON.parse(query<{ value: string }>("select value from settings where key = 'auth_secret'")[0]!.value) as string;
+    const adminId = query<{ id: string }>("select id from users where username = 'admin'")[0]!.id;
+    const auditorCookie = await sessionCookieOf(AUDITOR);
+    const auditor = query<{ id: string; user_id: string }>(
+      'select s.id, s.user_id from sessions s join users u on u.id = s.user_id where u.username = ? and s.ended_at is null order by s.created_at desc',
+      AUDITOR.username,
+    )[0]!;
+    const asAdmin = { sub: adminId, name: 'admin', role: 'admin' as const };
+    const cookie = (v: string) => `${SESSION_COOKIE}=${v}`;
+    bad.garbage = cookie('not-a-token');
+    bad['signed with another secret'] = cookie(await encode({ token: { ...asAdmin, sid: auditor.id }, secret: 'x'.repeat(43) }));
+    bad.expired = cookie(await encode({ token: { sub: auditor.user_id, name: AUDITOR.username, role: 'auditor' as const, sid: auditor.id }, secret, maxAge: -120 }));
+    bad['a live session claimed for another user'] = cookie(await encode({ token: { ...asAdmin, sid: auditor.id }, secret }));
+    bad['a session id never issued'] = cookie(await encode({ token: { ...asAdmin, sid: 'forged-session-id' }, secret }));
+    bad['no session id'] = cookie(await encode({ token: asAdmin, secret }));
+    expect((await get('/api/audit/export', auditorCookie)).status).toBe(200);
+
+    // A session its owner signed out of, and the session of an account since disabled.
+    const leaver = await sessionCookieOf(LEAVER);
+    expect((await get('/api/audit/export', leaver)).status).toBe(200);
+    const out = await callAction(srv.origin, actions.get('signOutAction')!, {}, leaver);
+    expect(out.status).toBeLessThan(400);
+    bad['a signed-out session'] = leaver;
+    const disabled = await sessionCookieOf(DISABLED);
+    expect((await get('/api/audit/export', disabled)).status).toBe(200);
+    const id = query<{ id: string }>('select id from users where username = ?', DISABLED.username)[0]!.id;
+    const r = await callAction(srv.origin, actions.get('updateUserAction')!, { id, disabled: 'true' }, adminCookie);
+    expect(r.text).toContain('"ok":true');
+    bad['a disabled account'] = disabled;
+    expect(query('select count(*) n from sessions where ended_at is not null and user_id in (select id from users where username in (?, ?))', LEAVER.username, DISABLED.username)).toEqual([{ n: 2 }]);
+  });
+
+  it('has a case for every route handler file, with the permission it declares', () => {
+    const files = routeFiles();
+    expect(files.sort()).toEqual(Object.keys(ROUTE_CASES).sort());
+    for (const f of files) expect(declaredPermission(f), f).toBe(ROUTE_CASES[f]!.permission);
+  });
+
+  it('answers downloads to each role as its permissions say, and to no one else', async () => {
+    const roleCookies: Record<Role, string> = { admin: adminCookie, operator: await sessionCookieOf(OPERATOR), auditor: await sessionCookieOf(AUDITOR) };
+    let requests = 0;
+    let refused = 0;
+    let paths = 0;
+    for (const [file, c] of Object.entries(ROUTE_CASES)) {
+      if (c.permission === 'next-auth') continue;
+      for (const path of c.paths()) {
+        paths++;
+        for (const role of ROLES) {
+          const r = await get(path, roleCookies[role]);
+          requests++;
+          if (can(role, c.permission)) {
+            expect(r.status, `${role} ${path}`).toBe(200);
+            expect(leaks(r.body), `${role} ${path} gets the file`).toBeDefined();
+          } else {
+            expect(r.status, `${role} ${path}`).toBe(403);
+            expect(leaks(r.body), `${role} ${path}`).toBeUndefined();
+            refused++;
+          }
+        }
+        for (const [label, cookie] of [['no cookie', undefined] as const, ...Object.entries(bad)]) {
+          const r = await get(path, cookie);
+          requests++;
+          refused++;
+          expect(r.status, `${label}: ${path}`).toBe(401);
+          expect(r.json, `${label}: ${path}`).toMatchObject({ status: 401, code: 'unauthenticated' });
+          expect(leaks(r.body), `${label}: ${path} leaked`).toBeUndefined();
+        }
+      }
+      void file;
+    }
+    // next-auth's own endpoints: the session endpoint tells a bad cookie nothing.
+    for (const [label, cookie] of [['no cookie', undefined] as const, ...Object.entries(bad)]) {
+      const r = await get('/api/auth/session', cookie);
+      requests++;
+      refused++;
+      expect(r.status, label).toBe(200);
+      expect(r.json, `${label}: /api/auth/session`).toEqual({});
+    }
+    const mine = await get('/api/auth/session', adminCookie);
+    expect((mine.json as { user?: { name?: string } }).user?.name).toBe('admin');
+    routeFigures.requests = requests;
+    routeFigures.refused = refused;
+    routeFigures.paths = paths;
+    routeFigures.badCookies = Object.keys(bad).length + 1;
+  });
+
+  it('sends signed-out visitors and bad cookies from every portal page to the sign-in page', async () => {
+    let requests = 0;
+    const portal = pageRoutes().filter((r) => !PUBLIC_PAGES.has(r));
+    for (const route of portal) {
+      for (const [label, cookie] of [['no cookie', undefined] as const, ...Object.entries(bad)]) {
+        const r = await get(concrete(route), cookie);
+        requests++;
+        expect([307, 303], `${label}: ${route}`).toContain(r.status);
+        expect(new URL(String(r.headers.location), srv.origin).pathname, `${label}: ${route}`).toBe('/login');
+      }
+    }
+    routeFigures.pageRequests = requests;
+    recordFigures('portal-2-access', {
+      ...routeFigures,
+      row: {
+        area: 'Portal access control',
+        tried: `${Object.keys(ROUTE_CASES).length} route handler files (${routeFigures.paths} downloads + next-auth's session) × 3 roles and ${routeFigures.badCookies} bad sessions (none, garbage, another secret, expired, another user's, unknown id, no id, signed out, disabled account); ${portal.length} portal pages × the same (${(routeFigures.requests + requests).toLocaleString('en-US')} requests)`,
+        held: `every bad session refused (401 JSON with no file, or a redirect to sign-in; ${routeFigures.refused} refusals), roles as granted; server actions are covered by portal.e2e.ts`,
+      },
+    });
+  });
+});
