@@ -605,3 +605,232 @@ describe('2. route handlers', () => {
     });
   });
 });
+
+
+// ---------------------------------------------------------------------------------
+// 3. cross-site requests
+
+/** What a refused request must leave exactly as it was. */
+function snapshot() {
+  return {
+    users: query('select username, role, disabled, display_name, password_hash from users order by username'),
+    federations: query('select id, name, status from federations order by id'),
+    tokens: query('select jti, subject, state from tokens order by jti'),
+    certificates: query('select serial, status from certificates order by serial'),
+    sessions: query('select id, ended_at from sessions order by id'),
+  };
+}
+
+function html(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** The fields a progressively enhanced <form> of a page carries (React's $ACTION_ inputs), read from the page's HTML. */
+async function formOf(path: string, selector: string): Promise<{ action: string; fields: [string, string][] }> {
+  const r = await get(path, adminCookie);
+  expect(r.status, path).toBe(200);
+  const blank = await browser.context.newPage();
+  try {
+    return await blank.evaluate(
+      ({ markup, selector }) => {
+        const doc = new DOMParser().parseFromString(markup, 'text/html');
+        const form = doc.querySelector(selector);
+        if (!form) throw new Error(`no form ${selector}`);
+        const fields = [...form.querySelectorAll('input[type="hidden"]')].map((i) => [i.getAttribute('name') ?? '', i.getAttribute('value') ?? ''] as [string, string]);
+        return { action: form.getAttribute('action') ?? '', fields };
+      },
+      { markup: r.text, selector },
+    );
+  } finally {
+    await blank.close();
+  }
+}
+
+/** An HTML page that posts a form to FedPKI as soon as it loads. */
+function autoSubmit(target: string, fields: [string, string][], enctype = 'multipart/form-data'): string {
+  const inputs = fields.map(([n, v]) => `<input type="hidden" name="${html(n)}" value="${html(v)}">`).join('\n');
+  return `<!doctype html><title>Win a prize</title><form id="f" method="POST" enctype="${enctype}" action="${html(target)}">${inputs}</form><script>document.getElementById('f').submit()</script>`;
+}
+
+interface Sent {
+  origin?: string;
+  cookie: boolean;
+}
+
+/** Opens `url` in a new tab and waits until the form it posts has been answered; returns what the browser sent. */
+async function runAttack(url: string): Promise<Sent> {
+  const tab = await browser.context.newPage();
+  const sent: Promise<Sent>[] = [];
+  tab.on('request', (req) => {
+    if (req.method() === 'POST' && req.url().startsWith(victim)) {
+      sent.push(req.allHeaders().then((h) => ({ origin: h.origin, cookie: (h.cookie ?? '').includes(SESSION_COOKIE) })));
+    }
+  });
+  const answered = tab.waitForResponse((r) => r.request().method() === 'POST' && r.url().startsWith(victim));
+  await tab.goto(url);
+  await answered;
+  await tab.waitForLoadState('load').catch(() => undefined);
+  await tab.close();
+  expect(sent.length, url).toBe(1);
+  return sent[0]!;
+}
+
+describe('3. cross-site requests', () => {
+  const csrf = { directRefused: 0, directCases: 0, browserRefused: 0, nextAuthRefused: 0, redirects: 0 };
+
+  it('gives the session cookie SameSite=Lax, HttpOnly, Secure and a __Secure- name', async () => {
+    const cookies = await browser.context.cookies(victim);
+    const session = cookies.find((c) => c.name === SESSION_COOKIE);
+    expect(session).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Lax', path: '/' });
+    const csrfCookie = cookies.find((c) => c.name === '__Host-next-auth.csrf-token');
+    expect(csrfCookie).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Lax', path: '/' });
+  });
+
+  it('refuses a server action posted with an admin cookie from a foreign, null or missing Origin', async () => {
+    const mint = actions.get('mintTokenAction')!;
+    const fields = (subject: string) => ({ federationId: 'default', role: 'collaborator', subject, ttlSeconds: '86400', certValidityDays: '365' });
+    const cases: [string, Record<string, string | null>][] = [
+      ['a foreign Origin', { Origin: 'https://evil.example' }],
+      ['a sibling host', { Origin: `https://evil.${SITE}:${srv.port}` }],
+      ['the same host over http', { Origin: `http://localhost:${srv.port}` }],
+      ['Origin null', { Origin: 'null' }],
+      ['no Origin', { Origin: null }],
+      ['no Origin, our own Referer', { Origin: null, Referer: `${srv.origin}/tokens` }],
+      ['a foreign Origin, our own Referer', { Origin: 'https://evil.example', Referer: `${srv.origin}/tokens` }],
+      ['a malformed Origin', { Origin: 'not a url' }],
+    ];
+    const before = snapshot();
+    for (const [i, [label, headers]] of cases.entries()) {
+      const r = await callAction(srv.origin, mint, fields(`csrf-direct-${i}`), adminCookie, headers);
+      expect(r.text.includes('"ok":true'), `${label}: the action ran`).toBe(false);
+      csrf.directRefused++;
+    }
+    expect(snapshot(), 'nothing changed').toEqual(before);
+    // The same request from our own origin works: the refusals above are the Origin's doing.
+    const control = await callAction(srv.origin, mint, fields('csrf-direct-control'), adminCookie);
+    expect(control.text).toContain('"ok":true');
+    csrf.directCases = cases.length;
+  });
+
+  it("refuses next-auth's sign-in and sign-out without its CSRF token", async () => {
+    const before = snapshot();
+    expect((await signInOverHttp(ADMIN.username, ADMIN.password, { csrf: 'missing' })).outcome).toBe('csrf');
+    expect((await signInOverHttp(ADMIN.username, ADMIN.password, { csrf: 'foreign' })).outcome).toBe('csrf');
+    // Sign-out: a POST without the token leaves the session as it was.
+    const csrfAnswer = await get('/api/auth/csrf');
+    const csrfCookie = cookiePair(csrfAnswer, '__Host-next-auth.csrf-token=')!;
+    for (const body of ['', `csrfToken=${'a'.repeat(64)}`]) {
+      const r = await httpsRequest(`${srv.origin}/api/auth/signout`, {
+        method: 'POST',
+        raw: body,
+        insecure: true,
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: `${adminCookie}; ${csrfCookie}`, Origin: 'https://evil.example' },
+      });
+      expect(cookiePair(r, `${SESSION_COOKIE}=`), 'session cookie untouched').toBeUndefined();
+      expect(setCookies(r).some((c) => c.startsWith(`${SESSION_COOKIE}=;`))).toBe(false);
+    }
+    expect((await get('/api/audit/export', adminCookie)).status).toBe(200);
+    expect(snapshot()).toEqual(before);
+    expect(query("select count(*) n from audit_log where action = 'SIGN_IN' and actor = 'user:admin'")).toEqual([{ n: 1 }]);
+    csrf.nextAuthRefused = 4;
+  });
+
+  it("lets no page on another origin mint a token, create a federation, change a user or sign the admin out, in the admin's browser", async () => {
+    const idOf = (username: string) => query<{ id: string }>('select id from users where username = ?', username)[0]!.id;
+    const olivia = idOf(OPERATOR.username);
+    const leaver = idOf(LEAVER.username);
+    const mintForm = await formOf('/tokens', 'form[aria-label="Mint an enrollment token"]');
+    const fedForm = await formOf('/federations', 'form[aria-label="Create a federation"]');
+    const userForm = await formOf('/users', 'form[aria-label="Create an account"]');
+    const roleForm = await formOf('/users', `form:has(input[name="id"][value="${olivia}"]):has(select[name="role"])`);
+    const spare = await freePort();
+    expect(mintForm.fields.some(([n]) => n.startsWith('$ACTION_')), 'the page renders a form that works without JavaScript').toBe(true);
+    const attacks: { name: string; path: string; fields: (tag: string) => [string, string][]; effect: (tag: string) => unknown[] }[] = [
+      {
+        name: 'mint a token',
+        path: '/tokens',
+        fields: (tag) => [...mintForm.fields, ['federationId', 'default'], ['role', 'collaborator'], ['subject', `csrf-${tag}`], ['ttlSeconds', '86400'], ['certValidityDays', '365']],
+        effect: (tag) => query('select jti from tokens where subject = ?', `csrf-${tag}`),
+      },
+      {
+        name: 'create a federation',
+        path: '/federations',
+        fields: (tag) => [...fedForm.fields, ['name', `CSRF ${tag}`], ['caUrl', `localhost:${spare}`], ['keySpec', 'EC-P256'], ['certValidityDays', '365']],
+        effect: (tag) => query('select id from federations where name = ?', `CSRF ${tag}`),
+      },
+      {
+        name: 'create an admin account',
+        path: '/users',
+        fields: (tag) => [...userForm.fields, ['username', `csrf-${tag}`], ['role', 'admin'], ['password', 'csrf password 1'], ['confirm', 'csrf password 1']],
+        effect: (tag) => query('select id from users where username = ?', `csrf-${tag}`),
+      },
+      {
+        name: "raise an operator's role to admin",
+        path: '/users',
+        // The control raises another account (the hidden id is the form's own field).
+        fields: (tag) => [...roleForm.fields.map(([n, v]): [string, string] => [n, n === 'id' && tag === 'control' ? leaver : v]), ['role', 'admin']],
+        effect: (tag) => query("select id from users where id = ? and role = 'admin'", tag === 'control' ? leaver : olivia),
+      },
+    ];
+
+    // The control: the same form fields, posted with our own Origin and the admin's
+    // cookie, do what they say. (Not from a FedPKI tab: under its Referrer-Policy
+    // no-referrer, Chromium sends `Origin: null` with a page's own form posts, which
+    // Next.js refuses — the portal's forms need JavaScript.)
+    for (const a of attacks) {
+      const form = new FormData();
+      for (const [n, v] of a.fields('control')) form.append(n, v);
+      const body = new Response(form);
+      const r = await httpsRequest(`${srv.origin}${a.path}`, {
+        method: 'POST',
+        raw: Buffer.from(await body.arrayBuffer()),
+        insecure: true,
+        headers: { 'Content-Type': body.headers.get('content-type')!, Cookie: adminCookie, Origin: srv.origin },
+      });
+      expect(r.status, `control: ${a.name}`).toBeLessThan(400);
+      expect(a.effect('control'), `control: ${a.name}`).toHaveLength(1);
+    }
+
+    const before = snapshot();
+    const seen: Record<string, Sent[]> = {};
+    for (const [site, attacker] of [
+      ['cross-site', crossSite],
+      ['same-site', sameSite],
+    ] as const) {
+      for (const a of attacks) {
+        const tag = `${site}-${a.path.slice(1)}`;
+        attacker.pages.set(`/${tag}`, autoSubmit(`${victim}${a.path}`, a.fields(tag)));
+        const sent = await runAttack(`${attacker.origin}/${tag}`);
+        (seen[site] ??= []).push(sent);
+        expect(a.effect(tag), `${site}: ${a.name}`).toEqual([]);
+        csrf.browserRefused++;
+      }
+      // next-auth: signing the admin out, and signing the browser in as someone else (login CSRF).
+      attacker.pages.set(`/${site}-signout`, autoSubmit(`${victim}/api/auth/signout`, [['csrfToken', 'x']], 'application/x-www-form-urlencoded'));
+      await runAttack(`${attacker.origin}/${site}-signout`);
+      attacker.pages.set(
+        `/${site}-signin`,
+        autoSubmit(`${victim}/api/auth/callback/credentials`, [['username', MALLORY.username], ['password', MALLORY.password], ['csrfToken', 'x']], 'application/x-www-form-urlencoded'),
+      );
+      await runAttack(`${attacker.origin}/${site}-signin`);
+      csrf.browserRefused += 2;
+    }
+    expect(snapshot(), 'nothing changed').toEqual(before);
+    // The admin is still signed in, as the admin.
+    await page.goto(`${victim}/account`);
+    expect(new URL(page.url()).pathname).toBe('/account');
+    expect(await cookieHeader(browser.context)).toBe(adminCookie);
+    // Why: cross-site, the browser kept the cookie back (SameSite=Lax); same-site it sent
+    // it, and the Origin header gave the page away.
+    expect(seen['cross-site']!.every((s) => !s.cookie)).toBe(true);
+    expect(seen['same-site']!.every((s) => s.cookie && s.origin === sameSite.origin)).toBe(true);
+    recordFigures('portal-3-cross-site', {
+      ...csrf,
+      row: {
+        area: 'Cross-site requests',
+        tried: `${csrf.directCases} forged Origin/Referer combinations on a server action with an admin cookie; next-auth sign-in and sign-out without its CSRF token (4); ${csrf.redirects} off-site callbackUrl tricks at sign-in; ${csrf.browserRefused} auto-submitting forms from another site and from a sibling host, in the signed-in admin's browser (mint a token, create a federation, create an admin, sign out, sign in as someone else)`,
+        held: 'nothing changed; SameSite=Lax kept the cookie from cross-site posts, the Origin check refused the same-site ones and those without an Origin, next-auth its own; sign-in stayed on the site',
+      },
+    });
+  });
+});
