@@ -735,6 +735,44 @@ describe('3. cross-site requests', () => {
     csrf.nextAuthRefused = 4;
   });
 
+  it('never sends a person off the site through the sign-in page\'s callbackUrl', async () => {
+    const landing = `evil.${SITE}:${new URL(sameSite.origin).port}`;
+    sameSite.pages.set('/landed', '<!doctype html><title>phished</title><h1>Phished</h1>');
+    // Raw query strings: each decodes to a value that starts with one slash.
+    const tricks = [
+      `https://${landing}/landed`,
+      `//${landing}/landed`,
+      `/%5C${landing}/landed`,
+      `/%09/${landing}/landed`,
+      `/%0A/${landing}/landed`,
+      `/%0D/${landing}/landed`,
+      `/%5C%09/${landing}/landed`,
+      `%09//${landing}/landed`,
+      'javascript:alert(1)',
+      `/%2F${landing}/landed`,
+    ];
+    // Signed in, /login redirects straight to the callback.
+    for (const t of tricks) {
+      const r = await get(`/login?callbackUrl=${t}`, adminCookie);
+      expect(r.status, t).toBe(307);
+      const to = new URL(String(r.headers.location), srv.origin);
+      expect(to.origin, `${t} → ${r.headers.location}`).toBe(srv.origin);
+    }
+    // Signed out, the form sends the browser there after signing in (another host name: another cookie jar).
+    const origin = `https://login.${SITE}:${srv.port}`;
+    const tab = await browser.context.newPage();
+    for (const t of [`/%09/${landing}/landed`, `/%5C%09/${landing}/landed`]) {
+      await tab.goto(`${origin}/login?callbackUrl=${t}`);
+      await new LoginPage(tab, origin).signIn(MALLORY.username, MALLORY.password);
+      await tab.waitForURL((u) => !u.pathname.startsWith('/login'));
+      await tab.waitForLoadState('load');
+      expect(new URL(tab.url()).origin, t).toBe(origin);
+      await tab.context().clearCookies({ domain: `login.${SITE}` });
+    }
+    await tab.close();
+    csrf.redirects = tricks.length + 2;
+  });
+
   it("lets no page on another origin mint a token, create a federation, change a user or sign the admin out, in the admin's browser", async () => {
     const idOf = (username: string) => query<{ id: string }>('select id from users where username = ?', username)[0]!.id;
     const olivia = idOf(OPERATOR.username);
