@@ -872,3 +872,10 @@ describe('3. cross-site requests', () => {
     });
   });
 });
+
+describe('the whole run', () => {
+  it('opened every FedPKI page without a dialog, a CSP violation or an uncaught error', () => {
+    expect(dialogs).toEqual([]);
+    expect(pageProblems).toEqual([]);
+  });
+});
