@@ -29,7 +29,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { join, relative } from 'node:path';
 import Database from 'better-sqlite3';
 import { encode } from 'next-auth/jwt';
-import type { Page } from 'playwright-core';
+import type { Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLES, can, type Permission, type Role } from '@/lib/auth/roles';
 import { launchBrowser, type LaunchedBrowser } from '../helpers/browser';
@@ -872,6 +872,304 @@ describe('3. cross-site requests', () => {
     });
   });
 });
+
+// ---------------------------------------------------------------------------------
+// 4. stored and reflected script
+
+/** Text a person sees: the body without scripts and styles (Next.js's inline RSC data holds the same strings, escaped). */
+function visibleText(p: Page | Frame): Promise<string> {
+  return p.evaluate(() => {
+    const body = document.body.cloneNode(true) as HTMLElement;
+    for (const el of body.querySelectorAll('script, style, template')) el.remove();
+    const options = [...document.querySelectorAll('option')].map((o) => o.textContent ?? '');
+    return `${body.textContent ?? ''}\n${options.join('\n')}`;
+  });
+}
+
+interface Visit {
+  path: string;
+  /** Strings that must be on the page as text. */
+  shows?: string[];
+}
+
+let visits = 0;
+let shownAsText = 0;
+/** Opens a page and checks nothing a payload carried ran or became markup. */
+async function visitClean(p: Page, v: Visit) {
+  const before = { dialogs: dialogs.length, problems: pageProblems.length };
+  const r = await p.goto(victim + v.path, { waitUntil: 'load' });
+  expect(r?.status(), v.path).toBeLessThan(500);
+  await p.waitForLoadState('networkidle');
+  await expectNothingRan(p, v.path, before);
+  if (v.shows?.length) {
+    const text = await visibleText(p);
+    for (const s of v.shows) expect(text, `${v.path} shows ${JSON.stringify(s)} as text`).toContain(s);
+    shownAsText += v.shows.length;
+  }
+  visits++;
+}
+
+async function expectNothingRan(p: Page, label: string, before: { dialogs: number; problems: number }) {
+  const found = await p.evaluate(() => ({
+    injected: [...document.querySelectorAll('[id^="xss-"], img[src="x"], svg[onload], [onerror], [onload]')].map((e) => e.outerHTML.slice(0, 80)),
+    violations: (window as unknown as { __csp?: string[] }).__csp ?? [],
+    javascriptLinks: [...document.querySelectorAll('a[href], form[action], iframe[src]')]
+      .map((e) => e.getAttribute('href') ?? e.getAttribute('action') ?? e.getAttribute('src') ?? '')
+      // React's own placeholder on forms whose action is a client function is not a payload.
+      .filter((u) => /^\s*(javascript|data|vbscript):/i.test(u) && !u.startsWith("javascript:throw new Error('A React form was unexpectedly submitted.")),
+  }));
+  expect(found.injected, `${label}: injected elements`).toEqual([]);
+  expect(found.violations, `${label}: CSP violations`).toEqual([]);
+  expect(found.javascriptLinks, `${label}: script URLs`).toEqual([]);
+  expect(dialogs.slice(before.dialogs), `${label}: dialogs`).toEqual([]);
+  expect(pageProblems.slice(before.problems), `${label}: page errors`).toEqual([]);
+}
+
+/** Payloads, each with an id the DOM check looks for; lowercase, since sign-in lowercases names. */
+const XSS = {
+  federation: '<img src=x id=xss-fed onerror=alert(1)>', // 38 characters: a federation name has at most 48
+  displayName: '"><script id=xss-dn>alert(2)</script><img src=x onerror=alert(3)>',
+  note: "<img src=x id=xss-note onerror=alert(4)>'\"><svg onload=alert(5)>",
+  login: '<svg id=xss-login onload=alert(6)>',
+  csrCn: '<script id=xss-csr>alert(7)</script>',
+  csrO: '"><img src=x id=xss-csr-o onerror=alert(8)>',
+  zipName: '<img src=x id=xss-zip onerror=alert(9)>',
+  subject: '<img src=x id=xss-sub onerror=alert(10)>',
+  san: 'javascript:alert(11)',
+  username: '<b id=xss-un>x</b>',
+  fragment: '<img src=x id=xss-frag onerror=alert(12)>',
+  reflected: '"><script id=xss-q>alert(13)</script>',
+};
+
+/** Usernames typed at sign-in that a spreadsheet would run as formulas. */
+const FORMULAS = ['=cmd|\' /c calc\'!a0', '+hyperlink("https://evil.example","x")', '-2+3', '@sum(1,1)'];
+
+/** One CSV line into cells (RFC 4180 quoting). */
+function csvCells(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cell += ch;
+    } else if (ch === '"' && cell === '') quoted = true;
+    else if (ch === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (ch === '\r' && text[i + 1] === '\n') {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+      i++;
+    } else cell += ch;
+  }
+  if (cell || row.length) rows.push([...row, cell]);
+  return rows;
+}
+
+const stored = { visits: 0, csvCells: 0, formulas: 0 };
+
+describe('4. stored and reflected script', () => {
+  let xssFederation = '';
+  let xssSerial = '';
+  let revokedSerial = '';
+  let xssToken = '';
+  const planted: string[] = [];
+  const refusedAtEntry: string[] = [];
+
+  beforeAll(async () => {
+    // A federation named with markup, through the portal's own action.
+    const port = await freePort();
+    const created = await callAction(srv.origin, actions.get('createFederationAction')!, { name: XSS.federation, caUrl: `localhost:${port}`, keySpec: 'EC-P256', certValidityDays: '30' }, adminCookie);
+    expect(created.status).toBeLessThan(400);
+    const fed = query<{ id: string; name: string }>('select id, name from federations where name = ?', XSS.federation);
+    expect(fed, 'the name is accepted as text').toHaveLength(1);
+    xssFederation = fed[0]!.id;
+    planted.push(XSS.federation);
+    // A node enrolled in it (its certificate names the federation's CAs), and a token for /enroll.
+    const minted = srv.cli(['get-token', '-n', 'xss-node', '--federation', xssFederation, '-p', srv.dataDir, '--password-file', srv.passwordFile]);
+    expect(minted.status, minted.stderr).toBe(0);
+    const certified = srv.cli(['certify', '-n', 'xss-node', '-t', minted.stdout.trim(), '-c', join(tmp.path, 'xss-node')]);
+    expect(certified.status, certified.stderr).toBe(0);
+    xssSerial = query<{ serial: string }>("select serial from certificates where common_name = 'xss-node'")[0]!.serial;
+    const pending = srv.cli(['get-token', '-n', 'xss-enroll', '--federation', xssFederation, '-p', srv.dataDir, '--password-file', srv.passwordFile]);
+    expect(pending.status, pending.stderr).toBe(0);
+    xssToken = pending.stdout.trim();
+
+    // An account whose display name is markup.
+    const user = await callAction(srv.origin, actions.get('createUserAction')!, { username: 'xss-display', displayName: XSS.displayName, role: 'auditor', password: MALLORY.password, confirm: MALLORY.password }, adminCookie);
+    expect(user.text).toContain('"ok":true');
+    planted.push(XSS.displayName);
+
+    // A revocation note from the CLI, shown in the audit log.
+    const token = srv.cli(['get-token', '-n', 'revoked-node', '-p', srv.dataDir, '--password-file', srv.passwordFile]);
+    const cert = srv.cli(['certify', '-n', 'revoked-node', '-t', token.stdout.trim(), '-c', join(tmp.path, 'revoked-node')]);
+    expect(cert.status, cert.stderr).toBe(0);
+    revokedSerial = query<{ serial: string }>("select serial from certificates where common_name = 'revoked-node'")[0]!.serial;
+    const revoked = srv.cli(['revoke', revokedSerial, '--reason', 'keyCompromise', '--note', XSS.note, '-p', srv.dataDir, '--password-file', srv.passwordFile]);
+    expect(revoked.status, revoked.stderr).toBe(0);
+    planted.push(XSS.note);
+
+    // Failed sign-ins: the name typed becomes the audit entry's target.
+    for (const name of [XSS.login, ...FORMULAS]) expect((await signInOverHttp(name, 'wrong password')).outcome).toBe('wrong');
+    planted.push(XSS.login, ...FORMULAS);
+  });
+
+  it('refuses markup where names must be names, and shows the refusal as text', async () => {
+    const start = { dialogs: dialogs.length, problems: pageProblems.length };
+    // Token subject and extra names, in the mint form.
+    await page.goto(`${victim}/tokens`);
+    const mint = page.getByRole('form', { name: 'Mint an enrollment token' });
+    await mint.getByLabel('Node name').fill(XSS.subject);
+    await mint.getByLabel('Extra names (optional)').fill(`${XSS.san}, ${XSS.subject}`);
+    await mint.getByRole('button', { name: 'Mint token' }).click();
+    await mint.getByText('Some fields need attention.').waitFor();
+    expect(await mint.locator('[aria-invalid="true"]').count()).toBe(2);
+    await expectNothingRan(page, 'mint form', start);
+    // The server says the same when the browser's check is skipped.
+    const before = snapshot();
+    const direct = await callAction(
+      srv.origin,
+      actions.get('mintTokenAction')!,
+      { federationId: 'default', role: 'collaborator', subject: XSS.subject, extraSans: XSS.san, ttlSeconds: '86400', certValidityDays: '365' },
+      adminCookie,
+    );
+    expect(direct.text).toContain('Some fields need attention.');
+    // A user name with markup.
+    await page.goto(`${victim}/users`);
+    const create = page.getByRole('form', { name: 'Create an account' });
+    await create.getByLabel('User name').fill(XSS.username);
+    await create.getByLabel('Password', { exact: true }).fill('a fine password 1');
+    await create.getByLabel('Password again').fill('a fine password 1');
+    await create.getByRole('button', { name: 'Create account' }).click();
+    await create.locator('[aria-invalid="true"]').first().waitFor();
+    await expectNothingRan(page, 'users form', start);
+    const viaAction = await callAction(srv.origin, actions.get('createUserAction')!, { username: XSS.username, role: 'admin', password: 'a fine password 1', confirm: 'a fine password 1' }, adminCookie);
+    expect(viaAction.text).toContain('Some fields need attention.');
+    expect(snapshot()).toEqual(before);
+    refusedAtEntry.push(XSS.subject, XSS.san, XSS.username);
+  });
+
+  it('shows stored text as text on every page that shows it', async () => {
+    const pages: Visit[] = [
+      { path: '/', shows: [XSS.federation, `user:${XSS.login}`] },
+      { path: '/federations', shows: [XSS.federation] },
+      { path: `/federations/${xssFederation}`, shows: [XSS.federation] },
+      { path: '/tokens', shows: [XSS.federation] },
+      { path: `/tokens?federation=${xssFederation}`, shows: [XSS.federation] },
+      { path: '/certificates', shows: [XSS.federation] },
+      { path: `/certificates?federation=${xssFederation}`, shows: ['xss-node'] },
+      { path: `/certificates/${xssSerial}`, shows: [XSS.federation] },
+      { path: `/certificates/${revokedSerial}` },
+      { path: '/csr' },
+      { path: '/audit', shows: [XSS.note, XSS.login, XSS.federation, ...FORMULAS] },
+      { path: `/audit?federation=${xssFederation}`, shows: [XSS.federation] },
+      { path: '/users', shows: [XSS.displayName] },
+      { path: '/account' },
+    ];
+    for (const v of pages) await visitClean(page, v);
+    // Reflected: query strings and path segments the pages echo.
+    const q = encodeURIComponent(XSS.reflected);
+    const reflected: Visit[] = [
+      { path: `/certificates?q=${q}` },
+      { path: `/certificates?federation=${q}&status=${q}&sort=${q}` },
+      { path: `/audit?actor=${q}&action=${q}&federation=${q}&from=${q}` },
+      { path: `/tokens?federation=${q}&state=${q}` },
+      { path: `/federations/${q}` },
+      { path: `/certificates/${q}` },
+      { path: `/?federation=${q}` },
+    ];
+    for (const v of reflected) await visitClean(page, v);
+    stored.visits = pages.length + reflected.length;
+  });
+
+  it("shows the marked-up display name as text in its owner's own pages", async () => {
+    const tab = await browser.context.newPage();
+    // Another browser session would be cleaner; the cookie jar is per host, so use localhost.
+    await new LoginPage(tab, srv.origin.replace('localhost', `user.${SITE}`)).signInAs('xss-display', MALLORY.password);
+    const origin = srv.origin.replace('localhost', `user.${SITE}`);
+    for (const path of ['/', '/account', '/users']) {
+      const before = { dialogs: dialogs.length, problems: pageProblems.length };
+      await tab.goto(origin + path);
+      await tab.waitForLoadState('networkidle');
+      expect(await visibleText(tab), path).toContain(XSS.displayName);
+      shownAsText++;
+      await expectNothingRan(tab, `xss-display ${path}`, before);
+      visits++;
+    }
+    await tab.close();
+  });
+
+  it('keeps markup in an enrollment link or token as text on /enroll', async () => {
+    const tab = await browser.context.newPage();
+    const enrollVisit = async (fragment: string, shows: string[]) => {
+      const before = { dialogs: dialogs.length, problems: pageProblems.length };
+      await tab.goto('about:blank'); // a new document: the page reads the fragment when it loads
+      await tab.goto(`${victim}/enroll#${fragment}`);
+      await tab.getByRole('heading', { name: 'Enroll a node' }).waitFor();
+      await tab.waitForLoadState('networkidle');
+      const text = await visibleText(tab);
+      for (const s of shows) expect(text).toContain(s);
+      shownAsText += shows.length;
+      await expectNothingRan(tab, `/enroll#${fragment.slice(0, 30)}`, before);
+      visits++;
+    };
+    // Script in the fragment: not a token, and said so.
+    await enrollVisit(`token=${encodeURIComponent(XSS.fragment)}`, []);
+    await enrollVisit(`token=${encodeURIComponent(`${XSS.fragment}.${XSS.fragment}`)}`, []);
+    // A real token from the federation whose name is markup: the summary shows it as text.
+    await enrollVisit(`token=${encodeURIComponent(xssToken)}`, [XSS.federation]);
+    // A token whose claims were rewritten to carry markup (the signature no longer holds,
+    // but the page shows what it says before asking the CA).
+    const [jwtB64, rootB64] = xssToken.split('.');
+    const [h, p, s] = Buffer.from(jwtB64!, 'base64').toString('utf8').split('.');
+    const claims = JSON.parse(Buffer.from(p!, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const forged = { ...claims, sub: XSS.fragment, sans: [XSS.fragment, XSS.san] };
+    const jwt = `${h}.${Buffer.from(JSON.stringify(forged)).toString('base64url')}.${s}`;
+    await enrollVisit(`token=${encodeURIComponent(`${Buffer.from(jwt).toString('base64')}.${rootB64}`)}`, [XSS.fragment]);
+    await tab.close();
+    refusedAtEntry.push(XSS.fragment);
+  });
+
+  it('defuses spreadsheet formulas in the audit CSV', async () => {
+    const csv = await get('/api/audit/export', adminCookie);
+    expect(csv.status).toBe(200);
+    const rows = csvCells(csv.text);
+    expect(rows[0]).toEqual(['id', 'time', 'action', 'outcome', 'actor', 'source_ip', 'federation', 'target', 'details']);
+    const cells = rows.slice(1).flat();
+    const dangerous = cells.filter((c) => /^[=+\-@\t\r]/.test(c));
+    expect(dangerous).toEqual([]);
+    // The formulas are there, defused with a leading apostrophe.
+    for (const f of FORMULAS) expect(cells, f).toContain(`'${f}`);
+    // And the markup is there as it was typed (a CSV is not HTML).
+    expect(cells).toContain(XSS.login);
+    expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+    expect(csv.headers['content-disposition']).toMatch(/^attachment;/);
+    stored.csvCells = cells.length;
+    stored.formulas = FORMULAS.length;
+    const payloads = planted.length + refusedAtEntry.length + 1;
+    recordFigures('portal-4-script', {
+      ...stored,
+      payloads,
+      visits,
+      payloadPageChecks: payloads * visits,
+      shownAsText,
+      row: {
+        area: 'Script in user text',
+        tried: `${payloads} payloads (federation name, display name, revocation note, sign-in names, CSR subject and SANs, request zip name, token subject and SANs, user name, /enroll link fragment and token claims, query strings) × ${visits} page views (${(payloads * visits).toLocaleString('en-US')} checks); ${FORMULAS.length} formula-shaped names in the audit CSV (${cells.length.toLocaleString('en-US')} cells)`,
+        held: `no dialog, CSP report, page error or injected element on any page; ${shownAsText} payloads seen as literal text where shown, the rest refused with a message; every CSV cell starting with = + - @ defused`,
+      },
+    });
+  });
+});
+
 
 describe('the whole run', () => {
   it('opened every FedPKI page without a dialog, a CSP violation or an uncaught error', () => {
