@@ -23,11 +23,12 @@
  * table's order) for the README's table (scripts/security-report.mjs).
  */
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, get as httpGet, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { join, relative } from 'node:path';
 import Database from 'better-sqlite3';
+import { strToU8, zipSync } from 'fflate';
 import { encode } from 'next-auth/jwt';
 import type { Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -1055,6 +1056,54 @@ describe('4. stored and reflected script', () => {
     expect(viaAction.text).toContain('Some fields need attention.');
     expect(snapshot()).toEqual(before);
     refusedAtEntry.push(XSS.subject, XSS.san, XSS.username);
+  });
+
+  it('shows a CSR whose subject is markup as text, and refuses to sign it', async () => {
+    const dir = join(tmp.path, 'xss-csr');
+    const key = join(dir, 'k.pem');
+    const csrFile = join(dir, 'r.csr');
+    openssl(['version']);
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(dir, { recursive: true });
+    const esc = (v: string) => v.replace(/[/\\]/g, (c) => `\\${c}`);
+    const made = openssl([
+      'req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', csrFile, '-utf8',
+      '-subj', `/CN=${esc(XSS.csrCn)}/O=${esc(XSS.csrO)}`,
+      '-addext', `subjectAltName=URI:${XSS.san},DNS:xss.example`,
+    ]);
+    expect(made.status, made.stderr).toBe(0);
+    const pem = readFileSync(csrFile, 'utf8');
+    await page.goto(`${victim}/csr`);
+    const before = { dialogs: dialogs.length, problems: pageProblems.length };
+    await page.getByLabel('Paste a PEM CSR').fill(pem);
+    await page.getByRole('button', { name: 'Read request' }).click();
+    await page.getByTestId('csr-hash').or(page.getByRole('alert').filter({ hasText: /./ })).first().waitFor();
+    const shown = await visibleText(page);
+    expect(shown).toContain(XSS.csrCn);
+    expect(shown).toContain(XSS.csrO);
+    expect(shown).toContain(XSS.san);
+    await expectNothingRan(page, 'csr inspected', before);
+    const sign = page.getByRole('form', { name: 'Sign the request' });
+    const button = sign.getByRole('button', { name: /^Sign/ });
+    if (await button.isEnabled()) {
+      await sign.getByLabel(/same SHA-384 hash/).check();
+      await button.click();
+      await page.getByRole('alert').filter({ hasText: /./ }).first().waitFor();
+    }
+    await expectNothingRan(page, 'csr sign attempt', before);
+    expect(query('select serial from certificates where common_name = ?', XSS.csrCn)).toEqual([]);
+
+    // An OpenFL request zip whose file name is markup.
+    const good = openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-subj', '/CN=zip-node']);
+    const zip = join(dir, 'col_zip-node_to_agg_cert_request.zip');
+    writeFileSync(zip, zipSync({ [`col_${XSS.zipName}.csr`]: strToU8(good.stdout) }));
+    await page.goto(`${victim}/csr`);
+    await page.getByLabel('Request file').setInputFiles(zip);
+    await page.getByRole('button', { name: 'Read request' }).click();
+    await page.getByTestId('csr-hash').waitFor();
+    expect(await visibleText(page)).toContain(XSS.zipName);
+    await expectNothingRan(page, 'csr zip', before);
+    refusedAtEntry.push(XSS.csrCn, XSS.csrO, XSS.zipName);
   });
 
   it('shows stored text as text on every page that shows it', async () => {
