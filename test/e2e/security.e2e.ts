@@ -1220,6 +1220,76 @@ describe('4. stored and reflected script', () => {
 });
 
 
+// ---------------------------------------------------------------------------------
+// 5. sign-in brute force (last: it locks the test's own address)
+
+describe('5. sign-in brute force', () => {
+  /** Password guesses the server actually checked (failures not refused by a lock), by name or from the address. */
+  const evaluated = (where: string, ...args: unknown[]) =>
+    query<{ n: number }>(`select count(*) n from audit_log where action = 'SIGN_IN_FAILED' and json_extract(details, '$.reason') <> 'locked' and ${where}`, ...args)[0]!.n;
+  const brute: Record<string, unknown> = {};
+
+  it('checks 5 guesses for one name, then refuses even the right password, and audits the lock', async () => {
+    const outcomes: SignInOutcome[] = [];
+    for (let i = 0; i < 20; i++) outcomes.push((await signInOverHttp(AUDITOR.username, `wrong guess ${i}`)).outcome);
+    expect(outcomes.slice(0, 4)).toEqual(['wrong', 'wrong', 'wrong', 'wrong']);
+    expect(outcomes.slice(4).every((o) => o === 'locked')).toBe(true);
+    expect(evaluated('target = ?', AUDITOR.username)).toBe(5);
+    expect((await signInOverHttp(AUDITOR.username, AUDITOR.password)).outcome).toBe('locked');
+    expect(query("select target, json_extract(details, '$.scope') scope from audit_log where action = 'SIGN_IN_LOCKED' and target = ?", AUDITOR.username)).toEqual([
+      { target: AUDITOR.username, scope: 'user' },
+    ]);
+    brute.sequential = { tries: 20, evaluated: 5 };
+  });
+
+  it('checks no more guesses when they arrive all at once', async () => {
+    const burst = 30;
+    const sessions = () => query('select s.id from sessions s join users u on u.id = s.user_id where u.username = ?', OPERATOR.username);
+    const sessionsBefore = sessions();
+    const wrong = Array.from({ length: burst }, (_, i) => signInOverHttp(OPERATOR.username, `parallel guess ${i}`));
+    // The right password, sent while the burst is being answered.
+    const first = await Promise.race(wrong);
+    const right = await signInOverHttp(OPERATOR.username, OPERATOR.password);
+    const outcomes = [first.outcome, ...(await Promise.all(wrong)).map((r) => r.outcome)];
+    const checked = evaluated('target = ?', OPERATOR.username);
+    brute.parallel = { tries: burst, evaluated: checked, rightPasswordDuringBurst: right.outcome };
+    expect(checked, `guesses checked out of ${burst} sent at once`).toBe(5);
+    expect(outcomes.filter((o) => o === 'wrong').length).toBeLessThanOrEqual(5);
+    expect(right.outcome).toBe('locked');
+    expect(sessions(), 'no session opened').toEqual(sessionsBefore);
+  });
+
+  it('locks the address after 20 checked guesses across names, for every name', async () => {
+    const before = evaluated("source_ip = '127.0.0.1'");
+    let tried = 0;
+    const outcomes: SignInOutcome[] = [];
+    for (let i = 0; i < 30; i++) {
+      outcomes.push((await signInOverHttp(`nobody-${i}`, 'a guess')).outcome);
+      tried++;
+    }
+    const fromAddress = evaluated("source_ip = '127.0.0.1'");
+    expect(fromAddress, 'guesses checked from the address in 15 minutes').toBe(20);
+    expect(outcomes.filter((o) => o === 'wrong').length).toBe(20 - before - 1);
+    expect(outcomes.slice(20 - before).every((o) => o === 'locked')).toBe(true);
+    // A real user with the right password, from the locked address.
+    expect((await signInOverHttp(ADMIN.username, ADMIN.password)).outcome).toBe('locked');
+    expect(query("select count(*) n from audit_log where action = 'SIGN_IN_LOCKED' and json_extract(details, '$.scope') = 'address'")).toEqual([{ n: 1 }]);
+    // A session opened before the lock keeps working.
+    expect((await get('/api/audit/export', adminCookie)).status).toBe(200);
+    brute.acrossNames = { tries: tried, evaluatedFromAddressBefore: before, evaluatedFromAddress: fromAddress };
+    const seq = brute.sequential as { tries: number; evaluated: number };
+    const par = brute.parallel as { tries: number; evaluated: number };
+    recordFigures('portal-5-brute-force', {
+      ...brute,
+      row: {
+        area: 'Sign-in brute force',
+        tried: `${seq.tries} wrong passwords in a row for one name; ${par.tries} at once for another, with the right one sent mid-burst; ${tried} names from one address`,
+        held: `${seq.evaluated} and ${par.evaluated} guesses checked, then the name locked; the address locked after ${fromAddress} checked guesses; the right password refused during every lock; each lock audited (SIGN_IN_LOCKED)`,
+      },
+    });
+  });
+});
+
 describe('the whole run', () => {
   it('opened every FedPKI page without a dialog, a CSP violation or an uncaught error', () => {
     expect(dialogs).toEqual([]);
