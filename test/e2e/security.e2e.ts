@@ -1290,6 +1290,47 @@ describe('5. sign-in brute force', () => {
   });
 });
 
+// ---------------------------------------------------------------------------------
+// 6. framing
+
+describe('6. framing', () => {
+  it('does not render any page inside another origin’s frame', async () => {
+    const paths = ['/enroll', '/renew', '/login', '/tokens', '/certificates'];
+    let framed = 0;
+    for (const [site, attacker] of [
+      ['cross-site', crossSite],
+      ['same-site', sameSite],
+    ] as const) {
+      attacker.pages.set('/frames', `<!doctype html><title>Frames</title>${paths.map((p) => `<iframe src="${victim}${p}" width="600" height="400"></iframe>`).join('')}`);
+      const tab = await browser.context.newPage();
+      const refusals: string[] = [];
+      tab.on('console', (m) => {
+        if (/frame-ancestors|X-Frame-Options/.test(m.text())) refusals.push(m.text());
+      });
+      await tab.goto(`${attacker.origin}/frames`);
+      await tab.waitForLoadState('networkidle');
+      const frames = tab.frames().filter((f) => f !== tab.mainFrame());
+      expect(frames, site).toHaveLength(paths.length);
+      for (const f of frames) {
+        const text = await f.evaluate(() => document.body?.innerText ?? '').catch(() => '');
+        expect(f.url().startsWith(victim), `${site}: ${f.url()} rendered`).toBe(false);
+        expect(text, `${site}: frame shows FedPKI`).not.toMatch(/Enroll a node|Sign in|Enrollment tokens|Certificates|Renew/);
+        framed++;
+      }
+      expect(refusals.length, `${site}: Chromium says why`).toBeGreaterThanOrEqual(paths.length);
+      await tab.close();
+    }
+    recordFigures('portal-6-framing', {
+      framed,
+      row: {
+        area: 'Framing (clickjacking)',
+        tried: `${paths.length} pages (/enroll, /renew, sign-in and two signed-in portal pages) in iframes on another site and on a sibling host: ${framed} frames`,
+        held: "none rendered (CSP frame-ancestors 'none', X-Frame-Options DENY)",
+      },
+    });
+  });
+});
+
 describe('the whole run', () => {
   it('opened every FedPKI page without a dialog, a CSP violation or an uncaught error', () => {
     expect(dialogs).toEqual([]);
