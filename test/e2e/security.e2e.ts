@@ -867,7 +867,7 @@ describe('3. cross-site requests', () => {
       ...csrf,
       row: {
         area: 'Cross-site requests',
-        tried: `${csrf.directCases} forged Origin/Referer combinations on a server action with an admin cookie; next-auth sign-in and sign-out without its CSRF token (4); ${csrf.redirects} off-site callbackUrl tricks at sign-in; ${csrf.browserRefused} auto-submitting forms from another site and from a sibling host, in the signed-in admin's browser (mint a token, create a federation, create an admin, sign out, sign in as someone else)`,
+        tried: `${csrf.directCases} forged Origin/Referer combinations on a server action with an admin cookie; next-auth sign-in and sign-out without its CSRF token (4); ${csrf.redirects} off-site callbackUrl tricks at sign-in; ${csrf.browserRefused} auto-submitting forms from another site and from a sibling host, in the signed-in admin's browser (mint a token, create a federation, create an admin, raise an operator to admin, sign out, sign in as someone else)`,
         held: 'nothing changed; SameSite=Lax kept the cookie from cross-site posts, the Origin check refused the same-site ones and those without an Origin, next-auth its own; sign-in stayed on the site',
       },
     });
@@ -1213,7 +1213,7 @@ describe('4. stored and reflected script', () => {
       row: {
         area: 'Script in user text',
         tried: `${payloads} payloads (federation name, display name, revocation note, sign-in names, CSR subject and SANs, request zip name, token subject and SANs, user name, /enroll link fragment and token claims, query strings) × ${visits} page views (${(payloads * visits).toLocaleString('en-US')} checks); ${FORMULAS.length} formula-shaped names in the audit CSV (${cells.length.toLocaleString('en-US')} cells)`,
-        held: `no dialog, CSP report, page error or injected element on any page; ${shownAsText} payloads seen as literal text where shown, the rest refused with a message; every CSV cell starting with = + - @ defused`,
+        held: `no dialog, CSP report, page error or injected element on any page; payloads found as literal text in the ${shownAsText} places checked, the rest refused with a message; every CSV cell starting with = + - @ defused`,
       },
     });
   });
