@@ -27,9 +27,9 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Cross-site request forgery: a browser names the page behind every POST in its Origin
- * header, so a state-changing request must carry exactly this origin — scheme, host and
- * port. Next.js checks server actions too, but lets a request without an Origin through
- * and compares host names only. next-auth's endpoints check their own CSRF token (and an
+ * header, so a state-changing request must carry this origin — host and port, and not
+ * http for https. Next.js checks server actions too, but lets a request without an
+ * Origin through and compares host names only. next-auth's endpoints check their own CSRF token (and an
  * identity provider may post back to them).
  */
 export function fromAnotherOrigin(request: NextRequest): boolean {
@@ -44,7 +44,10 @@ export function fromAnotherOrigin(request: NextRequest): boolean {
   const first = (h: string) => request.headers.get(h)?.split(',')[0]?.trim() || undefined;
   const scheme = first('x-forwarded-proto') ?? 'https';
   const host = first('x-forwarded-host') ?? first('host');
-  return url.protocol !== `${scheme}:` || url.host !== host;
+  // An https page posting to our plain-HTTP listener is us behind a TLS-terminating
+  // proxy (that did not say so); an http page posting to https is not.
+  const schemeFits = url.protocol === `${scheme}:` || (url.protocol === 'https:' && scheme === 'http');
+  return !schemeFits || url.host !== host;
 }
 
 async function signedOut(request: NextRequest): Promise<boolean> {

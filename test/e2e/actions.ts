@@ -50,8 +50,9 @@ export function serverActions(): Map<string, ServerAction> {
 
 /**
  * Posts `(previousState = null, formData)` to the action, as a <form> bound with
- * useActionState does. `headers` replaces or adds request headers; a header given as
- * null is left out (a request without an Origin, say).
+ * useActionState does, over HTTPS or (for an http: origin) plain HTTP. `headers`
+ * replaces or adds request headers; a header given as null is left out (a request
+ * without an Origin, say).
  */
 export async function callAction(
   origin: string,
@@ -72,11 +73,12 @@ export async function callAction(
     ...(cookie ? { Cookie: cookie } : {}),
     ...headers,
   };
-  const res = await httpsRequest(origin + action.path, {
-    method: 'POST',
-    raw: body,
-    insecure: true,
-    headers: Object.fromEntries(Object.entries(sent).filter((e): e is [string, string] => e[1] !== null)),
-  });
+  const given = Object.fromEntries(Object.entries(sent).filter((e): e is [string, string] => e[1] !== null));
+  if (origin.startsWith('http:')) {
+    // The plain-HTTP listener (behind a TLS-terminating proxy).
+    const res = await fetch(origin + action.path, { method: 'POST', body, headers: given, redirect: 'manual' });
+    return { status: res.status, text: await res.text() };
+  }
+  const res = await httpsRequest(origin + action.path, { method: 'POST', raw: body, insecure: true, headers: given });
   return { status: res.status, text: res.text };
 }

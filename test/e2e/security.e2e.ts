@@ -710,6 +710,14 @@ describe('3. cross-site requests', () => {
     // The same request from our own origin works: the refusals above are the Origin's doing.
     const control = await callAction(srv.origin, mint, fields('csrf-direct-control'), adminCookie);
     expect(control.text).toContain('"ok":true');
+    // Behind a TLS-terminating proxy (the plain-HTTP listener, FEDPKI_TRUST_PROXY unset)
+    // the page's Origin is https: still ours. An http Origin there is ours too.
+    const plain = `http://127.0.0.1:${httpPort}`;
+    const plainCookie = adminCookie.replace(`${SESSION_COOKIE}=`, 'next-auth.session-token=');
+    for (const origin of [plain.replace('http:', 'https:'), plain]) {
+      const r = await callAction(plain, mint, fields(`csrf-plain-${origin.split(':')[0]}`), plainCookie, { Origin: origin });
+      expect(r.text.includes('"ok":true'), `${origin} on the plain listener`).toBe(true);
+    }
     csrf.directCases = cases.length;
   });
 
