@@ -9,7 +9,7 @@
 
 import { startTransition, useActionState, useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { useFormStatus } from 'react-dom';
-import { z } from 'zod';
+import { z } from '@/app/_lib/zod';
 import type { ActionState } from '@/app/_lib/action-state';
 import { formObject } from '@/app/_lib/form-data';
 

@@ -7,7 +7,7 @@
  */
 
 import 'server-only';
-import { z } from 'zod';
+import { z } from '@/app/_lib/zod';
 import { isCaError } from '@/lib/ca/errors';
 import type { Permission } from '@/lib/auth/roles';
 import type { ActionState } from './action-state';

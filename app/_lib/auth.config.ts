@@ -18,7 +18,9 @@ export function sessionCookieIsSecure(forwardedProto: string | null | undefined)
 }
 
 export const authConfig = {
-  pages: { signIn: '/login', error: '/login' },
+  // next-auth's own pages (its sign-out confirmation among them) carry inline styles
+  // the CSP refuses, and the portal signs out with a server action: all go to /login.
+  pages: { signIn: '/login', signOut: '/login', error: '/login' },
   session: { strategy: 'jwt', maxAge: SESSION_MAX_AGE_SECONDS },
   callbacks: {
     // `user` is what a provider's sign-in returned (./auth.ts): copy its id, role and

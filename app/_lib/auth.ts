@@ -16,9 +16,11 @@ import { redirect } from 'next/navigation';
 import { getServerSession, type AuthOptions, type User } from 'next-auth';
 import CredentialsProvider from 'next-auth/providers/credentials';
 import type { OAuthConfig } from 'next-auth/providers/oauth';
+import { KeyedQueue } from '@/lib/auth/keyed-queue';
 import { dummyHash, verifyPassword } from '@/lib/auth/password';
 import { can, type Permission, type Role } from '@/lib/auth/roles';
 import { parseRoleMap, roleForEmail } from '@/lib/auth/sso';
+import { ipThrottleKey, userThrottleKey } from '@/lib/auth/throttle';
 import { env } from '@/server/env';
 import { CLIENT_IP_HEADER, SESSION_MAX_AGE_SECONDS, authConfig } from './auth.config';
 import { runtime } from './runtime';
@@ -64,16 +66,26 @@ async function openSession(user: { id: string; username: string; role: Role }, p
   return { id: user.id, name: user.username, role: user.role, sid };
 }
 
+/** One queue per process, whichever server bundle this module is part of. */
+const signInQueue: KeyedQueue = ((globalThis as { __fedpkiSignInQueue?: KeyedQueue }).__fedpkiSignInQueue ??= new KeyedQueue());
+
 /**
  * Password sign-in. A locked name or address is refused before the password is
  * checked; an unknown name costs the same scrypt run as a known one; every outcome is
- * audited with the source address.
+ * audited with the source address. Attempts for one name, and from one address, are
+ * checked one at a time, so that parallel guesses each see the failures counted
+ * before them (the lock would otherwise let a burst through while scrypt runs).
  */
 async function authorizePassword(credentials: Record<string, string> | undefined): Promise<User> {
-  const { accounts } = runtime();
   const username = String(credentials?.username ?? '').trim().toLowerCase().slice(0, 64);
   const password = String(credentials?.password ?? '').slice(0, 1024);
   const sourceIp = await clientIp();
+  const keys = [userThrottleKey(username), ...(sourceIp ? [ipThrottleKey(sourceIp)] : [])];
+  return signInQueue.run(keys, () => checkPassword(username, password, sourceIp));
+}
+
+async function checkPassword(username: string, password: string, sourceIp: string | null): Promise<User> {
+  const { accounts } = runtime();
   const now = new Date();
   if (await accounts.signInLockedUntil({ username, sourceIp, now })) {
     await accounts.recordSignInFailure({ username, sourceIp, now, reason: 'locked' });

@@ -2,7 +2,7 @@
 
 import { useState, useSyncExternalStore, type FormEvent } from 'react';
 import { signIn } from 'next-auth/react';
-import { z } from 'zod';
+import { z } from '@/app/_lib/zod';
 import { Field, FormAlert } from '@/app/_components/form';
 import { signInMessage } from './messages';
 import { signInSchema } from './schema';

@@ -18,8 +18,22 @@ export function signInMessage(code: string | null | undefined): string | undefin
   }
 }
 
-/** Only paths on this site: never an absolute URL that would send the user elsewhere. */
+const HERE = 'https://fedpki.invalid';
+
+/**
+ * Only paths on this site: never an absolute URL that would send the user elsewhere.
+ * Browsers drop tabs and line breaks from URLs and read a backslash as a slash, so
+ * "/<tab>/evil.example" is "//evil.example": anything but a plain path falls back to the
+ * dashboard, and what is kept is the path as a URL parser reads it.
+ */
 export function safeCallbackUrl(value: string | null | undefined): string {
-  if (!value || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\') || value.startsWith('/login')) return '/';
-  return value;
+  if (!value || !value.startsWith('/') || [...value].some((c) => c === '\\' || c < ' ' || c === '\u007f')) return '/';
+  let url: URL;
+  try {
+    url = new URL(value, HERE);
+  } catch {
+    return '/';
+  }
+  if (url.origin !== HERE || url.pathname.startsWith('/login')) return '/';
+  return url.pathname + url.search + url.hash;
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '@/app/_lib/zod';
 
 export const signInSchema = z.object({
   username: z.string().trim().min(1, 'Enter your user name.').max(64, 'A user name has at most 64 characters.'),

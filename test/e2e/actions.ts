@@ -48,23 +48,37 @@ export function serverActions(): Map<string, ServerAction> {
   return out;
 }
 
-/** Posts `(previousState = null, formData)` to the action, as a <form> bound with useActionState does. */
-export async function callAction(origin: string, action: ServerAction, fields: Record<string, string>, cookie?: string): Promise<{ status: number; text: string }> {
+/**
+ * Posts `(previousState = null, formData)` to the action, as a <form> bound with
+ * useActionState does, over HTTPS or (for an http: origin) plain HTTP. `headers`
+ * replaces or adds request headers; a header given as null is left out (a request
+ * without an Origin, say).
+ */
+export async function callAction(
+  origin: string,
+  action: ServerAction,
+  fields: Record<string, string>,
+  cookie?: string,
+  headers: Record<string, string | null> = {},
+): Promise<{ status: number; text: string }> {
   const form = new FormData();
   for (const [k, v] of Object.entries(fields)) form.append(k, v);
   const encoded = new Response(await encodeReply([null, form]));
   const body = Buffer.from(await encoded.arrayBuffer());
-  const res = await httpsRequest(origin + action.path, {
-    method: 'POST',
-    raw: body,
-    insecure: true,
-    headers: {
-      'Next-Action': action.id,
-      'Content-Type': encoded.headers.get('content-type') ?? 'text/plain',
-      Accept: 'text/x-component',
-      Origin: origin,
-      ...(cookie ? { Cookie: cookie } : {}),
-    },
-  });
+  const sent: Record<string, string | null> = {
+    'Next-Action': action.id,
+    'Content-Type': encoded.headers.get('content-type') ?? 'text/plain',
+    Accept: 'text/x-component',
+    Origin: origin,
+    ...(cookie ? { Cookie: cookie } : {}),
+    ...headers,
+  };
+  const given = Object.fromEntries(Object.entries(sent).filter((e): e is [string, string] => e[1] !== null));
+  if (origin.startsWith('http:')) {
+    // The plain-HTTP listener (behind a TLS-terminating proxy).
+    const res = await fetch(origin + action.path, { method: 'POST', body, headers: given, redirect: 'manual' });
+    return { status: res.status, text: await res.text() };
+  }
+  const res = await httpsRequest(origin + action.path, { method: 'POST', raw: body, insecure: true, headers: given });
   return { status: res.status, text: res.text };
 }

@@ -28,14 +28,15 @@ export interface LaunchedBrowser {
 }
 
 /**
- * A persistent context on a throwaway user-data dir. `ignoreHTTPSErrors` lets tests
- * reach FedPKI's own-root HTTPS listener without installing its root in the system.
+ * A persistent context on a throwaway user-data dir, with any extra Chromium `args`.
+ * `ignoreHTTPSErrors` lets tests reach FedPKI's own-root HTTPS listener without
+ * installing its root in the system.
  */
-export async function launchBrowser(o: { acceptDownloads?: boolean; viewport?: { width: number; height: number } } = {}): Promise<LaunchedBrowser> {
+export async function launchBrowser(o: { acceptDownloads?: boolean; viewport?: { width: number; height: number }; args?: string[] } = {}): Promise<LaunchedBrowser> {
   const profile = mkdtempSync(join(tmpdir(), 'fedpki-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...(o.args ?? [])],
     headless: true,
     ignoreHTTPSErrors: true,
     acceptDownloads: o.acceptDownloads ?? true,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '@/app/_lib/zod';
 import { MAX_REQUEST_ZIP_BYTES } from '@/lib/openfl/manual';
 
 export const CSR_ROLES = [

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '@/app/_lib/zod';
 import { validateCaUrl, validateFederationId } from '@/lib/ca/names';
 import { ruleOf } from '@/app/_lib/zod-rules';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '@/app/_lib/zod';
 import { validateSans, validateSubject } from '@/lib/ca/policy';
 import { parseIp } from '@/lib/pki/extensions/subject-alt-name';
 import { listItems, ruleOf } from '@/app/_lib/zod-rules';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '@/app/_lib/zod';
 import { ROLES } from '@/lib/auth/roles';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, USERNAME_RE, USERNAME_RULE } from '@/lib/auth/rules';
 

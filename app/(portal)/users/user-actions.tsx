@@ -1,7 +1,7 @@
 'use client';
 
 import { useActionState, useState } from 'react';
-import { z } from 'zod';
+import { z } from '@/app/_lib/zod';
 import type { Role } from '@/lib/auth/roles';
 import { SubmitButton } from '@/app/_components/form';
 import { resetPasswordAction, updateUserAction } from './actions';
