@@ -48,7 +48,7 @@ export function useValidatedForm<T>(
     state,
     pending,
     errors,
-    /** Props for the <form>: the action stays for browsers without JavaScript. */
+    /** Props for the <form>. Without JavaScript the browser would post it natively, but under Referrer-Policy: no-referrer it sends `Origin: null`, which the Origin check refuses: the portal needs JavaScript. */
     formProps: { ref: formRef, action: formAction, onSubmit, noValidate: true },
     error: clientErrors ? 'Some fields need attention.' : state?.error,
   };
