@@ -197,4 +197,10 @@ describe('accounts and sessions on PostgreSQL, two instances', () => {
     expect(await a.accounts.signInLockedUntil({ username: 'x\u0000', sourceIp: null, now: t0 })).toBeUndefined();
     await expect(a.accounts.updateUser({ id: 'x\u0000' }, actor)).rejects.toMatchObject({ code: 'not_found' });
   });
+
+  it('ok/optimize() (hourly on each instance) refreshes the certificate table\'s statistics', async () => {
+    await a.optimize();
+    const r = await pgOf(b).execute<{ analyzed: boolean }>(sql`select last_analyze is not null as analyzed from pg_stat_user_tables where relname = 'certificates'`);
+    expect(r.rows).toEqual([{ analyzed: true }]);
+  });
 });
