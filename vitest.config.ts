@@ -24,8 +24,9 @@ const include = {
 const globalSetup = tier === 'unit' ? [] : ['test/helpers/global-setup.ts'];
 
 /**
- * What runs on PostgreSQL too: the core API and lifecycle suites and the token race,
- * plus the PostgreSQL-only files. The rest (terminal start-up, SQLite file faults,
+ * What runs on PostgreSQL too: the core API and lifecycle suites, the token race and
+ * the portal's certificate list (checked against SQLite there), plus the
+ * PostgreSQL-only files. The rest (terminal start-up, SQLite file faults,
  * the fuzzer, HTTP abuse) exercise things the database choice does not change.
  */
 const onPostgres = [
@@ -35,6 +36,7 @@ const onPostgres = [
   'test/integration/renewal.integ.ts',
   'test/integration/expiry.integ.ts',
   'test/integration/security/race.integ.ts',
+  'test/integration/certificate-list.integ.ts',
   'test/integration/**/*.pg.integ.ts',
 ];
 

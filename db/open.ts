@@ -46,7 +46,7 @@ export interface Database {
   /** The portal's account and session functions. */
   accounts: Accounts;
   handle: DatabaseHandle;
-  /** Refreshes the query planner's statistics (SQLite's PRAGMA optimize; PostgreSQL's autovacuum does this itself). */
+  /** Refreshes the query planner's statistics (SQLite's PRAGMA optimize; ANALYZE certificates on PostgreSQL). */
   optimize(): Promise<void>;
   close(): Promise<void>;
 }
@@ -97,9 +97,11 @@ export async function openStore(c: StoreConfig): Promise<Database> {
     const { openPostgres, closePostgres, redactUrl } = await import('./pg/client');
     const { PgCaStore } = await import('./pg/store');
     const { createPgQueries } = await import('./pg/queries');
+    const { createPgAccounts } = await import('./pg/accounts');
     const users = await import('./pg/users');
     const settings = await import('./pg/settings');
-    const { guardAll } = await import('./pg/errors');
+    const { guardAll, guardPg } = await import('./pg/errors');
+    const { sql } = await import('drizzle-orm');
     const db = await openPostgres({ url: c.databaseUrl!, migrationsFolder: join(c.root, 'db', 'pg', 'migrations'), migrate: c.migrate, max: c.poolSize });
     return {
       kind: 'postgres',
@@ -118,7 +120,12 @@ export async function openStore(c: StoreConfig): Promise<Database> {
         init: (k, v) => settings.initSetting(db, k, v),
         setAudited: (k, v, a) => settings.setSettingAudited(db, k, v, a),
       }),
+      accounts: guardAll(createPgAccounts(db)),
       handle: { kind: 'postgres', db },
+      // Autovacuum refreshes statistics once a tenth of a table has changed; the
+      // hourly ANALYZE of the table the portal's lists filter keeps their plans right
+      // between times (after an import, say). It samples: cheap at millions of rows.
+      optimize: () => guardPg(db.execute(sql`analyze certificates`).then(() => undefined)),
       close: () => closePostgres(db),
     };
   }

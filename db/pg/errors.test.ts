@@ -91,4 +91,20 @@ describe('PostgreSQL failures as CaError unavailable', () => {
     await expect(service.down()).rejects.toMatchObject({ code: 'unavailable', status: 503 });
     await expect(Promise.resolve().then(() => service.throwsSync())).rejects.toMatchObject({ code: 'unavailable' });
   });
+
+  it('ok/guardAll passes async iterables through, translating a failure mid-way (the audit export)', async () => {
+    const service = guardAll({
+      rows: async function* (n: number) {
+        for (let i = 0; i < n; i++) yield i;
+        throw withCode('57P01');
+      },
+    });
+    const seen: number[] = [];
+    await expect(
+      (async () => {
+        for await (const r of service.rows(3)) seen.push(r);
+      })(),
+    ).rejects.toMatchObject({ code: 'unavailable', status: 503 });
+    expect(seen).toEqual([0, 1, 2]);
+  });
 });

@@ -108,9 +108,13 @@ export const certificates = pgTable(
     index('certs_federation_not_after_idx').on(t.federationId, t.notAfter),
     index('certs_created_idx').on(t.createdAt),
     index('certs_not_after_idx').on(t.notAfter),
-    index('certs_cn_idx').on(t.commonNameLower, t.createdAt),
+    // Byte order (COLLATE "C"), as the portal's list compares names (db/pg/queries/text.ts).
+    index('certs_cn_idx').on(sql`${t.commonNameLower} collate "C"`, t.createdAt),
     // Partial: only renewed certificates have one, so issuance does not pay for it.
     index('certs_renewed_from_idx').on(t.renewedFrom).where(sql`${t.renewedFrom} is not null`),
+    // As on SQLite: the dashboard's enrolled nodes per federation read this index alone,
+    // in order; the revoked list and its count find their few rows here.
+    index('certs_status_federation_cn_idx').on(t.status, t.federationId, t.commonName, t.notAfter),
   ],
 );
 

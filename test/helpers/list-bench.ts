@@ -1,11 +1,12 @@
 /**
  * The certificate list's query shapes as the portal sends them, timed on a seeded
  * database. Used by test/integration/certificate-list.integ.ts (which prints the
- * figures) and by the benchmark (which reports them); nothing asserts on time.
+ * figures, on SQLite and on PostgreSQL) and by the benchmark (which reports them);
+ * nothing asserts on time.
  */
 
 import type { Db } from '@/db/client';
-import { listCertificates, type ListCertificatesParams } from '@/db/queries/certificates';
+import { listCertificates, type CertificatePage, type ListCertificatesParams } from '@/db/queries/certificates';
 
 export const CERTIFICATE_LIST_CASES: Record<string, ListCertificatesParams> = {
   'newest, all': {},
@@ -52,6 +53,36 @@ export function measureCertificateList(db: Db, o: { iterations?: number; pages?:
     for (let i = 0; i < (o.pages ?? 5) && cursor; i++) {
       const t = performance.now();
       const page = listCertificates(db, { ...p, page: { cursor } });
+      nextPageMaxMs = Math.max(nextPageMaxMs, performance.now() - t);
+      cursor = page.next;
+    }
+    times.sort((a, b) => a - b);
+    out.push({ case: name, p50Ms: percentile(times, 50), p95Ms: percentile(times, 95), nextPageMaxMs });
+  }
+  return out;
+}
+
+/** The same measurement through an asynchronous list (the `Queries` of either database). */
+export async function measureCertificateListAsync(
+  list: (p: ListCertificatesParams) => Promise<CertificatePage>,
+  o: { iterations?: number; pages?: number; now?: Date } = {},
+): Promise<ListTiming[]> {
+  const iterations = o.iterations ?? 20;
+  const out: ListTiming[] = [];
+  for (const [name, params] of Object.entries(CERTIFICATE_LIST_CASES)) {
+    const p = { ...params, now: o.now };
+    const times: number[] = [];
+    let first = await list(p);
+    for (let i = 0; i < iterations; i++) {
+      const t = performance.now();
+      first = await list(p);
+      times.push(performance.now() - t);
+    }
+    let cursor = first.next;
+    let nextPageMaxMs = 0;
+    for (let i = 0; i < (o.pages ?? 5) && cursor; i++) {
+      const t = performance.now();
+      const page = await list({ ...p, page: { cursor } });
       nextPageMaxMs = Math.max(nextPageMaxMs, performance.now() - t);
       cursor = page.next;
     }

@@ -89,13 +89,18 @@ export function startCluster(o: StartClusterOptions): PgCluster {
   };
 }
 
-/** A new, empty database on the cluster; returns its URL. */
-export async function createDatabase(adminUrl: string, prefix = 'fedpki'): Promise<string> {
+/**
+ * A new, empty database on the cluster; returns its URL. The test cluster's databases
+ * sort text as bytes (C); `icuLocale` ("en-US") makes one that sorts as people do, like
+ * most production databases (PostgreSQL 15+).
+ */
+export async function createDatabase(adminUrl: string, prefix = 'fedpki', o: { icuLocale?: string } = {}): Promise<string> {
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
-    await client.query(`CREATE DATABASE ${name}`);
+    const locale = o.icuLocale ? ` TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE '${o.icuLocale.replace(/[^A-Za-z0-9_-]/g, '')}' LOCALE 'C.UTF-8'` : '';
+    await client.query(`CREATE DATABASE ${name}${locale}`);
   } finally {
     await client.end();
   }

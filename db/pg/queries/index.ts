@@ -11,19 +11,35 @@
  * (use `ilike` or the lower-cased column), `json_each` is `jsonb_array_elements_text`,
  * times are timestamptz (compare with Date values, not milliseconds), and `count()`
  * already comes back as a number through drizzle. Then bind it below, and the
- * `Queries` type checks that both dialects offer it.
+ * `Queries` type checks that both dialects offer it. Text compared or sorted by the
+ * portal's lists goes through `bytewise` (./text.ts), so that pages and cursors do not
+ * depend on the database's locale; values from URLs and cursors are checked with
+ * `storable` / `timeFromMs` first (PostgreSQL refuses a NUL or an out-of-range time
+ * where SQLite finds nothing).
  */
 
 import type { Queries } from '../../queries';
 import type { PgDb } from '../client';
-import { getFederationRow, listFederationSummaries } from './federations';
+import { iterateAudit, listAudit } from './audit';
+import { getCertificateDetail, listCertificates, listEnrolledCollaborators } from './certificates';
 import { listCertificatesByState, listExpiringCertificates } from './certificates-expiry';
+import { federationStats } from './dashboard';
+import { getFederationRow, listFederationSummaries } from './federations';
+import { storable } from './text';
+import { listTokens } from './tokens';
 
 export function createPgQueries(db: PgDb): Queries {
   return {
     listFederationSummaries: () => listFederationSummaries(db),
-    getFederation: (p) => getFederationRow(db, p),
+    getFederation: async (p) => (storable(p.id) ? getFederationRow(db, p) : undefined),
+    federationStats: (p) => federationStats(db, p),
+    listCertificates: (p) => listCertificates(db, p),
+    getCertificateDetail: (p) => getCertificateDetail(db, p),
+    listEnrolledCollaborators: (p) => listEnrolledCollaborators(db, p),
     listExpiringCertificates: (p) => listExpiringCertificates(db, p),
     listCertificatesByState: (p) => listCertificatesByState(db, p),
+    listTokens: (p) => listTokens(db, p),
+    listAudit: (p) => listAudit(db, p),
+    iterateAudit: (f) => iterateAudit(db, f),
   };
 }
