@@ -40,8 +40,11 @@ export function openDatabase(o: OpenDatabaseOptions): Db {
   sqlite.pragma('busy_timeout = 10000');
   sqlite.pragma('foreign_keys = ON');
   const db = drizzle(sqlite, { schema }) as Db;
-  if (o.migrate !== false) migrate(db, { migrationsFolder: o.migrationsFolder ?? DEFAULT_MIGRATIONS });
-  optimizeDatabase(db);
+  if (o.migrate !== false) {
+    migrate(db, { migrationsFolder: o.migrationsFolder ?? DEFAULT_MIGRATIONS });
+    // Connections that only read (signing threads) leave the statistics to the writer.
+    optimizeDatabase(db);
+  }
   return db;
 }
 
@@ -51,8 +54,15 @@ export function openDatabase(o: OpenDatabaseOptions): Db {
  * list's indexes blind: at 100,000 rows a "valid" filter took ~110 ms instead of
  * ~0.1 ms. SQLite advises running it on open and then hourly on long-lived connections.
  */
-export function optimizeDatabase(db: Db): void {
-  db.$client.pragma('optimize=0x10002');
+export function optimizeDatabase(db: Db): boolean {
+  try {
+    db.$client.pragma('optimize=0x10002');
+    return true;
+  } catch {
+    // Advisory: a full disk or a read-only file must not stop the CA from opening
+    // (it will say so itself on the first write).
+    return false;
+  }
 }
 
 export function closeDatabase(db: Db): void {

@@ -154,7 +154,9 @@ export async function openStore(c: StoreConfig): Promise<Database> {
     },
     accounts: createAccounts(db),
     handle: { kind: 'sqlite', db },
-    optimize: async () => optimizeDatabase(db),
+    optimize: async () => {
+      optimizeDatabase(db);
+    },
     close: async () => closeDatabase(db),
   };
 }
