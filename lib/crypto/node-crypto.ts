@@ -246,12 +246,61 @@ class AesCbcProvider extends core.AesCbcProvider {
   }
 }
 
+const isBytes = (v: unknown): v is ArrayBuffer | ArrayBufferView => v instanceof ArrayBuffer || ArrayBuffer.isView(v);
+const algName = (a: AlgorithmIdentifier): string | undefined => (typeof a === 'string' ? a : a?.name)?.toUpperCase();
+
+/**
+ * The three calls every issuance makes several times — digest, ECDSA sign and verify
+ * with a key of this provider — go straight to node:crypto after the checks
+ * webcrypto-core would make (key type, usage, algorithm, hash); webcrypto-core's generic
+ * path copies every buffer and re-validates the algorithm object, ~10 µs a call, which
+ * is a measurable share of an issuance. Anything else takes the generic path.
+ */
 class NodeSubtle extends core.SubtleCrypto {
+  readonly #ecdsa = new EcdsaProvider();
+
   constructor() {
     super();
-    for (const p of [new EcdsaProvider(), new RsaSsaProvider(), new Pbkdf2Provider(), new AesCbcProvider(), ...['SHA-1', 'SHA-256', 'SHA-384', 'SHA-512'].map((n) => new ShaProvider(n))]) {
+    for (const p of [this.#ecdsa, new RsaSsaProvider(), new Pbkdf2Provider(), new AesCbcProvider(), ...['SHA-1', 'SHA-256', 'SHA-384', 'SHA-512'].map((n) => new ShaProvider(n))]) {
       this.providers.set(p);
     }
+  }
+
+  override async digest(...args: unknown[]): Promise<ArrayBuffer> {
+    const [algorithm, data] = args as [AlgorithmIdentifier, BufferSource];
+    const hash = args.length === 2 && isBytes(data) ? HASH[algName(algorithm) ?? ''] : undefined;
+    if (hash) return toArrayBuffer(createHash(hash).update(buf(data)).digest());
+    return super.digest(...(args as [AlgorithmIdentifier, BufferSource]));
+  }
+
+  override async sign(...args: unknown[]): Promise<ArrayBuffer> {
+    const [algorithm, key, data] = args as [EcdsaParams, CryptoKey, BufferSource];
+    if (args.length === 3 && this.#fastEcdsa(algorithm, key, 'private', 'sign') && isBytes(data)) {
+      return toArrayBuffer(nodeSign(hashName(algorithm), buf(data), { key: asKey(key).keyObject, dsaEncoding: 'ieee-p1363' }));
+    }
+    return super.sign(...(args as [AlgorithmIdentifier, CryptoKey, BufferSource]));
+  }
+
+  override async verify(...args: unknown[]): Promise<boolean> {
+    const [algorithm, key, signature, data] = args as [EcdsaParams, CryptoKey, BufferSource, BufferSource];
+    if (args.length === 4 && this.#fastEcdsa(algorithm, key, 'public', 'verify') && isBytes(signature) && isBytes(data)) {
+      return nodeVerify(hashName(algorithm), buf(data), { key: asKey(key).keyObject, dsaEncoding: 'ieee-p1363' }, buf(signature));
+    }
+    return super.verify(...(args as [AlgorithmIdentifier, CryptoKey, BufferSource, BufferSource]));
+  }
+
+  /** True when the generic path would accept the call and route it to EcdsaProvider. */
+  #fastEcdsa(algorithm: EcdsaParams, key: CryptoKey, type: KeyType, usage: KeyUsage): boolean {
+    return (
+      key instanceof NodeCryptoKey &&
+      algName(algorithm) === 'ECDSA' &&
+      key.algorithm.name === 'ECDSA' &&
+      key.type === type &&
+      key.usages.includes(usage) &&
+      typeof algorithm === 'object' &&
+      HASH[algName(algorithm.hash) ?? ''] !== undefined &&
+      algName(algorithm.hash) !== 'SHA-1'
+    );
   }
 }
 
