@@ -38,6 +38,7 @@ let errors = 0;
 await Promise.all(Array.from({ length: concurrency }, () => new Promise((r) => https.get({ hostname: url.hostname, port: url.port, path: '/health', agent }, (res) => { res.resume(); res.on('end', r); }).on('error', r))));
 process.send?.({ ready: true });
 await new Promise((r) => process.once('message', r));
+const cpu0 = process.cpuUsage();
 const start = process.hrtime.bigint();
 await Promise.all(
   Array.from({ length: concurrency }, async () => {
@@ -63,6 +64,8 @@ await Promise.all(
   }),
 );
 const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
+const cpu = process.cpuUsage(cpu0);
+const clientCpuMs = (cpu.user + cpu.system) / 1000;
 agent.destroy();
-writeFileSync(outFile, JSON.stringify({ wallMs, latencies, errors, certs: results }));
+writeFileSync(outFile, JSON.stringify({ wallMs, clientCpuMs, latencies, errors, certs: results }));
 process.send?.({ done: true });

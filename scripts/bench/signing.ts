@@ -27,6 +27,8 @@ export interface SignRun {
   p50: number;
   p99: number;
   serverCpuMsPerCert: number;
+  /** The load generator's own CPU: with both on one machine, the two share its cores. */
+  clientCpuMsPerCert: number;
   errors: number;
   checked: number;
   peakRssMiB: number;
@@ -75,7 +77,7 @@ export async function runSigning(server: BenchServer, spec: 'EC-P256' | 'EC-P384
   const db1 = o.databaseCpuMs?.();
   clearInterval(sampler);
   await new Promise((r) => client.once('exit', r));
-  const out = JSON.parse(readFileSync(outFile, 'utf8')) as { wallMs: number; latencies: number[]; errors: number; certs: (string | null)[] };
+  const out = JSON.parse(readFileSync(outFile, 'utf8')) as { wallMs: number; clientCpuMs: number; latencies: number[]; errors: number; certs: (string | null)[] };
   rmSync(dir, { recursive: true, force: true });
 
   // Every certificate: parses, is signed by the intermediate, holds the CSR's key, is unique.
@@ -101,6 +103,7 @@ export async function runSigning(server: BenchServer, spec: 'EC-P256' | 'EC-P384
     p50: pct(50),
     p99: pct(99),
     serverCpuMsPerCert: (cpu1 - cpu0) / Math.max(ok, 1),
+    clientCpuMsPerCert: out.clientCpuMs / Math.max(ok, 1),
     errors: out.errors,
     checked,
     peakRssMiB: peak,
