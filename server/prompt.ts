@@ -18,10 +18,11 @@ export async function ask(question: string, fallback?: string): Promise<string> 
 export function askHidden(question: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const stdin = process.stdin;
-    process.stderr.write(`${question}: `);
     let value = '';
     const wasRaw = stdin.isRaw;
+    // Echo goes off before the prompt appears, or a quick typist's first keys are echoed.
     stdin.setRawMode?.(true);
+    process.stderr.write(`${question}: `);
     stdin.resume();
     stdin.setEncoding('utf8');
     const done = (err?: Error) => {
