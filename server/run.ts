@@ -124,7 +124,6 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       pool = new SigningPool({
         authority,
         store,
-        storeConfig: config,
         threads: config.signingThreads,
         aliases: config.hostnames,
         log,

@@ -1,6 +1,6 @@
 /**
- * A signing thread (see signing-pool.ts): holds the federations' signing keys, reads
- * tokens through its own SQLite connection, and prepares certificates. It never writes.
+ * A signing thread (see signing-pool.ts): holds the federations' signing keys and
+ * prepares certificates. It has no database: the token record comes with the request.
  */
 
 import type { KeyObject } from 'node:crypto';
@@ -8,11 +8,10 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { isCaError } from '../lib/ca/errors';
 import { prepareTokenIssuance, refusalAuditOf, type PreparedIssuance, type SignWithTokenParams } from '../lib/ca/issue';
 import { Keyring, federationContext } from '../lib/ca/keyring';
-import type { CaKeyRecord, FederationRecord } from '../lib/ca/types';
+import type { CaKeyRecord, FederationRecord, TokenRecord } from '../lib/ca/types';
 import type { AuditEntry } from '../lib/ca/audit';
 import type { CaErrorCode } from '../lib/ca/errors';
 import { nodeCrypto, signingKeyFrom } from '../lib/crypto/node-crypto';
-import { openStore, type StoreConfig } from '../db/open';
 
 export interface FederationSnapshot {
   federation: FederationRecord;
@@ -22,7 +21,7 @@ export interface FederationSnapshot {
   intermediateKey: KeyObject;
 }
 
-export type WorkerRequest = { kind: 'federations'; federations: FederationSnapshot[] } | { kind: 'sign'; id: number; params: SignWithTokenParams };
+export type WorkerRequest = { kind: 'federations'; federations: FederationSnapshot[] } | { kind: 'sign'; id: number; params: SignWithTokenParams; token: TokenRecord | null };
 
 export interface WorkerReply {
   id: number;
@@ -41,9 +40,7 @@ function keysOf(s: FederationSnapshot): CaKeyRecord[] {
 
 if (parentPort) {
   const port = parentPort;
-  const { storeConfig, aliases } = workerData as { storeConfig: StoreConfig; aliases: string[] };
-  // Token lookups only: this thread never writes.
-  const store = openStore(storeConfig).then((d) => d.store);
+  const { aliases } = workerData as { aliases: string[] };
   const crypto = nodeCrypto();
   let keyring = new Keyring();
   // Requests queue behind a federation update so none is served with stale keys.
@@ -60,9 +57,11 @@ if (parentPort) {
       });
       return;
     }
-    const { id, params } = msg;
+    const { id, params, token } = msg;
+    // The record the main thread found under the token's claimed jti; the verified jti must match it.
+    const store = { getToken: async (jti: string) => (token?.jti === jti ? token : undefined) };
     void ready
-      .then(async () => prepareTokenIssuance(params, { store: await store, lookup: (kid) => keyring.byKid(kid), now: () => new Date(), crypto }))
+      .then(async () => prepareTokenIssuance(params, { store, lookup: (kid) => keyring.byKid(kid), now: () => new Date(), crypto }))
       .then(
         (prepared) => port.postMessage({ id, prepared } satisfies WorkerReply, [prepared.record.der.buffer as ArrayBuffer]),
         (e: unknown) => {

@@ -137,6 +137,20 @@ export function jwtFromOtt(ott: string): string {
   return trimmed.split('.').length === 2 ? unwrapToken(trimmed).jwt : trimmed;
 }
 
+/**
+ * The `jti` a token claims, read without verifying anything: only for looking the token
+ * up ahead of verification (the signing threads get the stored record with the request).
+ * Whatever it returns is checked again against the verified claims.
+ */
+export function unverifiedJti(ott: string): string | undefined {
+  try {
+    const { claims } = decodeJwt(jwtFromOtt(ott));
+    return typeof claims.jti === 'string' && JTI_RE.test(claims.jti) ? claims.jti : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 const JTI_RE = /^[0-9a-f]{64}$/;
 const SHA_RE = /^[0-9a-f]{64}$/;
 
