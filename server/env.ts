@@ -47,7 +47,6 @@ const schema = z.object({
   FEDPKI_SIGNING_THREADS: z.coerce.number().int().min(0).max(32).optional(),
   /** Seconds between lifecycle passes (CRL refresh, expiry webhook); lowering it is for tests. */
   FEDPKI_LIFECYCLE_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
-  AUTH_SECRET: z.string().min(32).optional(),
   OIDC_ISSUER: z.string().url().optional(),
   OIDC_CLIENT_ID: z.string().optional(),
   OIDC_CLIENT_SECRET: z.string().optional(),
