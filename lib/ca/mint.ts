@@ -50,57 +50,16 @@ export async function mintToken(
   if (ctx.federation.status !== 'active') throw new CaError('conflict', `Federation "${ctx.federation.name}" is disabled; enable it to mint tokens.`);
   const subject = validateSubject(p.subject);
   const sans = validateSans(p.sans && p.sans.length ? p.sans : [subject]);
-  const ttl = p.ttlSeconds ?? TOKEN_DEFAULT_TTL_SECONDS;
-  if (!Number.isInteger(ttl) || ttl < TOKEN_MIN_TTL_SECONDS || ttl > TOKEN_MAX_TTL_SECONDS) {
-    throw new CaError('validation_failed', 'A token lives between 5 minutes and 7 days.', { fieldErrors: { ttl: ['Choose between 5 minutes and 7 days.'] } });
-  }
+  const ttl = checkTtl(p.ttlSeconds);
   const certSeconds = p.certSeconds ?? ctx.federation.defaultCertSeconds;
   if (!Number.isInteger(certSeconds) || certSeconds < MIN_CERT_SECONDS || certSeconds > MAX_CERT_SECONDS) {
     throw new CaError('validation_failed', 'A certificate lives between 5 minutes and 5 years.', { fieldErrors: { certValidity: ['Choose between 5 minutes and 5 years.'] } });
   }
-  const iat = Math.floor(now.getTime() / 1000);
-  const claims: TokenClaims = {
-    aud: audienceFor(ctx.federation.caUrl),
-    exp: iat + ttl,
-    iat,
-    iss: ctx.provisioner.name,
-    jti: newJti(crypto),
-    nbf: iat,
-    sans,
-    sha: ctx.root.fingerprint,
-    sub: subject,
-  };
-  const jwt = await signJwt({ alg: 'ES256', kid: ctx.provisioner.kid, typ: 'JWT' }, claims, await ctx.provisioner.privateKey(), crypto);
-  const record: TokenRecord = {
-    jti: claims.jti,
-    federationId: ctx.federation.id,
-    kind: 'sign',
-    subject,
-    sans,
-    role: p.role ?? 'collaborator',
-    certSeconds,
-    notBefore: new Date(claims.nbf * 1000),
-    expiresAt: new Date(claims.exp * 1000),
-    createdAt: now,
-    createdBy: actor.id,
-    state: 'pending',
-    usedAt: null,
-    certSerial: null,
-    cancelledAt: null,
-    cancelledBy: null,
-  };
-  await store.insertToken(
-    record,
-    auditEntry(ActivityType.TOKEN_MINTED, {
-      at: now,
-      actor: actor.id,
-      sourceIp: actor.sourceIp,
-      federationId: ctx.federation.id,
-      target: jtiLabel(record.jti),
-      details: { subject, sans, role: record.role, expiresAt: record.expiresAt.toISOString() },
-    }),
+  const role = p.role ?? 'collaborator';
+  return issueToken(
+    { ctx, kind: 'sign', path: '/1.0/sign', subject, sans, role, certSeconds, ttl, actor, store, now, crypto },
+    (record) => ({ subject, sans, role, expiresAt: record.expiresAt.toISOString() }),
   );
-  return { token: wrapToken(jwt, ctx.root.pem), jwt, claims, record };
 }
 
 export interface MintRevokeTokenParams {
@@ -126,51 +85,80 @@ export async function mintRevokeToken(
 ): Promise<MintedToken> {
   if (cert.federationId !== ctx.federation.id) throw new CaError('not_found', `Certificate ${cert.serial} does not belong to federation "${ctx.federation.name}".`);
   if (cert.status === 'revoked') throw new CaError('already_revoked', `Certificate ${cert.serial} is already revoked.`);
-  const ttl = p.ttlSeconds ?? TOKEN_DEFAULT_TTL_SECONDS;
+  const ttl = checkTtl(p.ttlSeconds);
+  const decimal = serialToDecimal(cert.serial);
+  return issueToken(
+    { ctx, kind: 'revoke', path: '/1.0/revoke', subject: decimal, sans: [decimal], role: cert.role, certSeconds: 0, ttl, actor, store, now, crypto },
+    (record) => ({ kind: 'revoke', serial: cert.serial, expiresAt: record.expiresAt.toISOString() }),
+  );
+}
+
+function checkTtl(ttlSeconds: number | undefined): number {
+  const ttl = ttlSeconds ?? TOKEN_DEFAULT_TTL_SECONDS;
   if (!Number.isInteger(ttl) || ttl < TOKEN_MIN_TTL_SECONDS || ttl > TOKEN_MAX_TTL_SECONDS) {
     throw new CaError('validation_failed', 'A token lives between 5 minutes and 7 days.', { fieldErrors: { ttl: ['Choose between 5 minutes and 7 days.'] } });
   }
-  const decimal = serialToDecimal(cert.serial);
+  return ttl;
+}
+
+interface TokenToIssue {
+  ctx: FederationContext;
+  kind: TokenRecord['kind'];
+  path: string;
+  subject: string;
+  sans: string[];
+  role: NodeRole;
+  certSeconds: number;
+  ttl: number;
+  actor: Actor;
+  store: CaStore;
+  now: Date;
+  crypto: Crypto;
+}
+
+/** Signs the JWT, stores its record with a TOKEN_MINTED audit entry, and wraps it as OpenFL does. */
+async function issueToken(t: TokenToIssue, auditDetails: (record: TokenRecord) => Record<string, unknown>): Promise<MintedToken> {
+  const { ctx, now } = t;
   const iat = Math.floor(now.getTime() / 1000);
   const claims: TokenClaims = {
-    aud: audienceFor(ctx.federation.caUrl, '/1.0/revoke'),
-    exp: iat + ttl,
+    aud: audienceFor(ctx.federation.caUrl, t.path),
+    exp: iat + t.ttl,
     iat,
     iss: ctx.provisioner.name,
-    jti: newJti(crypto),
+    jti: newJti(t.crypto),
     nbf: iat,
-    sans: [decimal],
+    sans: t.sans,
     sha: ctx.root.fingerprint,
-    sub: decimal,
+    sub: t.subject,
   };
-  const jwt = await signJwt({ alg: 'ES256', kid: ctx.provisioner.kid, typ: 'JWT' }, claims, await ctx.provisioner.privateKey(), crypto);
+  const jwt = await signJwt({ alg: 'ES256', kid: ctx.provisioner.kid, typ: 'JWT' }, claims, await ctx.provisioner.privateKey(), t.crypto);
   const record: TokenRecord = {
     jti: claims.jti,
     federationId: ctx.federation.id,
-    kind: 'revoke',
-    subject: decimal,
-    sans: [decimal],
-    role: cert.role,
-    certSeconds: 0,
+    kind: t.kind,
+    subject: t.subject,
+    sans: t.sans,
+    role: t.role,
+    certSeconds: t.certSeconds,
     notBefore: new Date(claims.nbf * 1000),
     expiresAt: new Date(claims.exp * 1000),
     createdAt: now,
-    createdBy: actor.id,
+    createdBy: t.actor.id,
     state: 'pending',
     usedAt: null,
     certSerial: null,
     cancelledAt: null,
     cancelledBy: null,
   };
-  await store.insertToken(
+  await t.store.insertToken(
     record,
     auditEntry(ActivityType.TOKEN_MINTED, {
       at: now,
-      actor: actor.id,
-      sourceIp: actor.sourceIp,
+      actor: t.actor.id,
+      sourceIp: t.actor.sourceIp,
       federationId: ctx.federation.id,
       target: jtiLabel(record.jti),
-      details: { kind: 'revoke', serial: cert.serial, expiresAt: record.expiresAt.toISOString() },
+      details: auditDetails(record),
     }),
   );
   return { token: wrapToken(jwt, ctx.root.pem), jwt, claims, record };
