@@ -5,7 +5,6 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'fedpki.mjs');
-export const SHARED = join(ROOT, '..', 'shared');
 export const FIXTURES = join(ROOT, 'test', 'fixtures');
 
 /** A fresh temporary folder, removed by the returned function. */

@@ -20,7 +20,7 @@ import { forgeToken, openTestCa, type TestCa } from '../helpers/ca';
 import { makeCsr } from '../helpers/csr';
 import { httpsRequest } from '../helpers/https';
 import { openssl, opensslVerify, x509Text } from '../helpers/openssl';
-import { ROOT, SHARED, tempDir } from '../helpers/paths';
+import { FIXTURES, ROOT, tempDir } from '../helpers/paths';
 import { startFedpki, runCli, baseEnv, type Fedpki } from '../helpers/server';
 
 let srv: Fedpki;
@@ -134,7 +134,7 @@ describe('enrollment', () => {
     const boot = await httpsRequest(`${origin}/root/${claims.sha}`, { insecure: true });
     const pinned = (boot.json as { ca: string }).ca;
     expect(toHex(await sha256(fromPem(pinned)!))).toBe(claims.sha);
-    const csr = readFileSync(join(SHARED, 'vectors', 'step-cli-p384.csr'), 'utf8');
+    const csr = readFileSync(join(FIXTURES, 'step', 'step-cli-p384.csr'), 'utf8');
     const r = await httpsRequest(`${origin}/sign`, { body: { csr, ott: jwt, notBefore: '', notAfter: '' }, ca: pinned });
     expect(r.status, r.text).toBe(201);
     const body = r.json as { crt: string; ca: string; certChain: string[]; tlsOptions: unknown };
@@ -142,7 +142,7 @@ describe('enrollment', () => {
     expect(body.tlsOptions).toBeTruthy();
     expect(opensslVerify(tmp.path, srv.rootPem, body.ca, body.crt).ok).toBe(true);
     // the leaf carries the vector's public key
-    const vectorKey = openssl(['req', '-in', join(SHARED, 'vectors', 'step-cli-p384.csr'), '-noout', '-pubkey']).stdout;
+    const vectorKey = openssl(['req', '-in', join(FIXTURES, 'step', 'step-cli-p384.csr'), '-noout', '-pubkey']).stdout;
     expect(openssl(['x509', '-noout', '-pubkey'], body.crt).stdout).toBe(vectorKey);
   });
 
