@@ -19,6 +19,7 @@ import { openssl } from '../helpers/openssl';
 import { tempDir } from '../helpers/paths';
 import { freePort, startFedpki, type Fedpki } from '../helpers/server';
 import { EnrollPage, type RecordedRequest } from './pages/enroll';
+import { screenshot } from './pages/portal';
 
 let srv: Fedpki;
 let httpPort: number;
@@ -110,8 +111,10 @@ describe('enrolling through the page', () => {
     expect(await p.fingerprint()).toBe(rootFingerprint(srv.rootPem));
     await expect(p.summary.getByTestId('countdown').innerText()).resolves.toMatch(/^23 h 59 min \d+ s$/);
     await expect(p.summary.innerText()).resolves.toContain('Compare this fingerprint with the one your administrator gave you');
+    if (spec === 'EC-P384') await screenshot(p.page, 'enroll-token');
 
     expect(await p.generate(spec)).toBe('done');
+    if (spec === 'EC-P384') await screenshot(p.page, 'enroll-done');
 
     // Director/Envoy layout: fx pki certify's names; the chain verifies; key and certificate match.
     unzip(await p.download('director-envoy', dir), join(dir, 'de'));
@@ -330,6 +333,7 @@ describe('refusals, in plain words', () => {
     await again.enterToken(token);
     expect(await again.generate('EC-P256')).toBe('refused');
     await again.refusal('token_used').getByText('This token has already been used.').waitFor();
+    await screenshot(again.page, 'enroll-refused');
     await again.page.getByRole('button', { name: 'Use another token' }).last().click();
     await again.tokenField.waitFor();
     await again.page.close();
