@@ -28,6 +28,7 @@ if (f.sigkill) add('SIGKILL mid-load', `${f.sigkill.enrollments} enrollments, ki
 if (f['disk-full']) add('Disk full (tmpfs)', 'issuance with no space left', `503 with the reason, integrity_check ${f['disk-full'].integrity}, resumes when space returns`);
 if (f['read-only']) add('Read-only database file', 'issuance with the file immutable', `503 with the reason, integrity_check ${f['read-only'].integrity}, resumes afterwards`);
 if (f.secrets) add('Secrets at rest and in logs', `${f.secrets.keysChecked} CA keys × ${f.secrets.encodingsPerKey} encodings, tokens and passwords, over ${f.secrets.filesSearched} data files and ${f.secrets.logBytes.toLocaleString('en-US')} bytes of debug log`, `${f.secrets.found} found in ${f.secrets.searches} searches`);
+if (f['tracked-files']) add('Keys in the repository', `every one of the ${f['tracked-files'].trackedFiles} tracked files, for key armour with a key-sized body and for key-file names`, `${f['tracked-files'].found} found: tests make their keys when they run, fixtures are public material`);
 for (const j of Object.values(f)) if (j.row) add(j.row.area, j.row.tried, j.row.held);
 console.log('| Area | Tried | Held |\n|---|---|---|');
 console.log(rows.join('\n'));

@@ -10,7 +10,7 @@ import { WrongPasswordError, decryptPrivateKey } from '../pki/pkcs8';
 import { importVerifyKey } from '../pki/spki';
 import { signData } from '../pki/x509';
 import * as OID from '../pki/oids';
-import { NOW, TEST_ITERATIONS, TEST_PASSWORD, crossCheckCertificate, hex, makeFederation, type TestFederation } from '@/test/helpers/unit';
+import { NOW, TEST_ITERATIONS, TEST_PASSWORD, crossCheckCertificate, hex, makeFederation, pemLabelOf, type TestFederation } from '@/test/helpers/unit';
 import { isCaError } from './errors';
 import { CA_KEY_SPECS, createFederationPki, splitCaUrl, validateCaUrl, validateFederationId, type FederationPkiParams } from './federation';
 import { ROOT_LIFETIME_SECONDS } from './profiles';
@@ -129,7 +129,7 @@ describe.each([
     expect(provKey.certificate).toBeNull();
     expect(JSON.parse(provKey.publicJwk!)).toMatchObject({ kty: 'EC', crv: 'P-256' });
     for (const k of fed.keys) {
-      expect(k.encryptedKey).toMatch(/^-----BEGIN ENCRYPTED PRIVATE KEY-----\n/);
+      expect(pemLabelOf(k.encryptedKey)).toBe('ENCRYPTED PRIVATE KEY');
       expect(iterationCount(k.encryptedKey)).toBe(TEST_ITERATIONS);
       await expect(decryptPrivateKey(fromPem(k.encryptedKey, 'ENCRYPTED PRIVATE KEY')!, 'wrong password')).rejects.toBeInstanceOf(WrongPasswordError);
     }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { fromUtf8 } from '../pki/encoding';
 import { exportPkcs8, generateKeyPair } from '../pki/keys';
 import { aggregatorWorkflowFiles, directorEnvoyFiles, fileSafeName, guessRole, zipBundle, type NodeMaterial } from './bundles';
+import { pemLabelOf } from '@/test/helpers/unit';
 
 const ROOT = '-----BEGIN CERTIFICATE-----\nUk9PVA==\n-----END CERTIFICATE-----\n';
 const INT = '-----BEGIN CERTIFICATE-----\nSU5U\n-----END CERTIFICATE-----\n';
@@ -23,12 +24,12 @@ describe('directorEnvoyFiles', () => {
     ]);
     expect(files[0]!.content).toBe(ROOT);
     expect(files[1]!.content).toBe(LEAF + INT);
-    expect(files[2]!.content).toMatch(/^-----BEGIN EC PRIVATE KEY-----\n/);
+    expect(pemLabelOf(files[2]!.content)).toBe('EC PRIVATE KEY');
   });
 
   it('ok/an RSA key is written as PKCS#1', async () => {
     const files = directorEnvoyFiles(await material('envoy-1', 'RSA-2048'));
-    expect(files[2]!.content).toMatch(/^-----BEGIN RSA PRIVATE KEY-----\n/);
+    expect(pemLabelOf(files[2]!.content)).toBe('RSA PRIVATE KEY');
   });
 });
 

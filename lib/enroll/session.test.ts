@@ -10,6 +10,7 @@ import { decryptPrivateKey } from '../pki/pkcs8';
 import { exportPkcs8 } from '../pki/keys';
 import { buildDownload } from './downloads';
 import { RefusalError, postSignRequest, readTokenForPage, requestCertificate, type EnrolledNode } from './session';
+import { pemLabelOf } from '@/test/helpers/unit';
 
 let authority: CertificateAuthority;
 beforeAll(async () => {
@@ -101,7 +102,7 @@ describe('requestCertificate', () => {
     expect(fromUtf8(cert.bytes)).toBe(node.verified.chainPem);
 
     const plainKey = await buildDownload(node, { kind: 'key' });
-    expect(fromUtf8(plainKey.bytes)).toMatch(/^-----BEGIN EC PRIVATE KEY-----/);
+    expect(pemLabelOf(fromUtf8(plainKey.bytes))).toBe('EC PRIVATE KEY');
     const encKey = await buildDownload(node, { kind: 'key', password: 'a passphrase' });
     const encrypted = fromPem(fromUtf8(encKey.bytes), 'ENCRYPTED PRIVATE KEY')!;
     expect(await decryptPrivateKey(encrypted, 'a passphrase')).toEqual(await exportPkcs8(node.keys.privateKey));

@@ -52,7 +52,8 @@ describe('fromPem and pemBlocks', () => {
   });
 
   it('fail/legacy headers (Proc-Type, DEK-Info) are refused', () => {
-    const legacy = '-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-256-CBC,00\n\nAAAA\n-----END RSA PRIVATE KEY-----\n';
+    // OpenSSL's legacy encrypted key file: headers between the BEGIN line and the base64.
+    const legacy = toPem(Uint8Array.of(0), 'RSA PRIVATE KEY').replace('-----\n', '-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-256-CBC,00\n\n');
     expect(() => pemBlocks(legacy)).toThrow(/headers/);
   });
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { fromPem, toPem } from './pem';
 import { importPkcs8 } from './keys';
 import { PrivateKeyFormatError, pkcs8ToTraditional, privateKeyToPem, readPrivateKeyPem } from './private-key';
+import { pemLabelOf } from '@/test/helpers/unit';
 
 type Kind = { name: string; make: () => ReturnType<typeof generateKeyPairSync>; traditional: 'sec1' | 'pkcs1'; spec: string };
 
@@ -55,7 +56,7 @@ describe('readPrivateKeyPem', () => {
     const keys = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-384' }, true, ['sign'])) as CryptoKeyPair;
     const pkcs8 = new Uint8Array(await crypto.subtle.exportKey('pkcs8', keys.privateKey));
     const pem = privateKeyToPem(pkcs8, 'sec1');
-    expect(pem).toContain('BEGIN EC PRIVATE KEY');
+    expect(pemLabelOf(pem)).toBe('EC PRIVATE KEY');
     const back = readPrivateKeyPem(pem);
     expect(back.spec).toBe('EC-P384');
     expect(createPrivateKey(pem).asymmetricKeyDetails?.namedCurve).toBe('secp384r1');

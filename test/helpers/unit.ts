@@ -12,7 +12,7 @@ import { createFederationPki, type FederationPki, type FederationPkiParams } fro
 import { unlockFederation, type FederationContext } from '@/lib/ca/keyring';
 import { toArrayBuffer } from '@/lib/pki/encoding';
 import { pkiEngine } from '@/lib/pki/engine';
-import { fromPem } from '@/lib/pki/pem';
+import { fromPem, pemBlocks, toPem } from '@/lib/pki/pem';
 import { FIXTURES } from './paths';
 import * as x509 from './x509';
 
@@ -26,6 +26,16 @@ export const NOW_S = Math.floor(NOW.getTime() / 1000);
 export const TEST_PASSWORD = 'unit-test password';
 /** PBKDF2 iterations for test keys: the production 600,000 costs ~0.16 s per key. */
 export const TEST_ITERATIONS = 1000;
+
+/**
+ * The label of `text` when it is exactly one PEM block as `toPem` writes it (nothing
+ * before or after, 64-column base64), else undefined. Tests assert key files by label,
+ * so no key-shaped armour is written into tracked files outside test/.
+ */
+export function pemLabelOf(text: string): string | undefined {
+  const blocks = pemBlocks(text);
+  return blocks.length === 1 && toPem(blocks[0]!.der, blocks[0]!.label) === text ? blocks[0]!.label : undefined;
+}
 
 export const fixtureText = (path: string): string => readFileSync(join(FIXTURES, path), 'utf8');
 

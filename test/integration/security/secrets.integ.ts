@@ -2,10 +2,12 @@
  * Secrets at rest and in logs: no CA private key appears unencrypted anywhere in the
  * data folder (database, WAL, anything else) or in the server's log — searched for as
  * raw scalar, PKCS#8 DER, base64, PEM and JWK `d` — and neither tokens nor passwords
- * appear in the log or the database.
+ * appear in the log or the database. And the repository itself holds no private key:
+ * tests make their keys when they run, and fixtures are public material only.
  */
 
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decryptPrivateKey } from '@/lib/pki/pkcs8';
@@ -16,6 +18,7 @@ import { makeCsr } from '../../helpers/csr';
 import { httpsRequest } from '../../helpers/https';
 import { TEST_ADMIN_PASSWORD, TEST_PASSWORD, startFedpki, type Fedpki } from '../../helpers/server';
 import { recordFigures } from '../../helpers/figures';
+import { ROOT } from '../../helpers/paths';
 
 let srv: Fedpki;
 
@@ -90,5 +93,26 @@ describe('secrets', () => {
     expect(srv.logs()).toMatch(/certificate issued/);
     expect(srv.logs()).toMatch(/request refused/);
     recordFigures('secrets', { keysChecked: keys.length, encodingsPerKey: 7, filesSearched: files.length, logBytes: log.length, searches: searched, found: 0 });
+  });
+
+  it('no file the repository tracks holds a private key, in PEM or as a key file', () => {
+    const git = spawnSync('git', ['ls-files', '-z'], { cwd: ROOT, encoding: 'utf8' });
+    expect(git.status, git.stderr).toBe(0);
+    const tracked = git.stdout.split('\0').filter((f) => f && existsSync(join(ROOT, f)));
+    expect(tracked.length).toBeGreaterThan(100);
+    // Any armour labelled as a key (plain, SEC1, PKCS#1, encrypted, OpenSSH), headers or not.
+    const armour = /-----BEGIN ([A-Z0-9 ]*PRIVATE KEY)-----([\s\S]*?)-----END \1-----/g;
+    const found: string[] = [];
+    for (const f of tracked) {
+      if (/\.(key|p12|pfx|jks|keystore)$/i.test(f)) found.push(`${f} (a key file)`);
+      const text = readFileSync(join(ROOT, f), 'latin1');
+      for (const m of text.matchAll(armour)) {
+        const body = Buffer.from(m[2]!.replace(/^[A-Za-z-]+:.*$/gm, '').replace(/\s+/g, ''), 'base64');
+        // A DER SEQUENCE of key size; the PEM parser's own tests use one-byte bodies.
+        if (body.length >= 32 && body[0] === 0x30) found.push(`${f} (${m[1]})`);
+      }
+    }
+    expect(found).toEqual([]);
+    recordFigures('tracked-files', { trackedFiles: tracked.length, found: found.length });
   });
 });
