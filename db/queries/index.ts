@@ -19,11 +19,12 @@ import {
 } from './certificates';
 import { listCertificatesByState, listExpiringCertificates, type CertificateListItem, type ListByStateParams } from './certificates-expiry';
 import { federationStats, type FederationStats } from './dashboard';
-import { getFederationRow, listFederationSummaries, type FederationSummary } from './federations';
+import { getFederationRow, listFederationSummaries, type FederationSummary, type ListFederationsParams } from './federations';
 import { listTokens, type ListTokensParams, type TokenListRow } from './tokens';
 
 export interface Queries {
-  listFederationSummaries(): Promise<FederationSummary[]>;
+  /** Oldest first; per-federation certificate counts only when asked for. */
+  listFederationSummaries(p?: ListFederationsParams): Promise<FederationSummary[]>;
   getFederation(p: { id: string }): Promise<FederationRow | undefined>;
   federationStats(p?: { now?: Date; expiringWithinDays?: number }): Promise<Map<string, FederationStats>>;
   /** The portal's list: search, filters, sorts, keyset pages. */
@@ -41,7 +42,7 @@ export interface Queries {
 
 export function createQueries(db: Db): Queries {
   return {
-    listFederationSummaries: async () => listFederationSummaries(db),
+    listFederationSummaries: async (p) => listFederationSummaries(db, p),
     getFederation: async (p) => getFederationRow(db, p),
     federationStats: async (p) => federationStats(db, p),
     listCertificates: async (p) => listCertificates(db, p),

@@ -130,7 +130,7 @@ describe('fedpki export / import', () => {
       expect(serials).toHaveLength(enrolledSerials.length + 1);
       expect((await ca.database.users.getByUsername('alice'))?.role).toBe('admin');
       // the portal's read models, on PostgreSQL
-      expect(await ca.database.queries.listFederationSummaries()).toEqual([expect.objectContaining({ id: 'default', status: 'active', certificates: enrolledSerials.length + 1 })]);
+      expect(await ca.database.queries.listFederationSummaries({ certificateCounts: true })).toEqual([expect.objectContaining({ id: 'default', status: 'active', certificates: enrolledSerials.length + 1 })]);
       expect((await ca.database.queries.getFederation({ id: 'default' }))?.rootFingerprint).toBe(ca.ctx().root.fingerprint);
       // new audit entries continue after the imported ids
       const ids = (await ca.rows<{ id: string; action: string }>('select id, action from audit_log order by id')).map((r) => Number(r.id));

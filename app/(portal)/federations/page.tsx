@@ -13,7 +13,7 @@ export const metadata: Metadata = { title: 'Federations' };
 export default async function FederationsPage() {
   const user = await requireUser();
   const rt = runtime();
-  const federations = await rt.queries.listFederationSummaries();
+  const federations = await rt.queries.listFederationSummaries({ certificateCounts: true });
   const ports = federations.map((f) => splitCaUrl(f.caUrl).port);
   const host = splitCaUrl(federations[0]?.caUrl ?? 'localhost:9123').host;
   const suggested = `${host}:${Math.max(9123, ...ports) + 1}`;
@@ -51,7 +51,7 @@ export default async function FederationsPage() {
                   <td className="fp" data-label="Root SHA-256">
                     <Hex value={f.rootFingerprint} />
                   </td>
-                  <td className="num" data-label="Certificates">{f.certificates.toLocaleString('en-US')}</td>
+                  <td className="num" data-label="Certificates">{(f.certificates ?? 0).toLocaleString('en-US')}</td>
                   <td className="nowrap small" data-label="Download">
                     <a href={`/api/federations/${f.id}/root_ca.crt`} download>
                       root

@@ -1,12 +1,12 @@
 import { count, eq } from 'drizzle-orm';
-import type { FederationSummary } from '../../queries/federations';
+import type { FederationSummary, ListFederationsParams } from '../../queries/federations';
 import type { PgDb } from '../client';
 import { certificates, federations } from '../schema';
 
-export async function listFederationSummaries(db: PgDb): Promise<FederationSummary[]> {
-  const counts = new Map(
-    (await db.select({ id: certificates.federationId, n: count() }).from(certificates).groupBy(certificates.federationId)).map((r) => [r.id, r.n]),
-  );
+export async function listFederationSummaries(db: PgDb, p: ListFederationsParams = {}): Promise<FederationSummary[]> {
+  const counts = p.certificateCounts
+    ? new Map((await db.select({ id: certificates.federationId, n: count() }).from(certificates).groupBy(certificates.federationId)).map((r) => [r.id, r.n]))
+    : undefined;
   return (await db.select().from(federations).orderBy(federations.createdAt)).map((f) => ({
     id: f.id,
     name: f.name,
@@ -16,7 +16,7 @@ export async function listFederationSummaries(db: PgDb): Promise<FederationSumma
     rootFingerprint: f.rootFingerprint,
     createdAt: f.createdAt,
     defaultCertSeconds: f.defaultCertSeconds,
-    certificates: counts.get(f.id) ?? 0,
+    ...(counts && { certificates: counts.get(f.id) ?? 0 }),
   }));
 }
 

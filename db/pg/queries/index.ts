@@ -30,7 +30,7 @@ import { listTokens } from './tokens';
 
 export function createPgQueries(db: PgDb): Queries {
   return {
-    listFederationSummaries: () => listFederationSummaries(db),
+    listFederationSummaries: (p) => listFederationSummaries(db, p),
     getFederation: async (p) => (storable(p.id) ? getFederationRow(db, p) : undefined),
     federationStats: (p) => federationStats(db, p),
     listCertificates: (p) => listCertificates(db, p),
