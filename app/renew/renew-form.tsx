@@ -6,13 +6,10 @@ import { exportPkcs8, KEY_SPECS } from '@/lib/pki/keys';
 import { privateKeyToPem } from '@/lib/pki/private-key';
 import { loadCredentials, prepareRekey, renewalToken, verifyRenewal, type Credentials, type VerifiedRenewal } from '@/lib/enroll/renew';
 import type { SignResponse } from '@/lib/enroll/client';
+import { fileSafeName } from '@/lib/enroll/file-name';
 import styles from './renew.module.css';
 
 type Phase = { kind: 'idle' } | { kind: 'working'; step: string } | { kind: 'done'; result: VerifiedRenewal; keyPem?: string } | { kind: 'error'; message: string };
-
-function fileName(cn: string, ext: string): string {
-  return `${cn.replace(/[^A-Za-z0-9._-]+/g, '_') || 'certificate'}.${ext}`;
-}
 
 /** A link that saves `text` as a file; built from a data: URL, so nothing is fetched. */
 function Download({ name, text, label }: { name: string; text: string; label: string }) {
@@ -151,8 +148,8 @@ export function RenewForm() {
               {phase.result.notAfter.toUTCString()}. The certificate was checked here: same names, {phase.keyPem ? 'the new key' : 'your key'}, the same issuer.
             </p>
             <div className={styles.downloads}>
-              <Download name={fileName(cn, 'crt')} text={phase.result.chainPem} label="Certificate chain" />
-              {phase.keyPem && <Download name={fileName(cn, 'key')} text={phase.keyPem} label="New private key" />}
+              <Download name={`${fileSafeName(cn)}.crt`} text={phase.result.chainPem} label="Certificate chain" />
+              {phase.keyPem && <Download name={`${fileSafeName(cn)}.key`} text={phase.keyPem} label="New private key" />}
             </div>
             {phase.keyPem && <p className={styles.warn}>Save the new key now and keep it private: it exists only in this page and is lost when you leave.</p>}
           </div>

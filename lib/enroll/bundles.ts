@@ -21,6 +21,7 @@ import { zipSync, type Zippable } from 'fflate';
 import { traditionalPrivateKeyPem } from '../pki/key-formats';
 import { utf8 } from '../pki/encoding';
 import { parseIp } from '../pki/extensions/subject-alt-name';
+import { fileSafeName } from './file-name';
 
 export type OpenflRole = 'collaborator' | 'aggregator';
 
@@ -42,15 +43,7 @@ export interface BundleFile {
   mode: number;
 }
 
-/**
- * A name made safe for a file name on every OS: anything but letters, digits, dot,
- * hyphen and underscore becomes "_" (FedPKI subjects are already of that alphabet,
- * except IPv6 literals).
- */
-export function fileSafeName(name: string): string {
-  const safe = name.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_');
-  return safe || 'node';
-}
+export { fileSafeName };
 
 /** `fx pki certify`'s layout, for the Director/Envoy workflow. */
 export function directorEnvoyFiles(m: NodeMaterial): BundleFile[] {
