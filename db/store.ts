@@ -25,7 +25,7 @@ import type {
   TokenRecord,
 } from '../lib/ca/types';
 import type { KeySpec } from '../lib/pki/keys';
-import { TOKEN_LEEWAY_SECONDS } from '../lib/ca/token';
+import { TOKEN_LEEWAY_SECONDS, tokenStateError } from '../lib/ca/token';
 import type { Db } from './client';
 import { guardWrite, storageError } from './errors';
 import {
@@ -298,11 +298,7 @@ export class SqliteCaStore implements CaStore {
   }
 
   #whyNotConsumed(jti: string): CaError {
-    const row = this.#getToken.get(jti);
-    if (!row) return new CaError('token_unknown', 'The token is refused: this certificate authority has no record of it.');
-    if (row.state === 'used') return new CaError('token_used', 'The token has already been used: ask your administrator for a new one.');
-    if (row.state === 'cancelled') return new CaError('token_cancelled', 'The token has been cancelled by an administrator.');
-    return new CaError('token_expired', 'The token has expired.');
+    return tokenStateError(this.#getToken.get(jti)?.state);
   }
 
   async getCertificate(serial: string): Promise<CertificateRecord | undefined> {

@@ -13,9 +13,8 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { CertificateAuthority } from '../lib/ca/authority';
-import type { AuditEntry } from '../lib/ca/audit';
-import { CaError, type CaErrorCode } from '../lib/ca/errors';
-import { auditRefusal, commitTokenIssuance, type IssuedCertificate, type PreparedIssuance, type SignWithTokenParams } from '../lib/ca/issue';
+import { CaError } from '../lib/ca/errors';
+import { attachRefusalAudit, auditRefusal, commitTokenIssuance, type IssuedCertificate, type PreparedIssuance, type SignWithTokenParams } from '../lib/ca/issue';
 import { keyObjectOf } from '../lib/crypto/node-crypto';
 import { unverifiedJti } from '../lib/ca/token';
 import type { CaStore } from '../lib/ca/store';
@@ -99,7 +98,12 @@ export class SigningPool {
     }).finally(() => slot.inflight--);
     const { store, authority } = this.#o;
     try {
-      if (reply.error) throw rebuildError(reply.error.code, reply.error.message, reply.error.audit);
+      if (reply.error) {
+        // The thread's CaError, rebuilt on this side with the refusal's audit entry.
+        const e = new CaError(reply.error.code, reply.error.message);
+        if (reply.error.audit) attachRefusalAudit(e, reply.error.audit);
+        throw e;
+      }
       const prepared = reply.prepared as PreparedIssuance;
       return await commitTokenIssuance(prepared, authority.keyring.require(prepared.record.federationId), store);
     } catch (e) {
@@ -112,12 +116,4 @@ export class SigningPool {
     await Promise.all(this.#slots.map((s) => s.worker.terminate()));
     for (const w of this.#waiting.values()) w.reject(new CaError('unavailable', 'The server is stopping.'));
   }
-}
-
-const REFUSAL = Symbol.for('fedpki.refusalAudit');
-
-function rebuildError(code: CaErrorCode, message: string, audit?: AuditEntry): CaError {
-  const e = new CaError(code, message);
-  if (audit) (e as unknown as Record<symbol, AuditEntry>)[REFUSAL] = audit;
-  return e;
 }

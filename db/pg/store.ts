@@ -50,7 +50,7 @@ import type {
   TokenRecord,
 } from '../../lib/ca/types';
 import type { KeySpec } from '../../lib/pki/keys';
-import { TOKEN_LEEWAY_SECONDS } from '../../lib/ca/token';
+import { TOKEN_LEEWAY_SECONDS, tokenStateError } from '../../lib/ca/token';
 import { isPgUniqueViolation, type PgDb } from './client';
 import { guardPg } from './errors';
 import {
@@ -251,10 +251,7 @@ export class PgCaStore implements CaStore {
 
   async #whyNotConsumed(tx: Tx | PgDb, jti: string): Promise<CaError> {
     const [row] = await tx.select({ state: tokens.state }).from(tokens).where(eq(tokens.jti, jti));
-    if (!row) return new CaError('token_unknown', 'The token is refused: this certificate authority has no record of it.');
-    if (row.state === 'used') return new CaError('token_used', 'The token has already been used: ask your administrator for a new one.');
-    if (row.state === 'cancelled') return new CaError('token_cancelled', 'The token has been cancelled by an administrator.');
-    return new CaError('token_expired', 'The token has expired.');
+    return tokenStateError(row?.state);
   }
 
   async getCertificate(serial: string): Promise<CertificateRecord | undefined> {

@@ -29,6 +29,7 @@ import { signLeaf } from './profiles';
 import type { CaStore } from './store';
 import type { CertificateRecord, CertificateSource, NodeRole } from './types';
 import { resolveValidity, type TimeSpec } from './validity';
+import { tokenStateError } from './token';
 import { verifyToken } from './verify-token';
 
 export interface IssuedCertificate {
@@ -171,11 +172,8 @@ export async function prepareTokenIssuance(p: SignWithTokenParams, deps: Prepare
   const { claims, ctx } = await verifyToken({ ott: p.ott, now, lookup: deps.lookup, paths: SIGN_PATHS }, crypto);
   try {
     const token = await deps.store.getToken(claims.jti);
-    if (!token || token.federationId !== ctx.federation.id || token.kind !== 'sign') {
-      throw new CaError('token_unknown', 'The token is refused: this certificate authority has no record of it.');
-    }
-    if (token.state === 'used') throw new CaError('token_used', 'The token has already been used: ask your administrator for a new one.');
-    if (token.state === 'cancelled') throw new CaError('token_cancelled', 'The token has been cancelled by an administrator.');
+    if (!token || token.federationId !== ctx.federation.id || token.kind !== 'sign') throw tokenStateError(undefined);
+    if (token.state !== 'pending') throw tokenStateError(token.state);
     if (token.subject !== claims.sub) throw new CaError('token_claims_invalid', 'The token is refused: its subject does not match the issued token.');
     checkCsrNames(csr, claims.sub, claims.sans);
     const validity = resolveValidity({
@@ -222,7 +220,8 @@ function refusalAudit(e: CaError, jti: string, subject: string, federationId: st
 
 const REFUSAL = Symbol.for('fedpki.refusalAudit');
 
-function attachRefusalAudit(e: CaError, audit: AuditEntry): void {
+/** Marks `e` as the refusal of an authentic token, to be audited (see `auditRefusal`). */
+export function attachRefusalAudit(e: CaError, audit: AuditEntry): void {
   (e as unknown as Record<symbol, AuditEntry>)[REFUSAL] = audit;
 }
 

@@ -19,6 +19,7 @@ import { CaError } from './errors';
 import type { FederationContext } from './keyring';
 import type { CaStore } from './store';
 import type { Actor, CertificateRecord, RevocationChannel } from './types';
+import { tokenStateError } from './token';
 import { verifyToken } from './verify-token';
 
 /** Reasons FedPKI accepts: all of RFC 5280's except removeFromCRL (delta CRLs only) and the unused 7. */
@@ -130,7 +131,6 @@ export async function authorizeRevokeToken(ott: string, serial: string, deps: Re
   if (!token || token.federationId !== ctx.federation.id || token.kind !== 'revoke' || token.subject !== claims.sub) {
     throw new CaError('token_unknown', 'The token is refused: this certificate authority has no record of it as a revoke token.');
   }
-  if (token.state === 'used') throw new CaError('token_used', 'The token has already been used.');
-  if (token.state === 'cancelled') throw new CaError('token_cancelled', 'The token has been cancelled by an administrator.');
+  if (token.state !== 'pending') throw tokenStateError(token.state);
   return { ctx, jti: claims.jti };
 }

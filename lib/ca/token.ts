@@ -13,6 +13,7 @@ import { getCrypto, randomBytes, sha256 } from '../pki/crypto';
 import { fromBase64, fromBase64Url, fromUtf8, toBase64, toBase64Url, toHex, utf8 } from '../pki/encoding';
 import { fromPem } from '../pki/pem';
 import { CaError } from './errors';
+import type { TokenState } from './types';
 
 export const TOKEN_DEFAULT_TTL_SECONDS = 24 * 3600;
 export const TOKEN_MIN_TTL_SECONDS = 5 * 60;
@@ -197,4 +198,16 @@ export function inspectToken(token: string): { claims: TokenClaims; header: Toke
   const wrapped = trimmed.split('.').length === 2 ? unwrapToken(trimmed) : undefined;
   const decoded = decodeJwt(wrapped?.jwt ?? trimmed);
   return { claims: parseClaims(decoded.claims), header: decoded.header, rootDer: wrapped?.rootDer, rootPem: wrapped?.rootPem };
+}
+
+/**
+ * The refusal for a token that cannot be consumed: unknown, used, cancelled, or — found
+ * pending but past its time when the store tried to consume it — expired. One wording
+ * for issuance, revocation and both stores.
+ */
+export function tokenStateError(state: TokenState | undefined): CaError {
+  if (!state) return new CaError('token_unknown', 'The token is refused: this certificate authority has no record of it.');
+  if (state === 'used') return new CaError('token_used', 'The token has already been used: ask your administrator for a new one.');
+  if (state === 'cancelled') return new CaError('token_cancelled', 'The token has been cancelled by an administrator.');
+  return new CaError('token_expired', 'The token has expired.');
 }
