@@ -95,8 +95,8 @@ export async function authenticateCertificate(
 }
 
 export interface RenewParams {
-  /** The current certificate (DER), from the TLS connection or a renewal token. */
-  presented: Uint8Array;
+  /** The current certificate: DER from the TLS connection, or as a renewal token's check authenticated it. */
+  presented: Uint8Array | AuthenticatedCertificate;
   via: 'mtls' | 'x5c';
   /** Federations served where the request arrived, the SNI-selected one first. */
   scope: readonly FederationContext[];
@@ -116,7 +116,7 @@ function lifetimeSeconds(old: CertificateRecord): number {
 /** Steps 1–4 and 6–7 (the token's steps are `authorizeRenewToken`'s). */
 export async function renewCertificate(p: RenewParams, deps: LifecycleDeps): Promise<IssuedCertificate> {
   const crypto = deps.crypto ?? getCrypto();
-  const { ctx, record: old, fields } = await authenticateCertificate(p.presented, p.scope, deps);
+  const { ctx, record: old, fields } = p.presented instanceof Uint8Array ? await authenticateCertificate(p.presented, p.scope, deps) : p.presented;
   let publicKey = fields.publicKey;
   if (p.csr) {
     const csr = await checkCsr(p.csr, crypto);
@@ -161,7 +161,8 @@ export async function renewCertificate(p: RenewParams, deps: LifecycleDeps): Pro
 }
 
 export interface AuthorizedRenewToken {
-  presented: Uint8Array;
+  /** The certificate the token carries, authenticated. */
+  presented: AuthenticatedCertificate;
   csrThumbprint?: string;
 }
 
@@ -176,7 +177,8 @@ export async function authorizeRenewToken(
 ): Promise<AuthorizedRenewToken> {
   const crypto = deps.crypto ?? getCrypto();
   const token = await verifyX5cToken(jwt, { now: deps.now, paths: o.rekey ? REKEY_PATHS : RENEW_PATHS }, crypto);
-  const { ctx } = await authenticateCertificate(token.leafDer, o.scope, deps);
+  const presented = await authenticateCertificate(token.leafDer, o.scope, deps);
+  const { ctx } = presented;
   // The audience is the federation's CA URL host (what step uses), or the host the
   // request was sent to (the browser page names the address it was loaded from). It
   // keeps a token made for another CA from being replayed here; the certificate it
@@ -186,5 +188,5 @@ export async function authorizeRenewToken(
     throw unauthenticated(`the renewal token is meant for ${token.aud}, not for this certificate authority`);
   }
   await deps.store.useOnce(`x5c:${token.jti}`, o.rekey ? 'rekey' : 'renew', new Date((token.exp + 60) * 1000), deps.now);
-  return { presented: token.leafDer, csrThumbprint: token.csrThumbprint };
+  return { presented, csrThumbprint: token.csrThumbprint };
 }
