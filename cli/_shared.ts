@@ -9,7 +9,7 @@ import { CaError, isCaError } from '../lib/ca/errors';
 import { isPostgresUrl } from '../db/pg/client';
 import { openStore, storeExists, type Database } from '../db/open';
 import type { CaStore } from '../lib/ca/store';
-import { env } from '../server/env';
+import { env, flagValue } from '../server/env';
 import { resolveDatabaseFile } from '../server/run';
 import { defaultSigningThreads } from '../server/signing-pool';
 import { existingCaPassword } from '../server/secrets';
@@ -44,7 +44,7 @@ export function serverConfig(args: { dataDir?: string; caUrl?: string; host?: st
     bindHost: args.host ?? e.FEDPKI_HOST,
     caUrl: args.caUrl ?? e.FEDPKI_CA_URL,
     hostnames: (e.FEDPKI_HOSTNAMES ?? '').split(',').map((s) => s.trim()).filter(Boolean),
-    httpPort: args.httpPort ? Number(args.httpPort) : e.FEDPKI_HTTP_PORT,
+    httpPort: flagValue('FEDPKI_HTTP_PORT', '--http-port', args.httpPort) ?? e.FEDPKI_HTTP_PORT,
     listenPortOffset: e.FEDPKI_LISTEN_PORT_OFFSET,
     publicUrl: e.FEDPKI_PUBLIC_URL,
     trustProxy: e.FEDPKI_TRUST_PROXY,

@@ -4,6 +4,7 @@
  */
 
 import { z } from 'zod';
+import { CaError } from '../lib/ca/errors';
 
 const bool = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
@@ -56,6 +57,19 @@ const schema = z.object({
 });
 
 export type Env = z.infer<typeof schema>;
+
+/**
+ * A command-line flag checked by the rule of the variable it stands for, so
+ * `--log-level verbose` or `--http-port abc` is refused as the variable would be.
+ * @returns the parsed value, or undefined when the flag is absent
+ * @throws CaError bad_request naming the flag and the rule
+ */
+export function flagValue<K extends keyof Env>(variable: K, flag: string, value: string | undefined): Env[K] | undefined {
+  if (value === undefined) return undefined;
+  const parsed = schema.shape[variable].safeParse(value);
+  if (!parsed.success) throw new CaError('bad_request', `${flag} ${JSON.stringify(value)} is refused: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  return parsed.data as Env[K];
+}
 
 let cached: Env | undefined;
 

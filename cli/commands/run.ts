@@ -1,5 +1,5 @@
 import { defineCommand } from 'citty';
-import { env } from '../../server/env';
+import { env, flagValue } from '../../server/env';
 import { startServer } from '../../server/run';
 import { dataDirArg, guard, passwordFileArg, passwordSources, serverConfig } from '../_shared';
 
@@ -23,7 +23,7 @@ export default defineCommand({
         config,
         password: passwordSources(args['password-file']),
         admin: { username: e.FEDPKI_ADMIN_USERNAME, password: e.FEDPKI_ADMIN_PASSWORD, passwordFile: e.FEDPKI_ADMIN_PASSWORD_FILE },
-        logLevel: (args['log-level'] as 'info' | undefined) ?? e.FEDPKI_LOG_LEVEL,
+        logLevel: flagValue('FEDPKI_LOG_LEVEL', '--log-level', args['log-level']) ?? e.FEDPKI_LOG_LEVEL,
         apiOnly: args['api-only'],
       });
       const stop = async (signal: string) => {

@@ -68,6 +68,17 @@ describe('fedpki', () => {
     expect(down.stderr.split('\n').filter(Boolean)).toHaveLength(2);
   });
 
+  it('run refuses a bad --log-level or --http-port before starting, as the variables would be refused', () => {
+    const level = cli(['run', '-p', dataDir, '--password-file', pw, '--log-level', 'verbose']);
+    expect(level.status).toBe(2);
+    expect(level.stderr).toMatch(/^fedpki: --log-level "verbose" is refused: .*"debug"\|"info"\|"warn"\|"error"/);
+    for (const port of ['abc', '0', '70000']) {
+      const r = cli(['run', '-p', dataDir, '--password-file', pw, '--http-port', port]);
+      expect(r.status, port).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`^fedpki: --http-port "${port}" is refused: `));
+    }
+  });
+
   it('migrate and federation list work on the folder', () => {
     expect(cli(['migrate', '-p', dataDir]).stderr).toMatch(/is up to date/);
     expect(cli(['federation', 'list', '-p', dataDir]).stdout).toMatch(/^default\tactive\tlocalhost:19999\tEC-P256\t[0-9a-f]{64}\tFedPKI\n$/);
