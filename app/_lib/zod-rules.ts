@@ -4,7 +4,18 @@
  * the CA applies — one definition, three places.
  */
 
-import type { z } from 'zod';
+import { z } from './zod';
+import { DAY_SECONDS, MAX_CERT_SECONDS } from '@/lib/ca/validity';
+
+/** The longest certificate validity, in days, that the CA signs (the forms' `max`). */
+export const MAX_CERT_DAYS = MAX_CERT_SECONDS / DAY_SECONDS;
+
+/** A certificate validity in whole days, within what the CA signs. */
+export const certValidityDays = z.coerce
+  .number({ message: 'Enter a number of days.' })
+  .int('Use whole days.')
+  .min(1, 'At least 1 day.')
+  .max(MAX_CERT_DAYS, `At most ${MAX_CERT_DAYS} days (5 years).`);
 
 export function ruleOf(check: (value: string) => unknown): (value: string, ctx: z.RefinementCtx) => void {
   return (value, ctx) => {

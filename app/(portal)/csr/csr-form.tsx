@@ -1,6 +1,7 @@
 'use client';
 
 import { useState } from 'react';
+import { MAX_CERT_DAYS } from '@/app/_lib/zod-rules';
 import Link from 'next/link';
 import { CopyButton } from '@/app/_components/copy-button';
 import { Field, FieldMessage, FormAlert, useValidatedForm } from '@/app/_components/form';
@@ -118,7 +119,7 @@ function SignStep({ inspected, federations, onBack }: { inspected: InspectedCsr;
             )}
           </Field>
           <Field label="Validity (days)" name="certValidityDays" errors={sign.errors}>
-            {(p) => <input {...p} key={federationId} type="number" inputMode="numeric" min={1} max={1825} defaultValue={fed?.defaultCertDays ?? 365} />}
+            {(p) => <input {...p} key={federationId} type="number" inputMode="numeric" min={1} max={MAX_CERT_DAYS} defaultValue={fed?.defaultCertDays ?? 365} />}
           </Field>
         </div>
         <div className="field">

@@ -1,4 +1,5 @@
 import { z } from '@/app/_lib/zod';
+import { certValidityDays } from '@/app/_lib/zod-rules';
 import { MAX_REQUEST_ZIP_BYTES } from '@/lib/openfl/manual';
 
 export const CSR_ROLES = [
@@ -31,11 +32,7 @@ export const signCsrSchema = z.object({
   federationId: z.string().min(1, 'Choose a federation.'),
   csr: z.string().min(1, 'Read a CSR first.').max(MAX_PEM),
   role: z.enum(CSR_ROLES.map((r) => r.value) as [CsrRole, ...CsrRole[]], { message: 'Choose the node’s role.' }),
-  certValidityDays: z.coerce
-    .number({ message: 'Enter a number of days.' })
-    .int('Use whole days.')
-    .min(1, 'At least 1 day.')
-    .max(1825, 'At most 1825 days (5 years).'),
+  certValidityDays,
   packaged: z.enum(['zip', 'pem']),
   confirmHash: z.literal('yes', { message: 'Confirm that the requester’s hash matches this one.' }),
 });

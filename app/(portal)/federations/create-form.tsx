@@ -1,6 +1,7 @@
 'use client';
 
 import { useState } from 'react';
+import { MAX_CERT_DAYS } from '@/app/_lib/zod-rules';
 import { Field, FormAlert, useValidatedForm } from '@/app/_components/form';
 import { createFederationAction } from './actions';
 import { KEY_SPECS, createFederationSchema, federationIdFor } from './schema';
@@ -36,7 +37,7 @@ export function CreateFederationForm({ suggestedCaUrl }: { suggestedCaUrl: strin
           )}
         </Field>
         <Field label="Certificate validity (days)" name="certValidityDays" errors={errors} hint="Default for its nodes; OpenFL uses 365.">
-          {(p) => <input {...p} type="number" inputMode="numeric" min={1} max={1825} defaultValue={365} required />}
+          {(p) => <input {...p} type="number" inputMode="numeric" min={1} max={MAX_CERT_DAYS} defaultValue={365} required />}
         </Field>
       </div>
       <div className="form-actions">

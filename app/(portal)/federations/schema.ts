@@ -1,6 +1,6 @@
 import { z } from '@/app/_lib/zod';
 import { validateCaUrl, validateFederationId } from '@/lib/ca/names';
-import { ruleOf } from '@/app/_lib/zod-rules';
+import { certValidityDays, ruleOf } from '@/app/_lib/zod-rules';
 
 export const KEY_SPECS = [
   { value: 'EC-P256', label: 'ECDSA P-256 (recommended)' },
@@ -24,11 +24,7 @@ export const createFederationSchema = z
     name: z.string().trim().min(1, 'Give the federation a name.').max(48, 'Use at most 48 characters.'),
     caUrl: z.string().trim().min(1, 'Enter the host:port its nodes will reach.').superRefine(ruleOf(validateCaUrl)),
     keySpec: z.enum(['EC-P256', 'EC-P384', 'RSA-3072'], { message: 'Choose a key algorithm.' }),
-    certValidityDays: z.coerce
-      .number({ message: 'Enter a number of days.' })
-      .int('Use whole days.')
-      .min(1, 'At least 1 day.')
-      .max(1825, 'At most 1825 days (5 years).'),
+    certValidityDays,
   })
   .superRefine((v, ctx) => {
     const id = federationIdFor(v.name);

@@ -1,6 +1,7 @@
 'use client';
 
 import { useState } from 'react';
+import { MAX_CERT_DAYS } from '@/app/_lib/zod-rules';
 import { CopyButton } from '@/app/_components/copy-button';
 import { Field, FieldMessage, FormAlert, useValidatedForm } from '@/app/_components/form';
 import { mintTokenAction, type MintedTokenView } from './actions';
@@ -73,7 +74,7 @@ export function MintTokenForm({ federations, defaultFederation }: { federations:
           )}
         </Field>
         <Field label="Certificate validity (days)" name="certValidityDays" errors={errors} hint={fed ? `Federation default: ${fed.defaultCertDays} days.` : undefined}>
-          {(p) => <input {...p} key={federationId} type="number" inputMode="numeric" min={1} max={1825} defaultValue={fed?.defaultCertDays ?? 365} required />}
+          {(p) => <input {...p} key={federationId} type="number" inputMode="numeric" min={1} max={MAX_CERT_DAYS} defaultValue={fed?.defaultCertDays ?? 365} required />}
         </Field>
       </div>
       <div className="form-actions">

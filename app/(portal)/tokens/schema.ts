@@ -1,7 +1,7 @@
 import { z } from '@/app/_lib/zod';
 import { validateSans, validateSubject } from '@/lib/ca/policy';
 import { parseIp } from '@/lib/pki/extensions/subject-alt-name';
-import { listItems, ruleOf } from '@/app/_lib/zod-rules';
+import { certValidityDays, listItems, ruleOf } from '@/app/_lib/zod-rules';
 
 /** What kind of node a token is for, and what its subject is. */
 export const ROLE_PRESETS = {
@@ -30,11 +30,7 @@ export const mintTokenSchema = z
     ipSans: z.string().optional(),
     extraSans: z.string().optional(),
     ttlSeconds: z.coerce.number().refine((n) => TOKEN_LIFETIMES.some((t) => t.seconds === n), 'Choose how long the token lives.'),
-    certValidityDays: z.coerce
-      .number({ message: 'Enter a number of days.' })
-      .int('Use whole days.')
-      .min(1, 'At least 1 day.')
-      .max(1825, 'At most 1825 days (5 years).'),
+    certValidityDays,
   })
   .superRefine((v, ctx) => {
     if (ROLE_PRESETS[v.role].subject === 'fqdn' && !parseIp(v.subject)) {
