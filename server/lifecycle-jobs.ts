@@ -45,17 +45,13 @@ export function startLifecycleJobs(o: LifecycleJobsOptions): LifecycleJobs {
   let running: Promise<void> | undefined;
 
   const crlPass = async () => {
-    const ids = o.authority.keyring.list().map((c) => c.federation.id);
-    for (const id of ids) {
-      try {
-        if (await o.authority.crls.isDue(id)) {
-          const crl = await o.authority.crls.publish(id);
-          o.log.info('CRL published', { federation: id, number: crl.number, bytes: crl.der.length });
-        }
-      } catch (e) {
-        o.log.error('CRL publication failed', { federation: id, error: e as Error });
-      }
-    }
+    await o.authority.crls.refreshDue(
+      o.authority.keyring.list().map((c) => c.federation.id),
+      {
+        published: (id, crl) => o.log.info('CRL published', { federation: id, number: crl.number, bytes: crl.der.length }),
+        failed: (id, e) => o.log.error('CRL publication failed', { federation: id, error: e as Error }),
+      },
+    );
   };
 
   const webhookPass = async () => {

@@ -188,13 +188,24 @@ export class CrlPublisher {
     return latest.getTime() >= crl.thisUpdate.getTime() + (STATUS_BACKDATE_SECONDS + 1) * 1000;
   }
 
-  /** Rebuilds the CRLs that are due (the server's timer calls this). */
-  async refreshDue(federationIds: readonly string[]): Promise<string[]> {
+  /**
+   * Rebuilds the CRLs that are due (the server's timer calls this). A federation whose
+   * CRL cannot be built is reported to `failed` and the others still get theirs.
+   * @returns the federations whose CRL was rebuilt
+   */
+  async refreshDue(
+    federationIds: readonly string[],
+    report: { published?: (federationId: string, crl: CrlRecord) => void; failed?: (federationId: string, error: unknown) => void } = {},
+  ): Promise<string[]> {
     const rebuilt: string[] = [];
     for (const id of federationIds) {
-      if (await this.isDue(id)) {
-        await this.publish(id);
+      try {
+        if (!(await this.isDue(id))) continue;
+        report.published?.(id, await this.publish(id));
         rebuilt.push(id);
+      } catch (e) {
+        if (!report.failed) throw e;
+        report.failed(id, e);
       }
     }
     return rebuilt;
