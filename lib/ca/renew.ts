@@ -27,7 +27,7 @@ import type { FederationContext } from './keyring';
 import type { CaStore } from './store';
 import type { CertificateRecord } from './types';
 import { BACKDATE_SECONDS, MAX_CERT_SECONDS, MIN_CERT_SECONDS, resolveValidity } from './validity';
-import { REKEY_PATHS, RENEW_PATHS, audienceHost, verifyX5cToken } from './x5c-token';
+import { REKEY_PATHS, RENEW_PATHS, acceptedUntil, audienceHost, verifyX5cToken } from './x5c-token';
 
 export interface LifecycleDeps {
   store: CaStore;
@@ -187,6 +187,6 @@ export async function authorizeRenewToken(
   if (!ctx.hostnames.has(audHost) && audHost !== o.requestHost) {
     throw unauthenticated(`the renewal token is meant for ${token.aud}, not for this certificate authority`);
   }
-  await deps.store.useOnce(`x5c:${token.jti}`, o.rekey ? 'rekey' : 'renew', new Date((token.exp + 60) * 1000), deps.now);
+  await deps.store.useOnce(`x5c:${token.jti}`, o.rekey ? 'rekey' : 'renew', acceptedUntil(token.exp), deps.now);
   return { presented, csrThumbprint: token.csrThumbprint };
 }

@@ -101,6 +101,15 @@ export interface VerifiedX5cToken {
 const refused = (detail: string) => new CaError('unauthenticated', `The renewal token is refused: ${detail}.`);
 
 /**
+ * The first instant a token expiring at `exp` (seconds) is refused: the leeway after
+ * exp, to the end of that second. Its jti must be remembered until then, or a used
+ * token could be replayed in the gap.
+ */
+export function acceptedUntil(exp: number): Date {
+  return new Date((exp + TOKEN_LEEWAY_SECONDS + 1) * 1000);
+}
+
+/**
  * Checks a renewal token's form, its signature by the key of the leaf it carries, and
  * its claims. The leaf itself (issuer, inventory, status, expiry) is the caller's to check.
  * @param paths - the audience paths accepted (RENEW_PATHS or REKEY_PATHS)
@@ -165,7 +174,7 @@ export async function verifyX5cToken(jwt: string, o: { now: Date; paths: readonl
   if (typeof jti !== 'string' || jti.length < 16 || jti.length > 128) throw refused('it must carry a jti of 16 to 128 characters');
   const now = Math.floor(o.now.getTime() / 1000);
   if (nbf > now + TOKEN_LEEWAY_SECONDS) throw refused('it is not valid yet');
-  if (exp < now - TOKEN_LEEWAY_SECONDS) throw refused('it has expired');
+  if (o.now.getTime() >= acceptedUntil(exp).getTime()) throw refused('it has expired');
   if (exp - nbf > MAX_RENEW_TOKEN_LIFETIME_SECONDS) throw refused('it lives longer than an hour');
   const cnf = claims.cnf as Record<string, unknown> | undefined;
   const csrThumbprint = cnf && typeof cnf['x5rt#S256'] === 'string' ? (cnf['x5rt#S256'] as string) : undefined;
