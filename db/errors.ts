@@ -29,3 +29,44 @@ export function guardWrite<T>(fn: () => T): T {
     throw storageError(e);
   }
 }
+
+const isAsyncIterable = (v: unknown): v is AsyncIterable<unknown> =>
+  Boolean(v) && typeof (v as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function' && typeof (v as { then?: unknown }).then !== 'function';
+
+async function* translated<T>(source: AsyncIterable<T>, translate: (e: unknown) => unknown): AsyncGenerator<T> {
+  try {
+    yield* source;
+  } catch (e) {
+    throw translate(e);
+  }
+}
+
+/**
+ * The same functions, each translating storage failures with `translate` (`storageError`
+ * here, `pgStorageError` for PostgreSQL): a thrown error or rejected promise, and a
+ * failure part-way through a returned async iterable (the audit export reads in batches).
+ * For the query and service objects the portal calls, so a full disk or a lost database
+ * is a 503 in words there as on the signing path.
+ */
+export function guardMethods<T extends object>(o: T, translate: (e: unknown) => unknown = storageError): T {
+  const out = {} as Record<string, unknown>;
+  for (const [k, v] of Object.entries(o)) {
+    if (typeof v !== 'function') {
+      out[k] = v;
+      continue;
+    }
+    out[k] = (...args: unknown[]) => {
+      let result: unknown;
+      try {
+        result = (v as (...a: unknown[]) => unknown)(...args);
+      } catch (e) {
+        return Promise.reject(translate(e));
+      }
+      if (isAsyncIterable(result)) return translated(result, translate);
+      return Promise.resolve(result).catch((e: unknown) => {
+        throw translate(e);
+      });
+    };
+  }
+  return out as T;
+}

@@ -135,24 +135,26 @@ export async function openStore(c: StoreConfig): Promise<Database> {
   const { createQueries } = await import('./queries');
   const users = await import('./users');
   const settings = await import('./settings');
+  const { guardMethods } = await import('./errors');
   const db = openDatabase({ file: c.databaseFile, migrationsFolder: join(c.root, 'db', 'migrations'), synchronous: c.synchronous, migrate: c.migrate });
   return {
     kind: 'sqlite',
     location: c.databaseFile,
     store: new SqliteCaStore(db),
-    queries: createQueries(db),
-    users: {
+    // A full disk or a read-only file is CaError `unavailable` (503) in the portal too, not a 500.
+    queries: guardMethods(createQueries(db)),
+    users: guardMethods({
       count: async () => users.countUsers(db),
-      getByUsername: async (u) => users.getUserByUsername(db, u),
-      create: (p) => users.createUser(db, p),
-    },
-    settings: {
+      getByUsername: async (u: string) => users.getUserByUsername(db, u),
+      create: (p: CreateUserParams) => users.createUser(db, p),
+    }),
+    settings: guardMethods<SettingService>({
       get: async (k) => settings.getSetting(db, k),
       set: async (k, v) => settings.setSetting(db, k, v),
       init: async (k, v) => settings.initSetting(db, k, v),
       setAudited: async (k, v, a) => settings.setSettingAudited(db, k, v, a),
-    },
-    accounts: createAccounts(db),
+    }),
+    accounts: guardMethods(createAccounts(db)),
     handle: { kind: 'sqlite', db },
     optimize: async () => {
       optimizeDatabase(db);

@@ -15,6 +15,7 @@
  */
 
 import { CaError, isCaError } from '../../lib/ca/errors';
+import { guardMethods } from '../errors';
 
 const UNREACHED = 'The certificate authority cannot reach its database; try again in a moment. Nothing was issued or changed.';
 const LOST = 'The certificate authority lost its connection to its database; try again in a moment (if the request was recorded just before, the retry will say so).';
@@ -83,39 +84,7 @@ export async function guardPg<T>(p: Promise<T>): Promise<T> {
   }
 }
 
-/** Iterates `source`, translating storage failures (the audit export reads in batches). */
-export async function* guardIterable<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
-  try {
-    yield* source;
-  } catch (e) {
-    throw pgStorageError(e);
-  }
-}
-
-const isAsyncIterable = (v: unknown): v is AsyncIterable<unknown> =>
-  Boolean(v) && typeof (v as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function' && typeof (v as { then?: unknown }).then !== 'function';
-
-/**
- * The same functions, each translating storage failures (for the query and service
- * objects): a returned promise through `guardPg`, a returned async iterable through
- * `guardIterable`.
- */
+/** `guardMethods` with PostgreSQL's failures: each method's rejection or iteration failure as CaError `unavailable`. */
 export function guardAll<T extends object>(o: T): T {
-  const out = {} as Record<string, unknown>;
-  for (const [k, v] of Object.entries(o)) {
-    if (typeof v !== 'function') {
-      out[k] = v;
-      continue;
-    }
-    out[k] = (...args: unknown[]) => {
-      let result: unknown;
-      try {
-        result = (v as (...a: unknown[]) => unknown)(...args);
-      } catch (e) {
-        return Promise.reject(pgStorageError(e));
-      }
-      return isAsyncIterable(result) ? guardIterable(result) : guardPg(Promise.resolve(result));
-    };
-  }
-  return out as T;
+  return guardMethods(o, pgStorageError);
 }
