@@ -28,6 +28,10 @@ if (f.sigkill) add('SIGKILL mid-load', `${f.sigkill.enrollments} enrollments, ki
 if (f['disk-full']) add('Disk full (tmpfs)', 'issuance with no space left', `503 with the reason, integrity_check ${f['disk-full'].integrity}, resumes when space returns`);
 if (f['read-only']) add('Read-only database file', 'issuance with the file immutable', `503 with the reason, integrity_check ${f['read-only'].integrity}, resumes afterwards`);
 if (f.secrets) add('Secrets at rest and in logs', `${f.secrets.keysChecked} CA keys × ${f.secrets.encodingsPerKey} encodings, tokens and passwords, over ${f.secrets.filesSearched} data files and ${f.secrets.logBytes.toLocaleString('en-US')} bytes of debug log`, `${f.secrets.found} found in ${f.secrets.searches} searches`);
+if (f['forwarded-headers']) {
+  const h = f['forwarded-headers'];
+  add('Forged proxy headers', `${h.spoofedRequests} requests with forged X-Forwarded-For/-Host/-Proto or x-fedpki-client-ip; a client's own entries before the proxy's; ${h.middlewareBypassTried} x-middleware-subrequest bypass attempts; ${h.nonceForgeries} forged x-nonce headers`, `${h.spoofedHonoured} forged addresses or origins believed (the real peer, or the proxy's own entry, audited); every bypass attempt sent to sign-in; no forged nonce in a CSP`);
+}
 if (f['tracked-files']) add('Keys in the repository', `every one of the ${f['tracked-files'].trackedFiles} tracked files, for key armour with a key-sized body and for key-file names`, `${f['tracked-files'].found} found: tests make their keys when they run, fixtures are public material`);
 for (const j of Object.values(f)) if (j.row) add(j.row.area, j.row.tried, j.row.held);
 console.log('| Area | Tried | Held |\n|---|---|---|');

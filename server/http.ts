@@ -93,12 +93,17 @@ export async function readJson(req: IncomingMessage, limit: number): Promise<unk
   }
 }
 
-/** The peer address; X-Forwarded-For is believed only behind a configured proxy. */
+/**
+ * The peer address. Behind a configured proxy, the last X-Forwarded-For entry: the one
+ * the proxy itself wrote. Entries before it came from the client (a proxy that appends,
+ * as nginx's $proxy_add_x_forwarded_for does, keeps whatever the client sent), so the
+ * first would let anyone choose the address audited and throttled.
+ */
 export function clientIp(req: IncomingMessage, trustProxy: boolean): string | null {
   if (trustProxy) {
     const xff = req.headers['x-forwarded-for'];
-    const first = (Array.isArray(xff) ? xff[0] : xff)?.split(',')[0]?.trim();
-    if (first) return first;
+    const last = (Array.isArray(xff) ? xff.join(',') : xff)?.split(',').at(-1)?.trim();
+    if (last) return last;
   }
   return req.socket.remoteAddress ?? null;
 }
