@@ -201,7 +201,8 @@ export class CrlPublisher {
     for (const id of federationIds) {
       try {
         if (!(await this.isDue(id))) continue;
-        report.published?.(id, await this.publish(id));
+        const crl = await this.publish(id);
+        report.published?.(id, crl);
         rebuilt.push(id);
       } catch (e) {
         if (!report.failed) throw e;
