@@ -13,7 +13,7 @@ import { CertificateAuthority } from '../lib/ca/authority';
 import { CRL_EXPIRED_GRACE_SECONDS, CRL_VALIDITY_SECONDS } from '../lib/ca/crl';
 import { isCaError } from '../lib/ca/errors';
 import { parseReasonCode } from '../lib/ca/revoke';
-import { EXPIRY_WEBHOOK_KEY, ExpiryNotifier, RETRY_DELAYS_SECONDS, thresholdFor, validateWebhookUrl, webhookSettingChange, webhookUrlFrom, type WebhookSender } from '../lib/ca/webhook';
+import { EXPIRY_THRESHOLDS_DAYS, EXPIRY_WEBHOOK_KEY, ExpiryNotifier, RETRY_DELAYS_SECONDS, thresholdWindow, validateWebhookUrl, webhookSettingChange, webhookUrlFrom, type WebhookSender } from '../lib/ca/webhook';
 import { createX5cToken } from '../lib/ca/x5c-token';
 import { certificatesFromPem, readCertificate, serialToDecimal } from '../lib/pki/certificate';
 import { parseCrl } from '../lib/pki/crl';
@@ -296,6 +296,24 @@ describe('renewal and rekey', () => {
     expect(await rejects(env.authority.renew({ presented: fine.der, scope: scope() }))).toBe('federation_disabled');
   });
 
+  it('fail/signed by the intermediate but not on record: the CA\'s own TLS certificate cannot renew', async () => {
+    const count = () => (env.db.$client.prepare('select count(*) as n from certificates').get() as { n: number }).n;
+    const before = count();
+    const tls = await env.authority.issueTlsCredentials('default', ['localhost']);
+    const [leaf] = certificatesFromPem(tls.certificateChain);
+    const intermediate = env.authority.federation('default').intermediate.fields;
+    const fields = readCertificate(leaf!);
+    expect(await verifySignedData({ data: fields.tbs, algorithm: fields.signatureAlgorithm, signature: fields.signature }, intermediate.publicKey)).toBe(true);
+    const refusal = await env.authority.renew({ presented: leaf!, scope: scope() }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isCaError(refusal) && refusal.code).toBe('unauthenticated');
+    expect((refusal as Error).message).toMatch(/no record of the certificate/);
+    expect(count()).toBe(before);
+    expect(env.audit('CERT_RENEWED')).toHaveLength(0);
+  });
+
   it('ok/x5c renewal token: accepted once; wrong audience, tampered or reused tokens are refused', async () => {
     const old = await env.issue('node2');
     const key = await importPkcs8(await exportPkcs8(old.csr.keys.privateKey));
@@ -358,7 +376,19 @@ describe('expiry notices', () => {
   it('ok/thresholds', () => {
     const now = new Date('2026-01-01T00:00:00Z');
     const at = (days: number) => new Date(now.getTime() + days * DAY);
-    expect([40, 30, 29, 7.5, 7, 2, 1, 0.5, 0, -1].map((d) => thresholdFor(at(d), now))).toEqual([undefined, 30, 30, 30, 7, 7, 1, 1, undefined, undefined]);
+    expect(thresholdWindow(30, now)).toEqual({ from: at(7), until: at(30) });
+    expect(thresholdWindow(7, now)).toEqual({ from: at(1), until: at(7) });
+    expect(thresholdWindow(1, now)).toEqual({ from: at(0), until: at(1) });
+    // A certificate is due for the threshold whose (from, until] window holds its expiry (as the store queries it): at most one.
+    const due = (notAfter: Date) => {
+      const hits = EXPIRY_THRESHOLDS_DAYS.filter((t) => {
+        const { from, until } = thresholdWindow(t, now);
+        return notAfter.getTime() > from.getTime() && notAfter.getTime() <= until.getTime();
+      });
+      expect(hits.length).toBeLessThanOrEqual(1);
+      return hits[0];
+    };
+    expect([40, 30, 29, 7.5, 7, 2, 1, 0.5, 0, -1].map((d) => due(at(d)))).toEqual([undefined, 30, 30, 30, 7, 7, 1, 1, undefined, undefined]);
     expect(() => validateWebhookUrl('ftp://x')).toThrow();
     expect(() => validateWebhookUrl('https://user:pw@x.org/')).toThrow();
     expect(validateWebhookUrl(' https://x.org/hook?k=1 ')).toBe('https://x.org/hook?k=1');
