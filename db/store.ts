@@ -123,7 +123,7 @@ export class SqliteCaStore implements CaStore {
     // The signing path runs on the driver's own prepared statements: drizzle's prepared
     // queries re-map every parameter and row per call, which measured ~40 µs of the
     // ~110 µs an issuance's writes cost. The SQL below is the schema's, column for column
-    // (test/integration/store.integ.ts holds it to drizzle's reads).
+    // (db/store.test.ts holds it to drizzle: certificates and tokens read back unchanged).
     const client = db.$client;
     this.#consume = client.prepare(
       "update tokens set state = 'used', used_at = ?, cert_serial = ? where jti = ? and state = 'pending' and expires_at > ?",

@@ -10,7 +10,7 @@ import { exportPkcs8, type KeySpec } from '../../lib/pki/keys';
 import { guard } from '../_shared';
 
 /** POSTs to the CA, trusting only the root inside the token (as step pins the `sha` root). */
-export function postJson<T>(origin: string, path: string, body: unknown, rootPem: string): Promise<T> {
+function postJson<T>(origin: string, path: string, body: unknown, rootPem: string): Promise<T> {
   const url = new URL(path, origin);
   const payload = JSON.stringify(body);
   return new Promise((resolveP, reject) => {

@@ -6,8 +6,6 @@
 
 import { randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 
-export { MIN_PASSWORD_LENGTH, passwordProblem } from './rules';
-
 const N = 1 << 15;
 const R = 8;
 const P = 1;

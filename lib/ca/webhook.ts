@@ -23,15 +23,6 @@ export const WEBHOOK_TIMEOUT_MS = 10_000;
 export const WEBHOOK_LEASE_MS = 2 * 60_000;
 const DAY_MS = 24 * 3600 * 1000;
 
-/** The threshold (in days) whose window a certificate is in, or undefined when it is outside all of them or expired. */
-export function thresholdFor(notAfter: Date, now: Date): number | undefined {
-  const left = notAfter.getTime() - now.getTime();
-  if (left <= 0) return undefined;
-  let found: number | undefined;
-  for (const t of EXPIRY_THRESHOLDS_DAYS) if (left <= t * DAY_MS) found = t;
-  return found;
-}
-
 /** The (from, until] window of certificates whose current threshold is `threshold`. */
 export function thresholdWindow(threshold: number, now: Date): { from: Date; until: Date } {
   const sorted = [...EXPIRY_THRESHOLDS_DAYS].sort((a, b) => a - b);

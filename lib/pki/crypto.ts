@@ -15,10 +15,6 @@ export function getCrypto(): Crypto {
   return c;
 }
 
-export function hasWebCrypto(): boolean {
-  return Boolean((globalThis as { crypto?: Crypto }).crypto?.subtle);
-}
-
 export async function sha256(data: Uint8Array, crypto: Crypto = getCrypto()): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', data as BufferSource));
 }

@@ -9,7 +9,7 @@
  */
 
 import type { NamedCurve, SignatureAlgorithm } from './algorithms';
-import { TAG, DerError, children, contentOf, expectTag, readBitString, readNode, readOid, readRoot, readUnsignedInteger, type DerNode } from './der';
+import { TAG, DerError, children, expectTag, readBitString, readNode, readOid, readRoot, readUnsignedInteger, type DerNode } from './der';
 import * as OID from './oids';
 
 export type KeyType = 'EC' | 'RSA' | 'Ed25519' | 'Ed448' | 'DSA' | 'RSA-PSS' | 'unknown';
@@ -125,5 +125,3 @@ export function readAlgorithmOid(buf: Uint8Array, node: DerNode): string {
   const first = readNode(buf, node.contentStart, node.end);
   return readOid(buf, first);
 }
-
-export { contentOf };
