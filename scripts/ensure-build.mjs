@@ -14,7 +14,8 @@ function newest(path) {
   if (!st.isDirectory()) return st.mtimeMs;
   let max = st.mtimeMs;
   for (const name of readdirSync(path)) {
-    if (name === 'node_modules' || name.startsWith('.')) continue;
+    // Unit tests sit beside the code but are in neither build.
+    if (name === 'node_modules' || name.startsWith('.') || /\.test\.tsx?$/.test(name)) continue;
     max = Math.max(max, newest(join(path, name)));
   }
   return max;
