@@ -1,71 +1,12 @@
 import { defineCommand } from 'citty';
 import { createPrivateKey } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import https from 'node:https';
-import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { CaError } from '../../lib/ca/errors';
 import { prepareEnrollment, readEnrollmentToken, verifyEnrollment, type SignResponse } from '../../lib/enroll/client';
-import { exportPkcs8, type KeySpec } from '../../lib/pki/keys';
+import { exportPkcs8 } from '../../lib/pki/keys';
 import { guard } from '../_shared';
-
-/** POSTs to the CA, trusting only the root inside the token (as step pins the `sha` root). */
-function postJson<T>(origin: string, path: string, body: unknown, rootPem: string): Promise<T> {
-  const url = new URL(path, origin);
-  const payload = JSON.stringify(body);
-  return new Promise((resolveP, reject) => {
-    const req = https.request(
-      {
-        hostname: url.hostname.replace(/^\[|\]$/g, ''),
-        port: url.port || 443,
-        path: url.pathname,
-        method: 'POST',
-        ca: rootPem,
-        servername: isIP(url.hostname.replace(/^\[|\]$/g, '')) ? undefined : url.hostname,
-        headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) },
-        timeout: 30_000,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let json: unknown;
-          try {
-            json = JSON.parse(text);
-          } catch {
-            return reject(new CaError('internal', `The CA answered ${res.statusCode} with something that is not JSON.`));
-          }
-          if ((res.statusCode ?? 500) >= 300) {
-            const message = (json as { message?: string }).message ?? `HTTP ${res.statusCode}`;
-            return reject(new CaError('forbidden', `The CA refused: ${message}`));
-          }
-          resolveP(json as T);
-        });
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('the CA did not answer within 30 s')));
-    req.on('error', (e) =>
-      reject(new CaError('unavailable', `Cannot reach the CA at ${origin}: ${e.message}. Is FedPKI running there, and does its certificate chain to the token's root?`)),
-    );
-    req.end(payload);
-  });
-}
-
-function keySpecFrom(kty: string, curve: string | undefined, size: string | undefined): KeySpec {
-  if (kty.toUpperCase() === 'EC') {
-    const c = (curve ?? 'P-384').toUpperCase();
-    const spec = { 'P-256': 'EC-P256', 'P-384': 'EC-P384', 'P-521': 'EC-P521' }[c];
-    if (!spec) throw new CaError('bad_request', '--curve is P-256, P-384 or P-521.');
-    return spec as KeySpec;
-  }
-  if (kty.toUpperCase() === 'RSA') {
-    const bits = size ?? '2048';
-    if (!['2048', '3072', '4096'].includes(bits)) throw new CaError('bad_request', '--size is 2048, 3072 or 4096.');
-    return `RSA-${bits}` as KeySpec;
-  }
-  throw new CaError('bad_request', '--kty is EC or RSA.');
-}
+import { keySpecFromFlags, postToCa } from '../ca-client';
 
 export default defineCommand({
   meta: { name: 'certify', description: 'On a node: make a key here, enroll it with a token, and write root_ca.crt, NAME.crt and NAME.key' },
@@ -84,10 +25,16 @@ export default defineCommand({
       if (token.claims.sub.toLowerCase() !== args.name.toLowerCase()) {
         throw new CaError('bad_request', `token subject '${token.claims.sub}' and argument '${args.name}' do not match`);
       }
-      const spec = keySpecFrom(args.kty, args.curve, args.size);
+      const spec = keySpecFromFlags({ kty: args.kty, curve: args.curve, size: args.size }, 'EC-P384');
       process.stderr.write(`Enrolling ${token.claims.sub} with ${token.caOrigin} (root ${token.rootFingerprint.slice(0, 16)}…), ${spec} key made here\n`);
       const prepared = await prepareEnrollment(token, spec);
-      const response = await postJson<SignResponse>(token.caOrigin, '/sign', { csr: prepared.csrPem, ott: token.jwt, notBefore: '', notAfter: '' }, token.rootPem);
+      const response = await postToCa<SignResponse>({
+        origin: token.caOrigin,
+        path: '/sign',
+        body: { csr: prepared.csrPem, ott: token.jwt, notBefore: '', notAfter: '' },
+        rootPem: token.rootPem,
+        unreachableHint: 'Is FedPKI running there, and does its certificate chain to the token\'s root?',
+      });
       const result = await verifyEnrollment(token, prepared, response);
 
       const dir = resolve(args['certs-path']);

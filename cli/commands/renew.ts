@@ -1,60 +1,16 @@
 import { defineCommand } from 'citty';
 import { createPublicKey } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import https from 'node:https';
-import { isIP } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { CaError } from '../../lib/ca/errors';
 import type { SignResponse } from '../../lib/enroll/client';
 import { loadCredentials, prepareRekey, renewalToken, verifyRenewal } from '../../lib/enroll/renew';
 import { describeCertificate } from '../../lib/pki/certificate';
 import { fromPem } from '../../lib/pki/pem';
-import { exportPkcs8, isKeySpec, type KeySpec } from '../../lib/pki/keys';
+import { exportPkcs8 } from '../../lib/pki/keys';
 import { privateKeyToPem } from '../../lib/pki/private-key';
 import { guard } from '../_shared';
-
-interface PostOptions {
-  origin: string;
-  path: string;
-  body?: unknown;
-  rootPem: string;
-  /** Client certificate chain and key for mutual TLS. */
-  cert?: string;
-  key?: string;
-  bearer?: string;
-}
-
-/** POSTs to the CA trusting only its root, optionally as the current certificate (mTLS). */
-function post<T>(o: PostOptions): Promise<T> {
-  const url = new URL(o.path, o.origin);
-  const payload = o.body === undefined ? '' : JSON.stringify(o.body);
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  const headers: Record<string, string> = { 'Content-Length': String(Buffer.byteLength(payload)) };
-  if (o.body !== undefined) headers['Content-Type'] = 'application/json';
-  if (o.bearer) headers.Authorization = `Bearer ${o.bearer}`;
-  return new Promise((resolveP, reject) => {
-    const req = https.request(
-      { hostname: host, port: url.port || 443, path: url.pathname, method: 'POST', ca: o.rootPem, cert: o.cert, key: o.key, servername: isIP(host) ? undefined : host, headers, timeout: 30_000 },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          let json: unknown;
-          try {
-            json = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-          } catch {
-            return reject(new CaError('internal', `The CA answered ${res.statusCode} with something that is not JSON.`));
-          }
-          if ((res.statusCode ?? 500) >= 300) return reject(new CaError('forbidden', `The CA refused: ${(json as { message?: string }).message ?? `HTTP ${res.statusCode}`}`));
-          resolveP(json as T);
-        });
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('the CA did not answer within 30 s')));
-    req.on('error', (e) => reject(new CaError('unavailable', `Cannot reach the CA at ${o.origin}: ${e.message}.`)));
-    req.end(payload);
-  });
-}
+import { keySpecFromFlags, postToCa } from '../ca-client';
 
 /** --ca-url as host:port or https URL; else the https origin of the certificate's AIA (its public URL). */
 function caOrigin(arg: string | undefined, aia: string | undefined): string {
@@ -77,13 +33,6 @@ function replaceFile(path: string, content: string): void {
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, content, { mode: 0o600 });
   renameSync(tmp, path);
-}
-
-function specFrom(kty: string | undefined, curve: string | undefined, size: string | undefined, current: KeySpec): KeySpec {
-  if (!kty && !curve && !size) return current;
-  const spec = (kty ?? (curve ? 'EC' : 'RSA')).toUpperCase() === 'EC' ? `EC-${(curve ?? 'P-384').toUpperCase().replace('-', '')}` : `RSA-${size ?? '2048'}`;
-  if (!isKeySpec(spec)) throw new CaError('bad_request', '--kty EC with --curve P-256|P-384|P-521, or --kty RSA with --size 2048|3072|4096.');
-  return spec;
 }
 
 export default defineCommand({
@@ -117,11 +66,11 @@ export default defineCommand({
       const expired = creds.leaf.notAfter.getTime() < Date.now();
       // Like step: a TLS stack will not present an expired certificate usefully, so use the token then.
       const useToken = !args.mtls || expired;
-      const rekey = args.rekey ? await prepareRekey(creds, specFrom(args.kty, args.curve, args.size, creds.key.spec)) : undefined;
+      const rekey = args.rekey ? await prepareRekey(creds, keySpecFromFlags({ kty: args.kty, curve: args.curve, size: args.size }, creds.key.spec)) : undefined;
       const bearer = useToken ? await renewalToken(creds, origin, rekey?.csrDer) : undefined;
       const cn = creds.leaf.subject.commonName ?? creds.leaf.serialNumber;
       process.stderr.write(`${rekey ? 'Rekeying' : 'Renewing'} ${cn} (serial ${creds.leaf.serialNumber}) with ${origin} ${useToken ? 'using a signed renewal token' : 'over mutual TLS'}\n`);
-      const response = await post<SignResponse>({
+      const response = await postToCa<SignResponse>({
         origin,
         path: rekey ? '/rekey' : '/renew',
         body: rekey ? { csr: rekey.csrPem } : undefined,
