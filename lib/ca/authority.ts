@@ -7,7 +7,7 @@
 import { readCertificate } from '../pki/certificate';
 import { getCrypto } from '../pki/crypto';
 import { exportPkcs8, exportSpki, generateKeyPair } from '../pki/keys';
-import { splitSans } from '../pki/extensions/subject-alt-name';
+import { sansToList, splitSans } from '../pki/extensions/subject-alt-name';
 import { extKeyUsage } from '../pki/extensions/ext-key-usage';
 import { id_kp_serverAuth } from '../pki/oids';
 import { toPem } from '../pki/pem';
@@ -226,7 +226,7 @@ export class CertificateAuthority {
     const cn = csr.subject.commonName;
     if (!cn) throw new CaError('csr_name_mismatch', 'The CSR has no common name; OpenFL identifies nodes by it.');
     const subject = validateSubject(cn);
-    const requested = [...csr.sans.dns, ...csr.sans.ip, ...csr.sans.email, ...csr.sans.uri];
+    const requested = sansToList(csr.sans);
     const sans = validateSans(requested.length ? requested : [subject]);
     const now = this.now();
     const seconds = p.certSeconds ?? ctx.federation.defaultCertSeconds;
@@ -310,7 +310,7 @@ export class CertificateAuthority {
     parseReasonCode(p.reasonCode); // a malformed request is refused before the token is looked at
     const now = this.now();
     const { ctx, jti } = await authorizeRevokeToken(p.ott, serial, { store: this.store, now, lookup: (kid) => this.keyring.byKid(kid), crypto: this.crypto });
-    const actor: Actor = { id: `token:${jti.slice(0, 12)}`, sourceIp: p.sourceIp };
+    const actor: Actor = { id: `token:${jtiLabel(jti)}`, sourceIp: p.sourceIp };
     const cert = await revokeCertificate(serial, { reasonCode: p.reasonCode, reason: p.reason, federationId: ctx.federation.id, consumeJti: jti }, actor, 'api-token', { store: this.store, now });
     return this.#revoked(cert, actor);
   }

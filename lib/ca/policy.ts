@@ -4,7 +4,7 @@
  */
 
 import type { ParsedCsr } from '../pki/csr';
-import { parseIp, formatIp, splitSans, type SubjectAltNames } from '../pki/extensions/subject-alt-name';
+import { parseIp, formatIp, sanCount, sansToList, splitSans } from '../pki/extensions/subject-alt-name';
 import { describePublicKey, type PublicKeyInfo } from '../pki/spki';
 import { CaError } from './errors';
 
@@ -94,7 +94,7 @@ export function validateSubject(subject: string): string {
 /** Normalises a SAN list for a token: valid DNS names, IPs, e-mail addresses or URIs. */
 export function validateSans(values: readonly string[]): string[] {
   const sans = splitSans(values);
-  const total = sans.dns.length + sans.ip.length + sans.email.length + sans.uri.length;
+  const total = sanCount(sans);
   if (total === 0) throw nameError('At least one subject alternative name is required.');
   if (total > MAX_SANS) throw nameError(`At most ${MAX_SANS} alternative names are allowed.`);
   for (const d of sans.dns) if (!DNS_RE.test(d)) throw nameError(`"${d}" is not a valid DNS name.`);
@@ -106,9 +106,5 @@ export function validateSans(values: readonly string[]): string[] {
       throw nameError(`"${u}" is not a valid URI.`);
     }
   }
-  return sansList(sans);
-}
-
-function sansList(s: SubjectAltNames): string[] {
-  return [...s.dns, ...s.ip, ...s.email, ...s.uri];
+  return sansToList(sans);
 }

@@ -20,7 +20,7 @@ import { crlDistributionPoints } from '../pki/extensions/crl-distribution-points
 import { extKeyUsage } from '../pki/extensions/ext-key-usage';
 import { authorityKeyIdentifier, keyIdentifier, subjectKeyIdentifier } from '../pki/extensions/key-identifiers';
 import { keyUsage } from '../pki/extensions/key-usage';
-import { subjectAltName, type SubjectAltNames } from '../pki/extensions/subject-alt-name';
+import { sanCount, subjectAltName, type SubjectAltNames } from '../pki/extensions/subject-alt-name';
 import { encodeName } from '../pki/name';
 import { id_at_commonName, id_kp_clientAuth, id_kp_serverAuth } from '../pki/oids';
 import type { PublicKeyInfo } from '../pki/spki';
@@ -109,7 +109,7 @@ export interface LeafParams {
 /** Encodes and signs one leaf certificate from a template. */
 export async function signLeaf(t: LeafTemplate, p: LeafParams, crypto: Crypto = getCrypto()): Promise<Uint8Array> {
   const ski = await keyIdentifier(p.publicKey.subjectPublicKey, crypto);
-  const hasSans = p.sans.dns.length + p.sans.ip.length + p.sans.email.length + p.sans.uri.length > 0;
+  const hasSans = sanCount(p.sans) > 0;
   const extensions = [
     p.publicKey.type === 'RSA' ? KU_RSA : KU_EC,
     p.extKeyUsage ?? t.extKeyUsage,
