@@ -22,6 +22,18 @@ export interface AuditFilterInput {
   to?: string;
 }
 
+const FILTER_KEYS = ['action', 'actor', 'federation', 'outcome', 'from', 'to'] as const satisfies readonly (keyof AuditFilterInput)[];
+
+/** The filters' query parameters, read with `get` (a page's searchParams or a URL's), unset ones left out. */
+export function auditFilterInput(get: (key: string) => string | null | undefined): AuditFilterInput {
+  const input: AuditFilterInput = {};
+  for (const k of FILTER_KEYS) {
+    const v = get(k);
+    if (v) input[k] = v;
+  }
+  return input;
+}
+
 /** Unknown values are dropped rather than refused: a filter link never errors. */
 export function auditFilters(input: AuditFilterInput): AuditFilters {
   const to = date(input.to);

@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { requireUser } from '@/app/_lib/auth';
-import { AUDIT_ACTIONS, auditFilters, type AuditFilterInput } from '@/app/_lib/audit-filters';
+import { AUDIT_ACTIONS, auditFilterInput, auditFilters } from '@/app/_lib/audit-filters';
 import { runtime } from '@/app/_lib/runtime';
 import { one, type SearchParams } from '@/app/_lib/search-params';
 import { FederationFilter } from '@/app/_components/federation-filter';
@@ -12,14 +12,7 @@ export const metadata: Metadata = { title: 'Audit log' };
 export default async function AuditPage({ searchParams }: { searchParams: SearchParams }) {
   await requireUser();
   const params = await searchParams;
-  const input: AuditFilterInput = {
-    action: one(params.action),
-    actor: one(params.actor),
-    federation: one(params.federation),
-    outcome: one(params.outcome),
-    from: one(params.from),
-    to: one(params.to),
-  };
+  const input = auditFilterInput((k) => one(params[k]));
   const filters = auditFilters(input);
   const rt = runtime();
   const federations = await rt.queries.listFederationSummaries();

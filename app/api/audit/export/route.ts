@@ -1,5 +1,5 @@
 import type { AuditRow } from '@/db/schema';
-import { auditFilters } from '@/app/_lib/audit-filters';
+import { auditFilterInput, auditFilters } from '@/app/_lib/audit-filters';
 import { csvField } from '@/app/_lib/csv';
 import { withPermission } from '@/app/_lib/route';
 import { runtime } from '@/app/_lib/runtime';
@@ -15,14 +15,7 @@ function csvRow(r: AuditRow): string {
 /** The audit log (filtered like the page) as CSV, streamed newest first. */
 export const GET = withPermission('view', async (req) => {
   const q = new URL(req.url).searchParams;
-  const filters = auditFilters({
-    action: q.get('action') ?? undefined,
-    actor: q.get('actor') ?? undefined,
-    federation: q.get('federation') ?? undefined,
-    outcome: q.get('outcome') ?? undefined,
-    from: q.get('from') ?? undefined,
-    to: q.get('to') ?? undefined,
-  });
+  const filters = auditFilters(auditFilterInput((k) => q.get(k)));
   const rows = runtime().queries.iterateAudit(filters)[Symbol.asyncIterator]();
   const encoder = new TextEncoder();
   const body = new ReadableStream<Uint8Array>({
