@@ -61,17 +61,30 @@ export interface PreparedEnrollment {
   spki: Uint8Array;
 }
 
-/** Makes the key pair (extractable: it is the user's to save) and the CSR for the token's names. */
-export async function prepareEnrollment(token: InspectedToken, keySpec: KeySpec = 'EC-P384', crypto: Crypto = getCrypto()): Promise<PreparedEnrollment> {
-  const keys = await generateKeyPair(keySpec, { extractable: true }, crypto);
-  const csrDer = await createCsr({ keys, commonName: token.claims.sub, sans: token.claims.sans }, crypto);
+/** A key pair made here (extractable: it is the holder's to save) and a CSR for `commonName` and `sans`. */
+export async function makeKeyAndCsr(spec: KeySpec, commonName: string, sans: readonly string[], crypto: Crypto = getCrypto()): Promise<PreparedEnrollment> {
+  const keys = await generateKeyPair(spec, { extractable: true }, crypto);
+  const csrDer = await createCsr({ keys, commonName, sans: [...sans] }, crypto);
   return { keys, csrDer, csrPem: toPem(csrDer, 'CERTIFICATE REQUEST'), spki: await exportSpki(keys.publicKey, crypto) };
+}
+
+/** Makes the key pair and the CSR for the token's names. */
+export async function prepareEnrollment(token: InspectedToken, keySpec: KeySpec = 'EC-P384', crypto: Crypto = getCrypto()): Promise<PreparedEnrollment> {
+  return makeKeyAndCsr(keySpec, token.claims.sub, token.claims.sans, crypto);
 }
 
 export interface SignResponse {
   crt: string;
   ca: string;
   certChain?: string[];
+}
+
+/** The certificates of a /sign, /renew or /rekey answer, leaf first (certChain, else crt and ca). */
+export function answerChain(response: SignResponse): { chain: Uint8Array[]; leafDer: Uint8Array; intermediates: Uint8Array[] } {
+  const chain = (response.certChain?.length ? response.certChain : [response.crt, response.ca]).flatMap(certificatesFromPem);
+  const [leafDer, ...intermediates] = chain;
+  if (!leafDer) throw new CaError('internal', 'The CA answered without a certificate.');
+  return { chain, leafDer, intermediates };
 }
 
 export interface VerifiedEnrollment {
@@ -94,9 +107,7 @@ export async function verifyEnrollment(
   response: SignResponse,
   crypto: Crypto = getCrypto(),
 ): Promise<VerifiedEnrollment> {
-  const chain = (response.certChain?.length ? response.certChain : [response.crt, response.ca]).flatMap(certificatesFromPem);
-  const [leafDer, ...intermediates] = chain;
-  if (!leafDer) throw new CaError('internal', 'The CA answered without a certificate.');
+  const { chain, leafDer, intermediates } = answerChain(response);
   const leaf = readCertificate(leafDer);
   if (!bytesEqual(leaf.publicKey.der, prepared.spki)) throw new CaError('internal', 'The certificate the CA returned is not for the key made here.');
   if (leaf.subject.commonName !== token.claims.sub) throw new CaError('internal', `The certificate names "${leaf.subject.commonName}", not "${token.claims.sub}".`);

@@ -8,16 +8,16 @@
 
 import { certificatesFromPem, readCertificate, sansOf, type CertificateFields } from '../pki/certificate';
 import { verifyChain } from '../pki/chain';
-import { createCsr } from '../pki/csr';
 import { getCrypto, randomBytes } from '../pki/crypto';
 import { bytesEqual } from '../pki/encoding';
-import { exportSpki, generateKeyPair, importPkcs8, type KeySpec } from '../pki/keys';
+import { importPkcs8, type KeySpec } from '../pki/keys';
 import { toPem } from '../pki/pem';
 import { PrivateKeyFormatError, readPrivateKeyPem, type LoadedPrivateKey } from '../pki/private-key';
 import { verifySignedData } from '../pki/signature';
 import { CaError } from '../ca/errors';
 import { createX5cToken, jwsAlgorithmFor } from '../ca/x5c-token';
-import type { SignResponse } from './client';
+import { answerChain, makeKeyAndCsr, type SignResponse } from './client';
+import { sansToList } from '../pki/extensions/subject-alt-name';
 
 export interface Credentials {
   /** Leaf first, then whatever intermediates the file held. */
@@ -99,10 +99,7 @@ export interface PreparedRekey {
 
 /** A new key pair (made here, extractable: it is the holder's to save) and a CSR for the certificate's names. */
 export async function prepareRekey(creds: Credentials, spec: KeySpec = creds.key.spec, crypto: Crypto = getCrypto()): Promise<PreparedRekey> {
-  const keys = await generateKeyPair(spec, { extractable: true }, crypto);
-  const sans = sansOf(creds.leaf);
-  const csrDer = await createCsr({ keys, commonName: creds.leaf.subject.commonName ?? '', sans: [...sans.dns, ...sans.ip, ...sans.email, ...sans.uri] }, crypto);
-  return { keys, spec, csrDer, csrPem: toPem(csrDer, 'CERTIFICATE REQUEST'), spki: await exportSpki(keys.publicKey, crypto) };
+  return { spec, ...(await makeKeyAndCsr(spec, creds.leaf.subject.commonName ?? '', sansToList(sansOf(creds.leaf)), crypto)) };
 }
 
 export interface VerifiedRenewal {
@@ -134,9 +131,7 @@ export async function verifyRenewal(
   root?: Uint8Array,
   crypto: Crypto = getCrypto(),
 ): Promise<VerifiedRenewal> {
-  const chain = (response.certChain?.length ? response.certChain : [response.crt, response.ca]).flatMap(certificatesFromPem);
-  const [leafDer, ...intermediates] = chain;
-  if (!leafDer) throw new CaError('internal', 'The CA answered without a certificate.');
+  const { chain, leafDer, intermediates } = answerChain(response);
   const leaf = readCertificate(leafDer);
   if (!bytesEqual(leaf.publicKey.der, expectedSpki)) throw new CaError('internal', 'The certificate the CA returned is not for the expected key.');
   if (!sameNames(leaf, creds.leaf)) throw new CaError('internal', 'The certificate the CA returned does not carry the same names as the current one.');
