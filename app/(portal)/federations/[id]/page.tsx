@@ -9,6 +9,7 @@ import { formatDate, formatDateTime, formatDuration } from '@/app/_components/fo
 import { Hex } from '@/app/_components/hex';
 import { CopyButton } from '@/app/_components/copy-button';
 import { STATUS_BACKDATE_SECONDS } from '@/lib/ca/crl';
+import { splitCaUrl } from '@/lib/ca/names';
 import { FederationSettingsForm } from './settings-form';
 import { FederationStatusToggle } from './status-toggle';
 
@@ -64,7 +65,7 @@ export default async function FederationPage({ params, searchParams }: { params:
       )}
       {query.port === 'closed' && (
         <div className="callout warn" role="alert">
-          Port {record.caUrl.slice(record.caUrl.lastIndexOf(':') + 1)} could not be opened (it may be in use). Tokens of this federation point there: free the port and restart FedPKI.
+          Port {splitCaUrl(record.caUrl).port} could not be opened (it may be in use). Tokens of this federation point there: free the port and restart FedPKI.
         </div>
       )}
       <div className="columns-wide">
