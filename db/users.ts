@@ -124,6 +124,35 @@ export interface UpdateUserParams {
 }
 
 /**
+ * The part of a user update that does not depend on the database (db/pg/users.ts
+ * applies the same plan on PostgreSQL): the new values, the last-administrator rule,
+ * whether the user's sessions end, the audit entry and the summary to return.
+ * @param otherActiveAdmins - enabled administrators besides this user, read in the update's transaction
+ * @throws CaError conflict
+ */
+export function planUserUpdate(before: UserRow, p: UpdateUserParams, otherActiveAdmins: number, actor: AccountActor, now: Date) {
+  const role = p.role ?? before.role;
+  const disabled = p.disabled ?? before.disabled;
+  if (before.role === 'admin' && !before.disabled && (role !== 'admin' || disabled) && otherActiveAdmins === 0) {
+    throw new CaError('conflict', 'FedPKI needs at least one enabled administrator: make another account an administrator first.');
+  }
+  const displayName = p.displayName === undefined ? before.displayName : p.displayName;
+  const changes: Record<string, unknown> = {};
+  if (role !== before.role) changes.role = { from: before.role, to: role };
+  if (disabled !== before.disabled) changes.disabled = disabled;
+  if (displayName !== before.displayName) changes.displayName = displayName;
+  const endSessions = disabled && !before.disabled;
+  const action = endSessions ? ActivityType.USER_DISABLED : ActivityType.USER_UPDATED;
+  const { passwordHash, ...rest } = { ...before, role, disabled, displayName };
+  return {
+    set: { role, disabled, displayName },
+    endSessions,
+    audit: auditEntry(action, { at: now, actor: actor.id, sourceIp: actor.sourceIp, target: before.username, details: changes }),
+    summary: { ...rest, hasPassword: passwordHash !== null } satisfies UserSummary,
+  };
+}
+
+/**
  * Changes a user's role, enabled state or display name. FedPKI always keeps one
  * enabled administrator: demoting or disabling the last one is refused.
  * @throws CaError not_found, conflict
@@ -134,24 +163,11 @@ export function updateUser(db: Db, p: UpdateUserParams, actor: AccountActor): Us
     (tx) => {
       const before = tx.select().from(users).where(eq(users.id, p.id)).get();
       if (!before) throw new CaError('not_found', 'No such user.');
-      const role = p.role ?? before.role;
-      const disabled = p.disabled ?? before.disabled;
-      if (before.role === 'admin' && !before.disabled && (role !== 'admin' || disabled) && otherActiveAdmins(tx, before.id) === 0) {
-        throw new CaError('conflict', 'FedPKI needs at least one enabled administrator: make another account an administrator first.');
-      }
-      const displayName = p.displayName === undefined ? before.displayName : p.displayName;
-      tx.update(users).set({ role, disabled, displayName }).where(eq(users.id, p.id)).run();
-      if (disabled && !before.disabled) endSessionsOf(tx, p.id, now);
-      const changes: Record<string, unknown> = {};
-      if (role !== before.role) changes.role = { from: before.role, to: role };
-      if (disabled !== before.disabled) changes.disabled = disabled;
-      if (displayName !== before.displayName) changes.displayName = displayName;
-      const action = disabled && !before.disabled ? ActivityType.USER_DISABLED : ActivityType.USER_UPDATED;
-      tx.insert(auditLog)
-        .values(auditEntry(action, { at: now, actor: actor.id, sourceIp: actor.sourceIp, target: before.username, details: changes }))
-        .run();
-      const { passwordHash, ...rest } = { ...before, role, disabled, displayName };
-      return { ...rest, hasPassword: passwordHash !== null };
+      const plan = planUserUpdate(before, p, otherActiveAdmins(tx, before.id), actor, now);
+      tx.update(users).set(plan.set).where(eq(users.id, p.id)).run();
+      if (plan.endSessions) endSessionsOf(tx, p.id, now);
+      tx.insert(auditLog).values(plan.audit).run();
+      return plan.summary;
     },
     { behavior: 'immediate' },
   );

@@ -15,7 +15,7 @@ import { CaError } from '../../lib/ca/errors';
 import { hashPassword } from '../../lib/auth/password';
 import { USERNAME_RE, passwordProblem } from '../../lib/auth/rules';
 import type { Role } from '../../lib/auth/roles';
-import { newUserRow, usernameTaken, type AccountActor, type CreateUserParams, type UpdateUserParams, type UserSummary } from '../users';
+import { newUserRow, planUserUpdate, usernameTaken, type AccountActor, type CreateUserParams, type UpdateUserParams, type UserSummary } from '../users';
 import { isPgUniqueViolation, type PgDb } from './client';
 import { bytewise } from './queries/text';
 import { auditLog, users, type UserRow } from './schema';
@@ -76,23 +76,12 @@ export async function updateUser(db: PgDb, p: UpdateUserParams, actor: AccountAc
       .for('no key update');
     const before = locked.find((u) => u.id === p.id);
     if (!before) throw new CaError('not_found', 'No such user.');
-    const role = p.role ?? before.role;
-    const disabled = p.disabled ?? before.disabled;
     const otherAdmins = locked.filter((u) => u.id !== before.id && u.role === 'admin' && !u.disabled).length;
-    if (before.role === 'admin' && !before.disabled && (role !== 'admin' || disabled) && otherAdmins === 0) {
-      throw new CaError('conflict', 'FedPKI needs at least one enabled administrator: make another account an administrator first.');
-    }
-    const displayName = p.displayName === undefined ? before.displayName : p.displayName;
-    await tx.update(users).set({ role, disabled, displayName }).where(eq(users.id, p.id));
-    if (disabled && !before.disabled) await endSessionsOf(tx, p.id, now);
-    const changes: Record<string, unknown> = {};
-    if (role !== before.role) changes.role = { from: before.role, to: role };
-    if (disabled !== before.disabled) changes.disabled = disabled;
-    if (displayName !== before.displayName) changes.displayName = displayName;
-    const action = disabled && !before.disabled ? ActivityType.USER_DISABLED : ActivityType.USER_UPDATED;
-    await tx.insert(auditLog).values(auditEntry(action, { at: now, actor: actor.id, sourceIp: actor.sourceIp, target: before.username, details: changes }));
-    const { passwordHash, ...rest } = { ...before, role, disabled, displayName };
-    return { ...rest, hasPassword: passwordHash !== null };
+    const plan = planUserUpdate(before, p, otherAdmins, actor, now);
+    await tx.update(users).set(plan.set).where(eq(users.id, p.id));
+    if (plan.endSessions) await endSessionsOf(tx, p.id, now);
+    await tx.insert(auditLog).values(plan.audit);
+    return plan.summary;
   });
 }
 
