@@ -7,7 +7,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { and, eq, gt, inArray, isNull, ne } from 'drizzle-orm';
-import { ActivityType, auditEntry } from '../lib/ca/audit';
+import { ActivityType, auditEntry, type AuditEntry } from '../lib/ca/audit';
 import type { Role } from '../lib/auth/roles';
 import { IP_FAILURE_LIMIT, USER_FAILURE_LIMIT, afterFailure, ipThrottleKey, lockedUntil, userThrottleKey, type ThrottleState } from '../lib/auth/throttle';
 import type { Db } from './client';
@@ -121,6 +121,27 @@ export interface SignInFailureParams {
 }
 
 /**
+ * The SIGN_IN_LOCKED entry for a throttle key that has just locked (both databases).
+ * @param key - userThrottleKey or ipThrottleKey
+ */
+export function signInLockedAudit(key: string, state: ThrottleState, at: Date, actor: string, username: string, sourceIp: string | null | undefined): AuditEntry {
+  const byAddress = key.startsWith('ip:');
+  return auditEntry(ActivityType.SIGN_IN_LOCKED, {
+    at,
+    actor,
+    sourceIp,
+    target: byAddress ? sourceIp : username,
+    outcome: 'failure',
+    details: { scope: byAddress ? 'address' : 'user', failures: state.failures, until: state.lockedUntil?.toISOString() },
+  });
+}
+
+/** The later of a lock found so far and the one `state` holds, if that one is still running at `now`. */
+export function laterLock(locked: Date | undefined, state: ThrottleState, now: Date): Date | undefined {
+  return state.lockedUntil && state.lockedUntil > now && (!locked || state.lockedUntil > locked) ? state.lockedUntil : locked;
+}
+
+/**
  * Counts a failed sign-in against the user name and the address, audits it, and
  * locks (auditing SIGN_IN_LOCKED) when a limit is reached. An attempt refused because
  * of a lock is audited but not counted, so a lock is not extended by retries; nor is
@@ -145,21 +166,8 @@ export function recordSignInFailure(db: Db, p: SignInFailureParams): { lockedUnt
           .values({ key, ...state })
           .onConflictDoUpdate({ target: signInThrottle.key, set: state })
           .run();
-        if (lockedNow) {
-          tx.insert(auditLog)
-            .values(
-              auditEntry(ActivityType.SIGN_IN_LOCKED, {
-                at: p.now,
-                actor,
-                sourceIp: p.sourceIp,
-                target: key.startsWith('ip:') ? p.sourceIp : username,
-                outcome: 'failure',
-                details: { scope: key.startsWith('ip:') ? 'address' : 'user', failures: state.failures, until: state.lockedUntil?.toISOString() },
-              }),
-            )
-            .run();
-        }
-        if (state.lockedUntil && state.lockedUntil > p.now && (!locked || state.lockedUntil > locked)) locked = state.lockedUntil;
+        if (lockedNow) tx.insert(auditLog).values(signInLockedAudit(key, state, p.now, actor, username, p.sourceIp)).run();
+        locked = laterLock(locked, state, p.now);
       }
       return locked ? { lockedUntil: locked } : {};
     },

@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { and, eq, gt, inArray, isNull, ne } from 'drizzle-orm';
 import { ActivityType, auditEntry } from '../../lib/ca/audit';
 import { IP_FAILURE_LIMIT, USER_FAILURE_LIMIT, afterFailure, ipThrottleKey, lockedUntil, userThrottleKey, type ThrottleState } from '../../lib/auth/throttle';
-import type { ActiveSession, SignInFailureParams, StartSessionParams } from '../sessions';
+import { laterLock, signInLockedAudit, type ActiveSession, type SignInFailureParams, type StartSessionParams } from '../sessions';
 import type { PgDb } from './client';
 import { auditLog, sessions, signInThrottle, users } from './schema';
 
@@ -123,19 +123,8 @@ export async function recordSignInFailure(db: PgDb, p: SignInFailureParams): Pro
         .insert(signInThrottle)
         .values({ key, ...state })
         .onConflictDoUpdate({ target: signInThrottle.key, set: state });
-      if (lockedNow) {
-        await tx.insert(auditLog).values(
-          auditEntry(ActivityType.SIGN_IN_LOCKED, {
-            at: p.now,
-            actor,
-            sourceIp,
-            target: key.startsWith('ip:') ? sourceIp : username,
-            outcome: 'failure',
-            details: { scope: key.startsWith('ip:') ? 'address' : 'user', failures: state.failures, until: state.lockedUntil?.toISOString() },
-          }),
-        );
-      }
-      if (state.lockedUntil && state.lockedUntil > p.now && (!locked || state.lockedUntil > locked)) locked = state.lockedUntil;
+      if (lockedNow) await tx.insert(auditLog).values(signInLockedAudit(key, state, p.now, actor, username, sourceIp));
+      locked = laterLock(locked, state, p.now);
     }
     return locked ? { lockedUntil: locked } : {};
   });
