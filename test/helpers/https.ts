@@ -1,5 +1,9 @@
-/** HTTPS requests with an explicit trust anchor (or none), and optional client certificates. */
+/**
+ * HTTPS requests with an explicit trust anchor (or none), and optional client
+ * certificates; an http: URL (the plain listener behind a proxy) is sent the same way.
+ */
 
+import http from 'node:http';
 import https from 'node:https';
 
 export interface RequestOptions {
@@ -31,8 +35,9 @@ export function httpsRequest(url: string, o: RequestOptions = {}): Promise<Respo
   const payload = o.raw ?? (o.body !== undefined ? JSON.stringify(o.body) : undefined);
   const headers: Record<string, string> = { ...(o.body !== undefined && o.raw === undefined ? { 'Content-Type': 'application/json' } : {}), ...(o.headers ?? {}) };
   if (payload !== undefined) headers['Content-Length'] = String(Buffer.byteLength(payload));
+  const client: Pick<typeof https, 'request'> = u.protocol === 'http:' ? http : https;
   return new Promise((resolve, reject) => {
-    const req = https.request(
+    const req = client.request(
       {
         hostname: u.hostname,
         port: u.port,

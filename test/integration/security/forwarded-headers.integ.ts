@@ -10,7 +10,6 @@
  * the server's own.
  */
 
-import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestCa, type TestCa } from '../../helpers/ca';
 import { makeCsr } from '../../helpers/csr';
@@ -58,38 +57,9 @@ afterAll(async () => {
   recordFigures('forwarded-headers', figures);
 });
 
-/** A plain-HTTP request, answered in the shape of httpsRequest's. */
-function httpRequest(url: string, o: RequestOptions = {}): Promise<Response> {
-  const u = new URL(url);
-  const payload = o.raw ?? (o.body !== undefined ? JSON.stringify(o.body) : undefined);
-  const headers: Record<string, string> = { ...(o.body !== undefined && o.raw === undefined ? { 'Content-Type': 'application/json' } : {}), ...(o.headers ?? {}) };
-  if (payload !== undefined) headers['Content-Length'] = String(Buffer.byteLength(payload));
-  return new Promise((resolve, reject) => {
-    const req = http.request({ hostname: u.hostname, port: u.port, path: u.pathname + u.search, method: o.method ?? (payload !== undefined ? 'POST' : 'GET'), headers, timeout: 30_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const body = Buffer.concat(chunks);
-        const text = body.toString('utf8');
-        let json: unknown;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body, json });
-      });
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
-
 /** A request to either listener of an instance. */
 function send(i: Instance, via: 'https' | 'http', path: string, o: RequestOptions = {}): Promise<Response> {
-  return via === 'https' ? httpsRequest(i.srv.origin + path, { ca: i.srv.rootPem, ...o }) : httpRequest(i.httpOrigin + path, o);
+  return via === 'https' ? httpsRequest(i.srv.origin + path, { ca: i.srv.rootPem, ...o }) : httpsRequest(i.httpOrigin + path, o);
 }
 
 function cookiePairs(r: Response): string[] {
