@@ -13,7 +13,7 @@ import { z } from '@/app/_lib/zod';
 import type { ActionState } from '@/app/_lib/action-state';
 import { formObject } from '@/app/_lib/form-data';
 
-type FieldErrors = Record<string, string[] | undefined>;
+export type FieldErrors = Record<string, string[] | undefined>;
 
 export function useValidatedForm<T>(
   schema: z.ZodType,

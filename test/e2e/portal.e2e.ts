@@ -9,7 +9,7 @@
  * FEDPKI_SCREENSHOTS=<dir> also saves every page at 1280 and 390 pixels wide.
  */
 
-import { createHash } from 'node:crypto';
+import { X509Certificate, createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -213,6 +213,14 @@ describe('the admin portal', () => {
 
   it('mints a token in the portal that enrolls through the API', async () => {
     const tokens = new TokensPage(page, srv.origin);
+    // The validity field starts over at the chosen federation's default (Study East: 180
+    // days), also after it was edited.
+    await tokens.goto();
+    const validity = tokens.form().getByLabel('Certificate validity (days)');
+    expect(await validity.inputValue()).toBe('365');
+    await validity.fill('30');
+    await tokens.form().getByLabel('Federation').selectOption({ label: 'Study East' });
+    expect(await validity.inputValue()).toBe('180');
     await tokens.goto(`?federation=${federationId}`);
     await screenshot(page, 'tokens');
     await tokens.fill({ subject: 'bad name!' });
@@ -235,6 +243,8 @@ describe('the admin portal', () => {
     const leafPem = readFileSync(join(certs, `${NODE}.crt`), 'utf8');
     expect(openssl(['verify', '-CAfile', join(certs, 'root_ca.crt'), '-untrusted', join(certs, `${NODE}.crt`), join(certs, `${NODE}.crt`)]).stdout).toContain(': OK');
     issuedSerial = openssl(['x509', '-noout', '-serial'], leafPem).stdout.trim().split('=')[1]!.toLowerCase().replace(/^(00)+/, '');
+    const leaf = new X509Certificate(leafPem);
+    expect(Math.round((Date.parse(leaf.validTo) - Date.parse(leaf.validFrom)) / 86_400_000)).toBe(180);
 
     await tokens.goto(`?federation=${federationId}`);
     const row = tokens.row(NODE);

@@ -1,21 +1,15 @@
 'use client';
 
 import { useState } from 'react';
-import { MAX_CERT_DAYS } from '@/app/_lib/zod-rules';
 import Link from 'next/link';
 import { CopyButton } from '@/app/_components/copy-button';
+import { CertValidityField, FederationSelectField, type FederationChoice } from '@/app/_components/federation-fields';
 import { Field, FieldMessage, FormAlert, useValidatedForm } from '@/app/_components/form';
 import { inspectCsrAction, signCsrAction, type InspectedCsr, type SignedCsr } from './actions';
 import { CSR_ROLES, inspectCsrSchema, signCsrSchema } from './schema';
 
-export interface CsrFederation {
-  id: string;
-  name: string;
-  defaultCertDays: number;
-}
-
 /** Read → compare the hash → sign → download, as OpenFL's manual workflow goes. */
-export function CsrSigner({ federations }: { federations: CsrFederation[] }) {
+export function CsrSigner({ federations }: { federations: FederationChoice[] }) {
   const inspect = useValidatedForm(inspectCsrSchema, inspectCsrAction);
   const [reset, setReset] = useState<unknown>();
   const inspected = inspect.state?.data && inspect.state !== reset ? inspect.state.data : undefined;
@@ -51,7 +45,7 @@ export function CsrSigner({ federations }: { federations: CsrFederation[] }) {
   return <SignStep inspected={inspected} federations={federations} onBack={() => setReset(inspect.state)} />;
 }
 
-function SignStep({ inspected, federations, onBack }: { inspected: InspectedCsr; federations: CsrFederation[]; onBack: () => void }) {
+function SignStep({ inspected, federations, onBack }: { inspected: InspectedCsr; federations: FederationChoice[]; onBack: () => void }) {
   const sign = useValidatedForm(signCsrSchema, signCsrAction);
   const [federationId, setFederationId] = useState(federations[0]?.id ?? '');
   const fed = federations.find((f) => f.id === federationId);
@@ -96,17 +90,7 @@ function SignStep({ inspected, federations, onBack }: { inspected: InspectedCsr;
         <input type="hidden" name="csr" value={inspected.csr} />
         <input type="hidden" name="packaged" value={inspected.packaged} />
         <div className="form-row">
-          <Field label="Federation" name="federationId" errors={sign.errors}>
-            {(p) => (
-              <select {...p} value={federationId} onChange={(e) => setFederationId(e.target.value)}>
-                {federations.map((f) => (
-                  <option key={f.id} value={f.id}>
-                    {f.name}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
+          <FederationSelectField federations={federations} value={federationId} onChange={setFederationId} errors={sign.errors} />
           <Field label="Role" name="role" errors={sign.errors}>
             {(p) => (
               <select {...p} defaultValue={inspected.commonName.includes('.') && inspected.packaged === 'pem' ? 'aggregator' : 'collaborator'}>
@@ -118,9 +102,7 @@ function SignStep({ inspected, federations, onBack }: { inspected: InspectedCsr;
               </select>
             )}
           </Field>
-          <Field label="Validity (days)" name="certValidityDays" errors={sign.errors}>
-            {(p) => <input {...p} key={federationId} type="number" inputMode="numeric" min={1} max={MAX_CERT_DAYS} defaultValue={fed?.defaultCertDays ?? 365} />}
-          </Field>
+          <CertValidityField label="Validity (days)" federation={fed} errors={sign.errors} />
         </div>
         <div className="field">
           <label className="checkbox">

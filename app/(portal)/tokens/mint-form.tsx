@@ -1,19 +1,13 @@
 'use client';
 
 import { useState } from 'react';
-import { MAX_CERT_DAYS } from '@/app/_lib/zod-rules';
 import { CopyButton } from '@/app/_components/copy-button';
+import { CertValidityField, FederationSelectField, type FederationChoice } from '@/app/_components/federation-fields';
 import { Field, FieldMessage, FormAlert, useValidatedForm } from '@/app/_components/form';
 import { mintTokenAction, type MintedTokenView } from './actions';
 import { ROLE_PRESETS, ROLE_PRESET_KEYS, TOKEN_LIFETIMES, mintTokenSchema, type RolePreset } from './schema';
 
-export interface MintFederation {
-  id: string;
-  name: string;
-  defaultCertDays: number;
-}
-
-export function MintTokenForm({ federations, defaultFederation }: { federations: MintFederation[]; defaultFederation?: string }) {
+export function MintTokenForm({ federations, defaultFederation }: { federations: FederationChoice[]; defaultFederation?: string }) {
   const { formProps, errors, error, pending, state } = useValidatedForm(mintTokenSchema, mintTokenAction);
   const [role, setRole] = useState<RolePreset>('collaborator');
   const [federationId, setFederationId] = useState(defaultFederation ?? federations[0]?.id ?? '');
@@ -27,17 +21,7 @@ export function MintTokenForm({ federations, defaultFederation }: { federations:
   return (
     <form className="form form-narrow" {...formProps} aria-label="Mint an enrollment token">
       <FormAlert error={error} />
-      <Field label="Federation" name="federationId" errors={errors}>
-        {(p) => (
-          <select {...p} value={federationId} onChange={(e) => setFederationId(e.target.value)}>
-            {federations.map((f) => (
-              <option key={f.id} value={f.id}>
-                {f.name}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
+      <FederationSelectField federations={federations} value={federationId} onChange={setFederationId} errors={errors} />
       <fieldset>
         <legend>Node role</legend>
         <div className="choices">
@@ -73,9 +57,7 @@ export function MintTokenForm({ federations, defaultFederation }: { federations:
             </select>
           )}
         </Field>
-        <Field label="Certificate validity (days)" name="certValidityDays" errors={errors} hint={fed ? `Federation default: ${fed.defaultCertDays} days.` : undefined}>
-          {(p) => <input {...p} key={federationId} type="number" inputMode="numeric" min={1} max={MAX_CERT_DAYS} defaultValue={fed?.defaultCertDays ?? 365} required />}
-        </Field>
+        <CertValidityField label="Certificate validity (days)" federation={fed} errors={errors} hint={fed ? `Federation default: ${fed.defaultCertDays} days.` : undefined} required />
       </div>
       <div className="form-actions">
         <button type="submit" className="button" disabled={pending || !federations.length}>
