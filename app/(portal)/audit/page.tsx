@@ -4,7 +4,7 @@ import { requireUser } from '@/app/_lib/auth';
 import { AUDIT_ACTIONS, auditFilterInput, auditFilters } from '@/app/_lib/audit-filters';
 import { runtime } from '@/app/_lib/runtime';
 import { one, type SearchParams } from '@/app/_lib/search-params';
-import { FederationFilter } from '@/app/_components/federation-filter';
+import { FederationFilter, FilterActions } from '@/app/_components/filter-bar';
 import { AuditTable, actionLabel } from '@/app/_components/audit-table';
 
 export const metadata: Metadata = { title: 'Audit log' };
@@ -67,16 +67,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Search
           <label htmlFor="to">To</label>
           <input id="to" name="to" type="date" defaultValue={input.to ?? ''} />
         </div>
-        <div className="form-actions">
-          <button type="submit" className="button">
-            Apply
-          </button>
-          {filtered && (
-            <Link href="/audit" className="button secondary">
-              Clear
-            </Link>
-          )}
-        </div>
+        <FilterActions filtered={filtered} clearHref="/audit" />
       </form>
       <AuditTable rows={page.rows} federationNames={names} />
       <div className="table-foot">

@@ -4,7 +4,7 @@ import { CERTIFICATE_SORTS, CERTIFICATE_STATUSES, type CertificateListStatus, ty
 import { requireUser } from '@/app/_lib/auth';
 import { runtime } from '@/app/_lib/runtime';
 import { one, type SearchParams } from '@/app/_lib/search-params';
-import { FederationFilter } from '@/app/_components/federation-filter';
+import { FederationFilter, FilterActions } from '@/app/_components/filter-bar';
 import { StatusBadge } from '@/app/_components/badges';
 import { formatDate, relative } from '@/app/_components/format';
 
@@ -101,16 +101,7 @@ export default async function CertificatesPage({ searchParams }: { searchParams:
             ))}
           </select>
         </div>
-        <div className="form-actions">
-          <button type="submit" className="button">
-            Apply
-          </button>
-          {filtered && (
-            <Link href="/certificates" className="button secondary">
-              Clear
-            </Link>
-          )}
-        </div>
+        <FilterActions filtered={filtered} clearHref="/certificates" />
       </form>
 
       <div className="table-wrap">

@@ -6,7 +6,7 @@ import { TOKEN_KINDS, TOKEN_LIST_STATES, type TokenKind, type TokenListState } f
 import { requireUser } from '@/app/_lib/auth';
 import { runtime } from '@/app/_lib/runtime';
 import { one, type SearchParams } from '@/app/_lib/search-params';
-import { FederationFilter } from '@/app/_components/federation-filter';
+import { FederationFilter } from '@/app/_components/filter-bar';
 import { StatusBadge } from '@/app/_components/badges';
 import { formatDateTime, relative } from '@/app/_components/format';
 import { CancelTokenButton } from './cancel-button';
