@@ -3,30 +3,14 @@
 import { and, desc, eq, gt, lte, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client';
 import { tokens } from '../schema';
-import type { NodeRole } from '../../lib/ca/types';
+import type { NodeRole, TokenRecord } from '../../lib/ca/types';
 
 import type { TokenKind, TokenListState } from './vocabulary';
 
 export type { TokenKind, TokenListState } from './vocabulary';
 
-export interface TokenListRow {
-  jti: string;
-  federationId: string;
-  kind: TokenKind;
-  /** A node name; for a revoke token, the serial it may revoke, in decimal. */
-  subject: string;
-  sans: string[];
-  role: NodeRole;
-  certSeconds: number;
-  expiresAt: Date;
-  createdAt: Date;
-  createdBy: string;
-  state: TokenListState;
-  usedAt: Date | null;
-  certSerial: string | null;
-  cancelledAt: Date | null;
-  cancelledBy: string | null;
-}
+/** A token as the list shows it: its stored record, with "expired" worked out from the time. */
+export type TokenListRow = Omit<TokenRecord, 'notBefore' | 'state'> & { state: TokenListState };
 
 export interface ListTokensParams {
   federationId?: string;

@@ -53,6 +53,7 @@ export interface TokenRecord {
   jti: string;
   federationId: string;
   kind: TokenKind;
+  /** A node name; for a revoke token, the serial it may revoke, in decimal. */
   subject: string;
   sans: string[];
   role: NodeRole;
