@@ -1,0 +1,46 @@
+/**
+ * Two server settings compared on one machine state: both servers start and warm up,
+ * then take turns, so the machine's drift (which here moves single runs by ±20 %) hits
+ * both alike. Prints each round and the medians. A tool for work on the hot path, not
+ * part of `npm run bench`.
+ *
+ *   npx tsx scripts/bench/ab.ts [EC-P256|EC-P384] [count] [rounds] A:NAME=value,… B:NAME=value,…
+ *
+ * e.g. `npx tsx scripts/bench/ab.ts EC-P256 2000 6 A:FEDPKI_SIGNING_THREADS=1 B:FEDPKI_SIGNING_THREADS=2`
+ */
+
+import { startServer, type BenchServer } from './server';
+import { runSigning, type SignRun } from './signing';
+
+const args = process.argv.slice(2);
+const spec = (args.find((a) => a.startsWith('EC-')) ?? 'EC-P256') as 'EC-P256' | 'EC-P384';
+const [count = 2000, rounds = 6] = args.filter((a) => /^\d+$/.test(a)).map(Number);
+const settings = args
+  .filter((a) => /^[A-Z]:/.test(a))
+  .map((a) => ({ name: a.slice(0, 1), env: Object.fromEntries(a.slice(2).split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string])) }));
+if (settings.length < 2) throw new Error('name two settings, e.g. A:FEDPKI_SIGNING_THREADS=1 B:FEDPKI_SIGNING_THREADS=2');
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const servers: BenchServer[] = [];
+try {
+  for (const s of settings) servers.push(await startServer({ apiOnly: true, env: s.env }));
+  for (const server of servers) await runSigning(server, spec, 16, count); // warm-up, not counted
+  const runs = settings.map(() => [] as SignRun[]);
+  for (let r = 0; r < rounds; r++) {
+    // alternate who goes first, so neither always follows the other
+    const order = r % 2 === 0 ? servers.map((_, i) => i) : servers.map((_, i) => i).reverse();
+    for (const i of order) {
+      const x = await runSigning(servers[i]!, spec, 16, count);
+      runs[i]!.push(x);
+      console.log(`round ${r + 1} ${settings[i]!.name}: ${Math.round(x.certsPerSecond)} certs/s, server CPU ${x.serverCpuMsPerCert.toFixed(3)} ms/cert, p99 ${x.p99.toFixed(1)} ms, errors ${x.errors}`);
+    }
+  }
+  for (const [i, s] of settings.entries()) {
+    const xs = runs[i]!;
+    console.log(
+      `${s.name} ${JSON.stringify(s.env)}: median ${Math.round(median(xs.map((x) => x.certsPerSecond)))} certs/s, ${median(xs.map((x) => x.serverCpuMsPerCert)).toFixed(3)} ms/cert, p99 ${median(xs.map((x) => x.p99)).toFixed(1)} ms`,
+    );
+  }
+} finally {
+  for (const s of servers) await s.stop();
+}
