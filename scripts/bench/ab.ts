@@ -1,7 +1,8 @@
 /**
  * Two server settings compared on one machine state: both servers start and warm up,
- * then take turns, so the machine's drift (which here moves single runs by ±20 %) hits
- * both alike. Prints each round and the medians. A tool for work on the hot path, not
+ * then take turns at P-256 or P-384 signing, concurrency 16, so the machine's drift
+ * (which here moves single runs by ±20 %) hits both alike. Prints each round and the
+ * medians. A tool for work on the hot path, not
  * part of `npm run bench`.
  *
  *   npx tsx scripts/bench/ab.ts [EC-P256|EC-P384] [count] [rounds] A:NAME=value,… B:NAME=value,…
@@ -17,7 +18,7 @@ const spec = (args.find((a) => a.startsWith('EC-')) ?? 'EC-P256') as 'EC-P256' |
 const [count = 2000, rounds = 6] = args.filter((a) => /^\d+$/.test(a)).map(Number);
 const settings = args
   .filter((a) => /^[A-Z]:/.test(a))
-  .map((a) => ({ name: a.slice(0, 1), env: Object.fromEntries(a.slice(2).split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string])) }));
+  .map((a) => ({ name: a.slice(0, 1), env: Object.fromEntries(a.slice(2).split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) }));
 if (settings.length < 2) throw new Error('name two settings, e.g. A:FEDPKI_SIGNING_THREADS=1 B:FEDPKI_SIGNING_THREADS=2');
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

@@ -23,7 +23,7 @@ const CRLF2 = Buffer.from('\r\n\r\n');
 /** One keep-alive connection; `send` writes a request and resolves with the response. */
 function connect() {
   return new Promise((resolve, reject) => {
-    const socket = tls.connect({ host: url.hostname === 'localhost' ? '127.0.0.1' : url.hostname, port: Number(url.port), servername: url.hostname, ca, ALPNProtocols: ['http/1.1'] }, () => resolve(conn));
+    const socket = tls.connect({ host: url.hostname, port: Number(url.port), ca, ALPNProtocols: ['http/1.1'] }, () => resolve(conn));
     socket.setNoDelay(true);
     let buf = Buffer.alloc(0);
     let waiter = null;

@@ -1,7 +1,8 @@
 /**
- * In-process cost of one issuance, step by step, without HTTP or threads: where the
- * signing thread's time goes beyond the crypto floor. A tool for the hot path, not
- * part of `npm run bench`.
+ * In-process cost of one issuance, without HTTP or threads: where the signing thread's
+ * time goes beyond the crypto floor. It times prepareTokenIssuance back to back, the
+ * three steps it is made of (checkCsr, verifyToken, signLeafRecord) on their own, and
+ * whole issuances with commitTokenIssuance. A tool for the hot path, not part of `npm run bench`.
  *
  *   npx tsx scripts/bench/pipeline.ts [EC-P256|EC-P384] [count]
  */
@@ -9,7 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CertificateAuthority } from '../../lib/ca/authority';
-import { commitTokenIssuance, prepareTokenIssuance } from '../../lib/ca/issue';
+import { SIGN_PATHS, checkCsr, commitTokenIssuance, prepareTokenIssuance, signLeafRecord } from '../../lib/ca/issue';
+import { verifyToken } from '../../lib/ca/verify-token';
 import { nodeCrypto } from '../../lib/crypto/node-crypto';
 import { openDatabase } from '../../db/client';
 import { SqliteCaStore } from '../../db/store';
@@ -23,7 +25,7 @@ const count = Number(process.argv[3] ?? 3000);
 const dataDir = join(mkdtempSync(join(tmpdir(), 'fedpki-pipeline-')), 'data');
 const server = await startServer({ apiOnly: true, dataDir });
 await server.stop();
-const { jobs } = await makeJobs(server, spec, count * 2);
+const { jobs } = await makeJobs(server, spec, count * 3);
 const db = openDatabase({ file: join(server.dataDir, 'fedpki.db'), migrationsFolder: join(ROOT, 'db/migrations') });
 const store = new SqliteCaStore(db);
 const crypto = nodeCrypto();
@@ -32,23 +34,67 @@ await authority.unlockAll();
 const params = jobs.map((j) => ({ csr: fromPem(j.csr, 'CERTIFICATE REQUEST')!, ott: j.ott }));
 const deps = { store, lookup: (kid: string) => authority.keyring.byKid(kid), now: () => new Date(), crypto };
 
-async function phase(from: number, n: number) {
-  let prep = 0;
-  let commit = 0;
-  for (let i = from; i < from + n; i++) {
-    const c0 = process.cpuUsage();
-    const p = await prepareTokenIssuance(params[i]!, deps);
-    const c1 = process.cpuUsage();
-    await commitTokenIssuance(p, authority.keyring.require(p.record.federationId), store);
-    const c2 = process.cpuUsage();
-    prep += c1.user + c1.system - c0.user - c0.system;
-    commit += c2.user + c2.system - c1.user - c1.system;
-  }
-  return { prep: prep / n, commit: commit / n };
+const micros = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1000;
+const cpuMicros = (c: NodeJS.CpuUsage) => c.user + c.system;
+
+/** prepare alone, back to back (tokens stay pending: nothing is committed). */
+async function prepareOnly(n: number) {
+  const c0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) await prepareTokenIssuance(params[i]!, deps);
+  return { wall: micros(t0) / n, cpu: cpuMicros(process.cpuUsage(c0)) / n };
 }
-await phase(0, count); // warm
-const r = await phase(count, count);
+
+/** Whole issuances, each committed in its own transaction: wall time of each half. */
+async function whole(from: number, n: number) {
+  const t = { prepare: 0, commit: 0 };
+  for (let i = from; i < from + n; i++) {
+    const t0 = process.hrtime.bigint();
+    const p = await prepareTokenIssuance(params[i]!, deps);
+    t.prepare += micros(t0);
+    const t1 = process.hrtime.bigint();
+    await commitTokenIssuance(p, authority.keyring.require(p.record.federationId), store);
+    t.commit += micros(t1);
+  }
+  return { prepare: t.prepare / n, commit: t.commit / n };
+}
+
+/** The steps of prepare on their own (tokens still pending: nothing is committed here). */
+async function steps(from: number, n: number) {
+  const t = { csr: 0, token: 0, leaf: 0 };
+  for (let i = from; i < from + n; i++) {
+    const now = new Date();
+    let t0 = process.hrtime.bigint();
+    const csr = await checkCsr(params[i]!.csr, crypto);
+    t.csr += micros(t0);
+    t0 = process.hrtime.bigint();
+    const { claims, ctx } = await verifyToken({ ott: params[i]!.ott, now, lookup: deps.lookup, paths: SIGN_PATHS }, crypto);
+    t.token += micros(t0);
+    t0 = process.hrtime.bigint();
+    await signLeafRecord(
+      { ctx, csr, commonName: claims.sub, sans: claims.sans, notBefore: now, notAfter: new Date(now.getTime() + 864e5), role: 'collaborator', source: 'token', tokenJti: claims.jti, issuedBy: 'pipeline', now },
+      crypto,
+    );
+    t.leaf += micros(t0);
+  }
+  return { csr: t.csr / n, token: t.token / n, leaf: t.leaf / n };
+}
+
+await prepareOnly(count); // warm-up
+const alone = await prepareOnly(count);
+await steps(0, count); // warm-up
+const st = await steps(0, count);
+await whole(count, count); // warm-up
+const w = await whole(2 * count, count);
 const floor = await cryptoFloorMicros(spec === 'EC-P256' ? 'P-256' : 'P-384', 3000);
-console.log(`${spec}, process CPU per certificate: prepare ${r.prep.toFixed(0)} µs, commit (one per transaction) ${r.commit.toFixed(0)} µs, crypto floor ${floor.toFixed(0)} µs`);
+const f = (x: number) => x.toFixed(0).padStart(5);
+console.log(`${spec}, µs per certificate, in process:
+  prepare        ${f(alone.wall)} wall, ${f(alone.cpu)} process CPU (with V8's helper threads), back to back
+    CSR check    ${f(st.csr)} wall (parse, key policy, key import, signature)
+    token        ${f(st.token)} wall (decode, ES256 verify, claims)
+    leaf         ${f(st.leaf)} wall (encode, sign, fingerprint)
+  prepare        ${f(w.prepare)} wall, each followed by its commit
+  commit         ${f(w.commit)} wall (one transaction and fsync per certificate)
+  crypto floor   ${f(floor)} (scripts/bench/floor.ts)`);
 db.$client.close();
 rmSync(dirname(dataDir), { recursive: true, force: true });
