@@ -15,15 +15,19 @@ const [, , jobsFile, outFile, origin, rootFile, concurrencyText] = process.argv;
 const jobs = JSON.parse(readFileSync(jobsFile, 'utf8'));
 const ca = readFileSync(rootFile, 'utf8');
 const concurrency = Number(concurrencyText);
-const url = new URL('/1.0/sign', origin);
+// Several origins (comma-separated) spread the connections over several servers in turn.
+const urls = origin.split(',').map((o) => new URL('/1.0/sign', o));
+const url = urls[0];
 const host = `${url.hostname}:${url.port}`;
+let connections = 0;
 
 const CRLF2 = Buffer.from('\r\n\r\n');
 
 /** One keep-alive connection; `send` writes a request and resolves with the response. */
 function connect() {
   return new Promise((resolve, reject) => {
-    const socket = tls.connect({ host: url.hostname, port: Number(url.port), ca, ALPNProtocols: ['http/1.1'] }, () => resolve(conn));
+    const target = urls[connections++ % urls.length];
+    const socket = tls.connect({ host: target.hostname, port: Number(target.port), ca, ALPNProtocols: ['http/1.1'] }, () => resolve(conn));
     socket.setNoDelay(true);
     let buf = Buffer.alloc(0);
     let waiter = null;

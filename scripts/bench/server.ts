@@ -61,12 +61,12 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(o: { apiOnly?: boolean; env?: Record<string, string>; dataDir?: string; nodeArgs?: string[]; databaseUrl?: string } = {}): Promise<BenchServer> {
+export async function startServer(o: { port?: number; apiOnly?: boolean; env?: Record<string, string>; dataDir?: string; nodeArgs?: string[]; databaseUrl?: string } = {}): Promise<BenchServer> {
   const dir = mkdtempSync(join(tmpdir(), 'fedpki-bench-'));
   const dataDir = o.dataDir ?? join(dir, 'data');
   const pw = join(dir, 'pw');
   writeFileSync(pw, PASSWORD);
-  const port = await freePort();
+  const port = o.port ?? (await freePort());
   const args = [...(o.nodeArgs ?? []), join(ROOT, 'bin/fedpki.mjs'), 'run', '-p', dataDir, '--password-file', pw, '--log-level', 'warn'];
   if (o.apiOnly) args.push('--api-only');
   const t0 = performance.now();

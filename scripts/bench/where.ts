@@ -4,7 +4,9 @@
  * through --perf-basic-prof). Not part of `npm run bench`; a tool for working on the hot
  * path. Each run is preceded by an unmeasured one, so the figures are the warm server's.
  *
- *   npx tsx scripts/bench/where.ts [EC-P256|EC-P384] [count] [runs] [--perf] [NAME=value …]
+ *   npx tsx scripts/bench/where.ts [EC-P256|EC-P384] [count] [runs] [--perf [--keep]] [NAME=value …]
+ *
+ * --keep leaves the perf data and V8's symbol map in place for `perf report`.
  *
  * NAME=value pairs go to the server's environment (FEDPKI_SIGNING_THREADS=1, …).
  */
@@ -98,6 +100,9 @@ try {
   }
 } finally {
   await s.stop();
-  rmSync(dir, { recursive: true, force: true });
-  rmSync(`/tmp/perf-${s.pid}.map`, { force: true });
+  if (args.includes('--keep')) console.log(`perf data kept for perf report: ${dir}, /tmp/perf-${s.pid}.map`);
+  else {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(`/tmp/perf-${s.pid}.map`, { force: true });
+  }
 }
