@@ -1,10 +1,13 @@
 /**
  * In-process cost of one issuance, without HTTP or threads: where the signing thread's
  * time goes beyond the crypto floor. It times prepareTokenIssuance back to back, the
- * three steps it is made of (checkCsr, verifyToken, signLeafRecord) on their own, and
- * whole issuances with commitTokenIssuance. A tool for the hot path, not part of `npm run bench`.
+ * three steps it is made of (checkCsr, verifyToken, signLeafRecord) on their own,
+ * whole issuances with commitTokenIssuance, and the commit's CPU when issuances are
+ * committed in groups, as under load. A tool for the hot path, not part of `npm run bench`.
  *
  *   npx tsx scripts/bench/pipeline.ts [EC-P256|EC-P384] [count]
+ *
+ * FEDPKI_DB_SYNCHRONOUS=NORMAL runs the commits without their fsync, as a server with that setting does.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,8 +28,8 @@ const count = Number(process.argv[3] ?? 3000);
 const dataDir = join(mkdtempSync(join(tmpdir(), 'fedpki-pipeline-')), 'data');
 const server = await startServer({ apiOnly: true, dataDir });
 await server.stop();
-const { jobs } = await makeJobs(server, spec, count * 3);
-const db = openDatabase({ file: join(server.dataDir, 'fedpki.db'), migrationsFolder: join(ROOT, 'db/migrations') });
+const { jobs } = await makeJobs(server, spec, count * 3 + 192 * (1 + 3 * 5));
+const db = openDatabase({ file: join(server.dataDir, 'fedpki.db'), migrationsFolder: join(ROOT, 'db/migrations'), synchronous: process.env.FEDPKI_DB_SYNCHRONOUS === 'NORMAL' ? 'NORMAL' : 'FULL' });
 const store = new SqliteCaStore(db);
 const crypto = nodeCrypto();
 const authority = new CertificateAuthority({ store, password: PASSWORD, crypto });
@@ -59,6 +62,31 @@ async function whole(from: number, n: number) {
   return { prepare: t.prepare / n, commit: t.commit / n };
 }
 
+/**
+ * The commit's own CPU per issuance when issuances are committed in groups, as the
+ * server's group commit makes them under load: each group is prepared first (not
+ * timed), then committed together. Group sizes take turns for `rounds` rounds, so the
+ * machine's drift hits them alike; medians are returned.
+ */
+async function grouped(from: number, sizes: number[], per: number, rounds: number) {
+  let at = from;
+  const runs = new Map<number, number[]>(sizes.map((size) => [size, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (const size of sizes) {
+      let cpu = 0;
+      for (let i = 0; i < per; i += size) {
+        const group = [];
+        for (let j = 0; j < size; j++) group.push(await prepareTokenIssuance(params[at++]!, deps));
+        const c0 = process.cpuUsage();
+        await Promise.all(group.map((p) => commitTokenIssuance(p, authority.keyring.require(p.record.federationId), store)));
+        cpu += cpuMicros(process.cpuUsage(c0));
+      }
+      runs.get(size)!.push(cpu / per);
+    }
+  }
+  return sizes.map((size) => ({ size, cpu: [...runs.get(size)!].sort((a, b) => a - b)[Math.floor(rounds / 2)]! }));
+}
+
 /** The steps of prepare on their own (tokens still pending: nothing is committed here). */
 async function steps(from: number, n: number) {
   const t = { csr: 0, token: 0, leaf: 0 };
@@ -86,6 +114,11 @@ await steps(0, count); // warm-up
 const st = await steps(0, count);
 await whole(count, count); // warm-up
 const w = await whole(2 * count, count);
+const GROUPS = [1, 4, 16];
+const PER_GROUP_RUN = 192;
+const ROUNDS = 5;
+await grouped(3 * count, [4], PER_GROUP_RUN, 1); // warm-up
+const g = await grouped(3 * count + PER_GROUP_RUN, GROUPS, PER_GROUP_RUN, ROUNDS);
 const floor = await cryptoFloorMicros(spec === 'EC-P256' ? 'P-256' : 'P-384', 3000);
 const f = (x: number) => x.toFixed(0).padStart(5);
 console.log(`${spec}, µs per certificate, in process:
@@ -95,6 +128,7 @@ console.log(`${spec}, µs per certificate, in process:
     leaf         ${f(st.leaf)} wall (encode, sign, fingerprint)
   prepare        ${f(w.prepare)} wall, each followed by its commit
   commit         ${f(w.commit)} wall (one transaction and fsync per certificate)
+  commit         ${g.map((x) => `${x.cpu.toFixed(0)} in groups of ${x.size}`).join(', ')}: process CPU (median of ${ROUNDS}), one transaction and fsync per group
   crypto floor   ${f(floor)} (scripts/bench/floor.ts)`);
 db.$client.close();
 rmSync(dirname(dataDir), { recursive: true, force: true });
