@@ -1,14 +1,15 @@
 // The server half of http-floor.ts: answers POST /1.0/sign with a canned body the size
 // of a real /sign answer, doing no CA work. Mode `https` uses node:https as FedPKI does
-// (body read, JSON.parse, the API's headers); mode `tls` parses HTTP/1.1 itself over
-// node:tls, as the load generator does on its side.
+// (body read, JSON.parse, the answer stringified, the API's headers); mode `tls` parses
+// HTTP/1.1 itself over node:tls, as the load generator does on its side.
 import https from 'node:https';
 import tls from 'node:tls';
 import { readFileSync } from 'node:fs';
 
 const [, , mode, keyFile, certFile] = process.argv;
 const options = { key: readFileSync(keyFile), cert: readFileSync(certFile), minVersion: 'TLSv1.2' };
-const pem = `-----BEGIN CERTIFICATE-----\n${'A'.repeat(64)}\n`.repeat(12) + '-----END CERTIFICATE-----\n';
+// A P-256 leaf or intermediate is ~650 bytes of DER: ~900 bytes of PEM.
+const pem = `-----BEGIN CERTIFICATE-----\n${`${'A'.repeat(64)}\n`.repeat(13)}-----END CERTIFICATE-----\n`;
 const answer = JSON.stringify({ crt: pem, ca: pem, certChain: [pem, pem], tlsOptions: { cipherSuites: ['TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256'], minVersion: 1.2, maxVersion: 1.3, renegotiation: false } });
 const headers = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'" };
 
