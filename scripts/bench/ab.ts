@@ -2,8 +2,7 @@
  * Two server settings compared on one machine state: both servers start and warm up,
  * then take turns at P-256 or P-384 signing, concurrency 16, so the machine's drift
  * (which here moves single runs by ±20 %) hits both alike. Prints each round and the
- * medians. A tool for work on the hot path, not
- * part of `npm run bench`.
+ * medians. A tool for work on the hot path, not part of `npm run bench`.
  *
  *   npx tsx scripts/bench/ab.ts [EC-P256|EC-P384] [count] [rounds] A:NAME=value,… B:NAME=value,…
  *

@@ -8,10 +8,11 @@
  *   npx tsx scripts/bench/http-floor.ts [count] [runs]
  */
 import { execFileSync, fork } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, cpuMs } from './server';
+import { ROOT } from './server';
+import { driveLoad } from './signing';
 
 const [count = 4000, runs = 3] = process.argv.slice(2).map(Number);
 const dir = mkdtempSync(join(tmpdir(), 'fedpki-http-floor-'));
@@ -20,25 +21,15 @@ const cert = join(dir, 'cert.pem');
 execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost', '-days', '1'], { stdio: 'ignore' });
 // Bodies the size of a P-256 enrollment's: a ~560-byte CSR PEM and a ~950-byte token.
 const jobs = Array.from({ length: count }, (_, i) => ({ csr: `-----BEGIN CERTIFICATE REQUEST-----\n${'B'.repeat(500)}${i}\n-----END CERTIFICATE REQUEST-----\n`, ott: 'C'.repeat(950) }));
-const jobsFile = join(dir, 'jobs.json');
-writeFileSync(jobsFile, JSON.stringify(jobs));
 
 async function run(mode: string) {
   const server = fork(join(ROOT, 'scripts/bench/http-floor-server.mjs'), [mode, key, cert], { stdio: 'inherit' });
   const { port } = await new Promise<{ port: number }>((r) => server.once('message', (m) => r(m as { port: number })));
   const results: string[] = [];
   for (let i = 0; i <= runs; i++) {
-    const outFile = join(dir, 'out.json');
-    const client = fork(join(ROOT, 'scripts/bench/load-client.mjs'), [jobsFile, outFile, `https://localhost:${port}`, cert, '16'], { stdio: 'inherit' });
-    await new Promise<void>((r) => client.once('message', () => r()));
-    const c0 = cpuMs(server.pid!);
-    client.send('go');
-    await new Promise<void>((r) => client.once('message', () => r()));
-    const c1 = cpuMs(server.pid!);
-    await new Promise((r) => client.once('exit', r));
-    const out = JSON.parse(readFileSync(outFile, 'utf8')) as { wallMs: number; clientCpuMs: number };
+    const out = await driveLoad({ jobs, origins: [`https://localhost:${port}`], rootPem: readFileSync(cert, 'utf8'), concurrency: 16, pids: [server.pid!] });
     // the first run warms the server up and is not shown
-    if (i > 0) results.push(`${Math.round((count / out.wallMs) * 1000)} req/s, server ${((c1 - c0) / count).toFixed(3)} ms/req, client ${(out.clientCpuMs / count).toFixed(3)} ms/req`);
+    if (i > 0) results.push(`${Math.round((count / out.wallMs) * 1000)} req/s, server ${(out.serverCpuMs[0]! / count).toFixed(3)} ms/req, client ${(out.clientCpuMs / count).toFixed(3)} ms/req`);
   }
   server.kill();
   console.log(`${mode.padEnd(5)} ${results.join(' | ')}`);

@@ -23,12 +23,15 @@ export function freePort(): Promise<number> {
 
 const TICKS = 100; // USER_HZ on Linux
 
-/** utime + stime of a process (all its threads), in milliseconds. */
-export function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/** utime + stime from a /proc stat file, in milliseconds. */
+export function statCpuMs(statFile: string): number {
+  const stat = readFileSync(statFile, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS;
 }
+
+/** utime + stime of a process (all its threads), in milliseconds. */
+export const cpuMs = (pid: number): number => statCpuMs(`/proc/${pid}/stat`);
 
 export function rssMiB(pid: number): { rss: number; hwm: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

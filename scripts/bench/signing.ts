@@ -32,6 +32,8 @@ export interface SignRun {
   errors: number;
   checked: number;
   peakRssMiB: number;
+  /** With several server processes (`also`), each one's share of serverCpuMsPerCert. */
+  serverCpuMsPerCertByProcess?: number[];
   /** CPU of the database server's own processes per certificate (PostgreSQL runs, scripts/bench/pg.ts). */
   databaseCpuMsPerCert?: number;
 }
@@ -57,30 +59,77 @@ export async function makeJobs(server: BenchServer, spec: KeySpec, count: number
   return { jobs, mintPerSecond: (count / mintMs) * 1000, intermediatePem: authority.keyring.require('default').intermediate.pem };
 }
 
-export async function runSigning(server: BenchServer, spec: 'EC-P256' | 'EC-P384', concurrency: number, count: number, o: { databaseCpuMs?: () => number } = {}): Promise<SignRun> {
-  const { jobs, intermediatePem } = await makeJobs(server, spec, count);
-  const dir = mkdtempSync(join(tmpdir(), 'fedpki-load-'));
-  const jobsFile = join(dir, 'jobs.json');
-  const outFile = join(dir, 'out.json');
-  const rootFile = join(dir, 'root.pem');
-  writeFileSync(jobsFile, JSON.stringify(jobs));
-  writeFileSync(rootFile, server.rootPem);
-  const client = fork(join(ROOT, 'scripts/bench/load-client.mjs'), [jobsFile, outFile, server.origin, rootFile, String(concurrency)], { stdio: 'inherit' });
-  await new Promise<void>((resolve) => client.once('message', () => resolve()));
-  let peak = 0;
-  const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(server.pid).rss)), 50);
-  const cpu0 = cpuMs(server.pid);
-  const db0 = o.databaseCpuMs?.();
-  client.send('go');
-  await new Promise<void>((resolve) => client.once('message', () => resolve()));
-  const cpu1 = cpuMs(server.pid);
-  const db1 = o.databaseCpuMs?.();
-  clearInterval(sampler);
-  await new Promise((r) => client.once('exit', r));
-  const out = JSON.parse(readFileSync(outFile, 'utf8')) as { wallMs: number; clientCpuMs: number; latencies: number[]; errors: number; certs: (string | null)[] };
-  rmSync(dir, { recursive: true, force: true });
+/** What the load generator reports, and what the server processes spent meanwhile. */
+export interface LoadResult {
+  wallMs: number;
+  clientCpuMs: number;
+  latencies: number[];
+  errors: number;
+  /** The `crt` of each 201 answer, in job order; null for a refusal. */
+  certs: (string | null)[];
+  /** CPU milliseconds of each server process during the timed part, in `pids` order. */
+  serverCpuMs: number[];
+  /** The processes' summed RSS at its highest, sampled every 50 ms. */
+  peakRssMiB: number;
+}
 
-  // Every certificate: parses, is signed by the intermediate, holds the CSR's key, is unique.
+/**
+ * Sends `jobs` to `POST /1.0/sign` from the load-generator process, `concurrency`
+ * keep-alive connections spread over `origins` in turn, and measures the server
+ * processes `pids` around the timed part only.
+ */
+export async function driveLoad(o: { jobs: { csr: string; ott: string }[]; origins: string[]; rootPem: string; concurrency: number; pids: number[]; during?: { start(): void; stop(): void } }): Promise<LoadResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'fedpki-load-'));
+  try {
+    const jobsFile = join(dir, 'jobs.json');
+    const outFile = join(dir, 'out.json');
+    const rootFile = join(dir, 'root.pem');
+    writeFileSync(jobsFile, JSON.stringify(o.jobs));
+    writeFileSync(rootFile, o.rootPem);
+    const client = fork(join(ROOT, 'scripts/bench/load-client.mjs'), [jobsFile, outFile, o.origins.join(','), rootFile, String(o.concurrency)], { stdio: 'inherit' });
+    await new Promise<void>((resolve) => client.once('message', () => resolve()));
+    let peak = 0;
+    const sampler = setInterval(() => (peak = Math.max(peak, o.pids.reduce((sum, pid) => sum + rssMiB(pid).rss, 0))), 50);
+    const cpu0 = o.pids.map(cpuMs);
+    o.during?.start();
+    client.send('go');
+    await new Promise<void>((resolve) => client.once('message', () => resolve()));
+    const cpu1 = o.pids.map(cpuMs);
+    o.during?.stop();
+    clearInterval(sampler);
+    await new Promise((r) => client.once('exit', r));
+    const out = JSON.parse(readFileSync(outFile, 'utf8')) as Omit<LoadResult, 'serverCpuMs' | 'peakRssMiB'>;
+    return { ...out, serverCpuMs: cpu1.map((c, i) => c - cpu0[i]!), peakRssMiB: peak };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * One signing run against `server` (and `also`: more processes on the same database,
+ * whose connections take turns with its own). Server CPU and RSS are those of all of
+ * them together.
+ */
+export async function runSigning(
+  server: BenchServer,
+  spec: 'EC-P256' | 'EC-P384',
+  concurrency: number,
+  count: number,
+  o: { databaseCpuMs?: () => number; also?: BenchServer[] } = {},
+): Promise<SignRun> {
+  const { jobs, intermediatePem } = await makeJobs(server, spec, count);
+  const servers = [server, ...(o.also ?? [])];
+  let db0: number | undefined;
+  let db1: number | undefined;
+  const out = await driveLoad({
+    jobs,
+    origins: servers.map((s) => s.origin),
+    rootPem: server.rootPem,
+    concurrency,
+    pids: servers.map((s) => s.pid),
+    during: { start: () => (db0 = o.databaseCpuMs?.()), stop: () => (db1 = o.databaseCpuMs?.()) },
+  });
+
   const issuer = new X509Certificate(intermediatePem);
   const serials = new Set<string>();
   let checked = 0;
@@ -102,11 +151,12 @@ export async function runSigning(server: BenchServer, spec: 'EC-P256' | 'EC-P384
     certsPerSecond: (ok / out.wallMs) * 1000,
     p50: pct(50),
     p99: pct(99),
-    serverCpuMsPerCert: (cpu1 - cpu0) / Math.max(ok, 1),
+    serverCpuMsPerCert: out.serverCpuMs.reduce((a, b) => a + b, 0) / Math.max(ok, 1),
+    ...(servers.length > 1 ? { serverCpuMsPerCertByProcess: out.serverCpuMs.map((ms) => ms / Math.max(ok, 1)) } : {}),
     clientCpuMsPerCert: out.clientCpuMs / Math.max(ok, 1),
     errors: out.errors,
     checked,
-    peakRssMiB: peak,
+    peakRssMiB: out.peakRssMiB,
     ...(db0 !== undefined && db1 !== undefined ? { databaseCpuMsPerCert: (db1 - db0) / Math.max(ok, 1) } : {}),
   };
 }

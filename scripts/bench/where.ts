@@ -12,10 +12,10 @@
  */
 
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer } from './server';
+import { startServer, statCpuMs } from './server';
 import { runSigning } from './signing';
 
 const args = process.argv.slice(2);
@@ -31,9 +31,7 @@ function threadCpu(pid: number): Map<string, number> {
   const m = new Map<string, number>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      m.set(tid === String(pid) ? 'main' : tid, (Number(f[11]) + Number(f[12])) * 10);
+      m.set(tid === String(pid) ? 'main' : tid, statCpuMs(`/proc/${pid}/task/${tid}/stat`));
     } catch {
       /* the thread ended */
     }
