@@ -52,7 +52,7 @@ export class SigningPool {
 
   async start(): Promise<void> {
     for (let i = 0; i < this.#o.threads; i++) {
-      const worker = new Worker(this.#o.workerUrl, { workerData: { aliases: this.#o.aliases } });
+      const worker = new Worker(this.#o.workerUrl, { workerData: { aliases: this.#o.aliases, index: i } });
       worker.on('message', (reply: WorkerReply) => {
         const waiter = this.#waiting.get(reply.id);
         if (!waiter) return;

@@ -6,7 +6,7 @@
  */
 
 import { createHmac } from 'node:crypto';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toBase64Url, utf8 } from '@/lib/pki/encoding';
@@ -16,6 +16,7 @@ import { fromPem } from '@/lib/pki/pem';
 import { CertificateAuthority } from '@/lib/ca/authority';
 import { openDatabase } from '@/db/client';
 import { SqliteCaStore } from '@/db/store';
+import { defaultSigningThreads } from '@/server/signing-pool';
 import { forgeToken, openTestCa, type TestCa } from '../helpers/ca';
 import { makeCsr } from '../helpers/csr';
 import { httpsRequest } from '../helpers/https';
@@ -426,6 +427,15 @@ describe('refusals leave nothing behind', () => {
   it('keeps serving after all of that', async () => {
     const r = await httpsRequest(`${srv.origin}/health`, { ca: srv.rootPem });
     expect(r.status).toBe(200);
+  });
+});
+
+describe('signing threads', () => {
+  it.runIf(process.platform === 'linux')('are named fedpki-sign-N, so top -H, perf and the benchmark can tell them apart', () => {
+    const pid = srv.child.pid!;
+    const names = readdirSync(`/proc/${pid}/task`).map((tid) => readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim());
+    const expected = Array.from({ length: defaultSigningThreads() }, (_, i) => `fedpki-sign-${i}`);
+    expect(names.filter((n) => n.startsWith('fedpki-sign')).sort()).toEqual(expected);
   });
 });
 
