@@ -7,6 +7,9 @@
  *   npx tsx scripts/bench/ab.ts [EC-P256|EC-P384] [count] [rounds] A:NAME=value,… B:NAME=value,…
  *
  * e.g. `npx tsx scripts/bench/ab.ts EC-P256 2000 6 A:FEDPKI_SIGNING_THREADS=1 B:FEDPKI_SIGNING_THREADS=2`
+ *
+ * NODE_ARGS is not an environment variable but flags for the server's node, spaces
+ * between them (V8 flags that NODE_OPTIONS refuses): `B:NODE_ARGS=--single-threaded-gc`.
  */
 
 import { startServer, type BenchServer } from './server';
@@ -23,7 +26,7 @@ if (settings.length < 2) throw new Error('name two settings, e.g. A:FEDPKI_SIGNI
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const servers: BenchServer[] = [];
 try {
-  for (const s of settings) servers.push(await startServer({ apiOnly: true, env: s.env }));
+  for (const { NODE_ARGS, ...env } of settings.map((s) => s.env)) servers.push(await startServer({ apiOnly: true, env, nodeArgs: NODE_ARGS?.split(' ').filter(Boolean) }));
   for (const server of servers) await runSigning(server, spec, 16, count); // warm-up, not counted
   const runs = settings.map(() => [] as SignRun[]);
   for (let r = 0; r < rounds; r++) {

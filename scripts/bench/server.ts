@@ -1,7 +1,7 @@
 /** Starting a FedPKI server for the benchmark, and reading its CPU time and memory from /proc. */
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +32,31 @@ export function statCpuMs(statFile: string): number {
 
 /** utime + stime of a process (all its threads), in milliseconds. */
 export const cpuMs = (pid: number): number => statCpuMs(`/proc/${pid}/stat`);
+
+/** What a thread of the server does, from its name: signing threads name themselves. */
+export type ThreadKind = 'main' | 'signing' | 'other';
+
+/** CPU milliseconds of each thread of a process, with its name and kind; a thread that ends meanwhile is left out. */
+export function threadCpu(pid: number): { tid: string; name: string; kind: ThreadKind; ms: number }[] {
+  const out = [];
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      const kind: ThreadKind = tid === String(pid) ? 'main' : name.startsWith('fedpki-sign') ? 'signing' : 'other';
+      out.push({ tid, name, kind, ms: statCpuMs(`/proc/${pid}/task/${tid}/stat`) });
+    } catch {
+      /* the thread ended */
+    }
+  }
+  return out;
+}
+
+/** A process's CPU milliseconds summed by kind of thread. */
+export function cpuByKind(pid: number): Record<ThreadKind, number> {
+  const sum = { main: 0, signing: 0, other: 0 };
+  for (const t of threadCpu(pid)) sum[t.kind] += t.ms;
+  return sum;
+}
 
 export function rssMiB(pid: number): { rss: number; hwm: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

@@ -17,7 +17,7 @@ import { toPem } from '../../lib/pki/pem';
 import { openDatabase } from '../../db/client';
 import { SqliteCaStore } from '../../db/store';
 import { openStore } from '../../db/open';
-import { PASSWORD, ROOT, cpuMs, rssMiB, type BenchServer } from './server';
+import { PASSWORD, ROOT, cpuByKind, cpuMs, rssMiB, type BenchServer, type ThreadKind } from './server';
 
 export interface SignRun {
   curve: 'P-256' | 'P-384';
@@ -34,6 +34,12 @@ export interface SignRun {
   peakRssMiB: number;
   /** With several server processes (`also`), each one's share of serverCpuMsPerCert. */
   serverCpuMsPerCertByProcess?: number[];
+  /**
+   * serverCpuMsPerCert by kind of thread, over all processes: the main thread (HTTPS,
+   * database, group commit), the signing threads, and the rest (V8's GC and compiler
+   * helpers, libuv's pool).
+   */
+  serverCpuMsPerCertByThread: Record<ThreadKind, number>;
   /** CPU of the database server's own processes per certificate (PostgreSQL runs, scripts/bench/pg.ts). */
   databaseCpuMsPerCert?: number;
 }
@@ -69,6 +75,8 @@ export interface LoadResult {
   certs: (string | null)[];
   /** CPU milliseconds of each server process during the timed part, in `pids` order. */
   serverCpuMs: number[];
+  /** The same summed over the processes by kind of thread. */
+  serverCpuMsByThread: Record<ThreadKind, number>;
   /** The processes' summed RSS at its highest, sampled every 50 ms. */
   peakRssMiB: number;
 }
@@ -91,15 +99,19 @@ export async function driveLoad(o: { jobs: { csr: string; ott: string }[]; origi
     let peak = 0;
     const sampler = setInterval(() => (peak = Math.max(peak, o.pids.reduce((sum, pid) => sum + rssMiB(pid).rss, 0))), 50);
     const cpu0 = o.pids.map(cpuMs);
+    const kinds0 = o.pids.map(cpuByKind);
     o.during?.start();
     client.send('go');
     await new Promise<void>((resolve) => client.once('message', () => resolve()));
     const cpu1 = o.pids.map(cpuMs);
+    const kinds1 = o.pids.map(cpuByKind);
     o.during?.stop();
     clearInterval(sampler);
     await new Promise((r) => client.once('exit', r));
-    const out = JSON.parse(readFileSync(outFile, 'utf8')) as Omit<LoadResult, 'serverCpuMs' | 'peakRssMiB'>;
-    return { ...out, serverCpuMs: cpu1.map((c, i) => c - cpu0[i]!), peakRssMiB: peak };
+    const out = JSON.parse(readFileSync(outFile, 'utf8')) as Omit<LoadResult, 'serverCpuMs' | 'serverCpuMsByThread' | 'peakRssMiB'>;
+    const byThread = { main: 0, signing: 0, other: 0 };
+    for (const [i, k1] of kinds1.entries()) for (const kind of ['main', 'signing', 'other'] as const) byThread[kind] += k1[kind] - kinds0[i]![kind];
+    return { ...out, serverCpuMs: cpu1.map((c, i) => c - cpu0[i]!), serverCpuMsByThread: byThread, peakRssMiB: peak };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -152,6 +164,7 @@ export async function runSigning(
     p50: pct(50),
     p99: pct(99),
     serverCpuMsPerCert: out.serverCpuMs.reduce((a, b) => a + b, 0) / Math.max(ok, 1),
+    serverCpuMsPerCertByThread: { main: out.serverCpuMsByThread.main / Math.max(ok, 1), signing: out.serverCpuMsByThread.signing / Math.max(ok, 1), other: out.serverCpuMsByThread.other / Math.max(ok, 1) },
     ...(servers.length > 1 ? { serverCpuMsPerCertByProcess: out.serverCpuMs.map((ms) => ms / Math.max(ok, 1)) } : {}),
     clientCpuMsPerCert: out.clientCpuMs / Math.max(ok, 1),
     errors: out.errors,

@@ -12,10 +12,10 @@
  */
 
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, statCpuMs } from './server';
+import { startServer, threadCpu } from './server';
 import { runSigning } from './signing';
 
 const args = process.argv.slice(2);
@@ -25,19 +25,6 @@ const count = Number(positional[1] ?? 3000);
 const runs = Number(positional[2] ?? 2);
 const perf = args.includes('--perf');
 const env = Object.fromEntries(args.filter((a) => a.includes('=')).map((a) => [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]));
-
-/** CPU milliseconds of each thread of a process; the main thread is named so. */
-function threadCpu(pid: number): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      m.set(tid === String(pid) ? 'main' : tid, statCpuMs(`/proc/${pid}/task/${tid}/stat`));
-    } catch {
-      /* the thread ended */
-    }
-  }
-  return m;
-}
 
 /** Sorts perf's symbols into kinds of work. */
 const KINDS: [string, (dso: string, sym: string, kernel: boolean) => boolean][] = [
@@ -86,13 +73,15 @@ try {
       recorder.kill('SIGINT');
       await new Promise((r) => recorder.once('exit', r));
     }
-    const perThread = [...after]
-      .map(([t, ms]) => [t, (ms - (before.get(t) ?? 0)) / count] as const)
+    const perThread = after
+      .map((t) => [t.kind === 'main' ? 'main' : `${t.name}(${t.tid})`, (t.ms - (before.find((b) => b.tid === t.tid)?.ms ?? 0)) / count] as const)
       .filter(([, ms]) => ms > 0)
       .sort((a, b) => b[1] - a[1]);
+    const k = x.serverCpuMsPerCertByThread;
     console.log(
       `${spec} c=16, ${count} certs: ${Math.round(x.certsPerSecond)} certs/s, p99 ${x.p99.toFixed(1)} ms, server CPU ${x.serverCpuMsPerCert.toFixed(3)} ms/cert (load generator ${x.clientCpuMsPerCert.toFixed(3)})`,
     );
+    console.log(`  by kind of thread, timed part only, ms/cert: main ${k.main.toFixed(3)}, signing threads ${k.signing.toFixed(3)}, other ${k.other.toFixed(3)}`);
     console.log(`  by thread, ms/cert: ${perThread.map(([t, ms]) => `${t} ${ms.toFixed(3)}`).join(', ')}`);
     if (recorder) for (const [kind, pct] of perfKinds(data)) console.log(`  ${pct.toFixed(1).padStart(5)} %  ${((pct / 100) * x.serverCpuMsPerCert * 1000).toFixed(0).padStart(4)} µs/cert  ${kind}`);
   }
