@@ -43,7 +43,7 @@ if (parentPort) {
   const port = parentPort;
   const { aliases, index } = workerData as { aliases: string[]; index: number };
   // A name for `top -H`, `perf` and the benchmark's CPU-by-thread figures; Linux only,
-  // and nothing depends on it.
+  // and signing does not depend on it.
   try {
     writeFileSync('/proc/thread-self/comm', `fedpki-sign-${index}`);
   } catch {
