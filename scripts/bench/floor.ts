@@ -7,7 +7,10 @@
 
 import { KeyObject, createHash, generateKeyPairSync, sign, verify, webcrypto } from 'node:crypto';
 
-export async function cryptoFloorMicros(curve: 'P-256' | 'P-384', iterations: number): Promise<number> {
+export type FloorCurve = 'P-256' | 'P-384';
+
+/** The keys and signed inputs one enrollment's crypto works on: 64 CSRs of `curve`. */
+export function floorFixture(curve: FloorCurve) {
   const provisioner = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const issuer = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const hash = curve === 'P-256' ? 'sha256' : 'sha384';
@@ -19,21 +22,29 @@ export async function cryptoFloorMicros(curve: 'P-256' | 'P-384', iterations: nu
     const point = (k.publicKey.export({ type: 'spki', format: 'der' }) as Buffer).subarray(curve === 'P-256' ? -65 : -97);
     return { info, point, sig: sign(hash, info, { key: k.privateKey, dsaEncoding: 'ieee-p1363' }) };
   });
-  const tbs = Buffer.alloc(520, 5);
-  const run = async (n: number) => {
-    for (let i = 0; i < n; i++) {
-      const csr = csrs[i % csrs.length]!;
-      if (!verify('sha256', jwtInput, { key: provisioner.publicKey, dsaEncoding: 'ieee-p1363' }, jwtSig)) throw new Error('jwt');
-      const key = KeyObject.from(await webcrypto.subtle.importKey('raw', csr.point, { name: 'ECDSA', namedCurve: curve }, true, ['verify']));
-      if (!verify(hash, csr.info, { key, dsaEncoding: 'ieee-p1363' }, csr.sig)) throw new Error('csr');
-      createHash('sha1').update(csr.point).digest();
-      const cert = sign('sha256', tbs, issuer.privateKey);
-      createHash('sha256').update(cert).digest();
-    }
-  };
-  await run(Math.min(200, iterations));
+  return { curve, provisioner, issuer, hash, jwtInput, jwtSig, csrs, tbs: Buffer.alloc(520, 5) };
+}
+
+export type FloorFixture = ReturnType<typeof floorFixture>;
+
+/** `n` enrollments' crypto through node:crypto. */
+export async function nodeFloor(f: FloorFixture, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const csr = f.csrs[i % f.csrs.length]!;
+    if (!verify('sha256', f.jwtInput, { key: f.provisioner.publicKey, dsaEncoding: 'ieee-p1363' }, f.jwtSig)) throw new Error('jwt');
+    const key = KeyObject.from(await webcrypto.subtle.importKey('raw', csr.point, { name: 'ECDSA', namedCurve: f.curve }, true, ['verify']));
+    if (!verify(f.hash, csr.info, { key, dsaEncoding: 'ieee-p1363' }, csr.sig)) throw new Error('csr');
+    createHash('sha1').update(csr.point).digest();
+    const cert = sign('sha256', f.tbs, f.issuer.privateKey);
+    createHash('sha256').update(cert).digest();
+  }
+}
+
+export async function cryptoFloorMicros(curve: FloorCurve, iterations: number): Promise<number> {
+  const f = floorFixture(curve);
+  await nodeFloor(f, Math.min(200, iterations));
   const c0 = process.cpuUsage();
-  await run(iterations);
+  await nodeFloor(f, iterations);
   const c = process.cpuUsage(c0);
   return (c.user + c.system) / iterations;
 }

@@ -1,7 +1,7 @@
 /*
  * A measurement, not product code and never built by `npm install`: what one
  * enrollment's ECDSA costs through OpenSSL's low-level EC API with each curve's group
- * built once, for comparison with node:crypto. scripts/bench/native-ec.mjs compiles
+ * built once, for comparison with node:crypto. scripts/bench/native-ec.ts compiles
  * and runs it. The low-level EC_KEY API is deprecated in OpenSSL 3, which is one reason
  * this stays a measurement.
  */

@@ -156,6 +156,7 @@ export async function runSigning(
   const sorted = [...out.latencies].sort((a, b) => a - b);
   const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
   const ok = count - out.errors;
+  const perCert = (ms: number) => ms / Math.max(ok, 1);
   return {
     curve: spec === 'EC-P256' ? 'P-256' : 'P-384',
     concurrency,
@@ -163,13 +164,13 @@ export async function runSigning(
     certsPerSecond: (ok / out.wallMs) * 1000,
     p50: pct(50),
     p99: pct(99),
-    serverCpuMsPerCert: out.serverCpuMs.reduce((a, b) => a + b, 0) / Math.max(ok, 1),
-    serverCpuMsPerCertByThread: { main: out.serverCpuMsByThread.main / Math.max(ok, 1), signing: out.serverCpuMsByThread.signing / Math.max(ok, 1), other: out.serverCpuMsByThread.other / Math.max(ok, 1) },
-    ...(servers.length > 1 ? { serverCpuMsPerCertByProcess: out.serverCpuMs.map((ms) => ms / Math.max(ok, 1)) } : {}),
-    clientCpuMsPerCert: out.clientCpuMs / Math.max(ok, 1),
+    serverCpuMsPerCert: perCert(out.serverCpuMs.reduce((a, b) => a + b, 0)),
+    serverCpuMsPerCertByThread: { main: perCert(out.serverCpuMsByThread.main), signing: perCert(out.serverCpuMsByThread.signing), other: perCert(out.serverCpuMsByThread.other) },
+    ...(servers.length > 1 ? { serverCpuMsPerCertByProcess: out.serverCpuMs.map(perCert) } : {}),
+    clientCpuMsPerCert: perCert(out.clientCpuMs),
     errors: out.errors,
     checked,
     peakRssMiB: out.peakRssMiB,
-    ...(db0 !== undefined && db1 !== undefined ? { databaseCpuMsPerCert: (db1 - db0) / Math.max(ok, 1) } : {}),
+    ...(db0 !== undefined && db1 !== undefined ? { databaseCpuMsPerCert: perCert(db1 - db0) } : {}),
   };
 }
