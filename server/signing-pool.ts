@@ -15,11 +15,11 @@ import { Worker } from 'node:worker_threads';
 import type { CertificateAuthority } from '../lib/ca/authority';
 import { CaError } from '../lib/ca/errors';
 import { attachRefusalAudit, auditRefusal, commitTokenIssuance, type IssuedCertificate, type PreparedIssuance, type SignWithTokenParams } from '../lib/ca/issue';
-import { keyObjectOf } from '../lib/crypto/node-crypto';
 import { unverifiedJti } from '../lib/ca/token';
 import type { CaStore } from '../lib/ca/store';
 import type { Logger } from './log';
-import type { FederationSnapshot, WorkerReply, WorkerRequest } from './signing-worker';
+import { federationSnapshots } from './signing-snapshot';
+import type { WorkerReply, WorkerRequest } from './signing-worker';
 
 export interface SigningPoolOptions {
   authority: CertificateAuthority;
@@ -66,20 +66,10 @@ export class SigningPool {
     for (const slot of this.#slots) this.#sync(slot);
   }
 
-  #snapshot(): FederationSnapshot[] {
-    return this.#o.authority.keyring.list().map((ctx) => ({
-      federation: ctx.federation,
-      root: ctx.root.der,
-      intermediate: ctx.intermediate.der,
-      provisionerJwk: JSON.stringify(ctx.provisioner.jwk),
-      intermediateKey: keyObjectOf(ctx.intermediate.key),
-    }));
-  }
-
   #sync(slot: Slot): void {
     const version = this.#o.authority.keyring.version;
     if (slot.version === version) return;
-    const msg: WorkerRequest = { kind: 'federations', federations: this.#snapshot() };
+    const msg: WorkerRequest = { kind: 'federations', federations: federationSnapshots(this.#o.authority) };
     slot.worker.postMessage(msg);
     slot.version = version;
   }

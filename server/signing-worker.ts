@@ -1,26 +1,20 @@
 /**
  * A signing thread (see signing-pool.ts): holds the federations' signing keys and
  * prepares certificates. It has no database: the token record comes with the request.
+ * Its keys come as snapshots (signing-snapshot.ts) whenever the set of unlocked
+ * federations changes.
  */
 
-import type { KeyObject } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { isCaError } from '../lib/ca/errors';
 import { prepareTokenIssuance, refusalAuditOf, type PreparedIssuance, type SignWithTokenParams } from '../lib/ca/issue';
-import { Keyring, federationContext } from '../lib/ca/keyring';
-import type { CaKeyRecord, FederationRecord, TokenRecord } from '../lib/ca/types';
+import { Keyring } from '../lib/ca/keyring';
+import type { TokenRecord } from '../lib/ca/types';
 import type { AuditEntry } from '../lib/ca/audit';
 import type { CaErrorCode } from '../lib/ca/errors';
-import { nodeCrypto, signingKeyFrom } from '../lib/crypto/node-crypto';
-
-export interface FederationSnapshot {
-  federation: FederationRecord;
-  root: Uint8Array;
-  intermediate: Uint8Array;
-  provisionerJwk: string;
-  intermediateKey: KeyObject;
-}
+import { nodeCrypto } from '../lib/crypto/node-crypto';
+import { keyringFrom, type FederationSnapshot } from './signing-snapshot';
 
 export type WorkerRequest = { kind: 'federations'; federations: FederationSnapshot[] } | { kind: 'sign'; id: number; params: SignWithTokenParams; token: TokenRecord | null };
 
@@ -28,15 +22,6 @@ export interface WorkerReply {
   id: number;
   prepared?: PreparedIssuance;
   error?: { code: CaErrorCode; message: string; audit?: AuditEntry };
-}
-
-function keysOf(s: FederationSnapshot): CaKeyRecord[] {
-  const base = { federationId: s.federation.id, encryptedKey: '', active: true, createdAt: s.federation.createdAt, keySpec: s.federation.keySpec, notAfter: null };
-  return [
-    { ...base, id: 'root', purpose: 'root', certificate: s.root, publicJwk: null, fingerprint: s.federation.rootFingerprint },
-    { ...base, id: 'intermediate', purpose: 'intermediate', certificate: s.intermediate, publicJwk: null, fingerprint: null },
-    { ...base, id: 'provisioner', purpose: 'provisioner', keySpec: 'EC-P256', certificate: null, publicJwk: s.provisionerJwk, fingerprint: null },
-  ];
 }
 
 if (parentPort) {
@@ -57,11 +42,7 @@ if (parentPort) {
   port.on('message', (msg: WorkerRequest) => {
     if (msg.kind === 'federations') {
       ready = ready.then(async () => {
-        const next = new Keyring();
-        for (const s of msg.federations) {
-          next.set(await federationContext({ federation: s.federation, keys: keysOf(s), intermediateKey: signingKeyFrom(s.intermediateKey), aliases }, crypto));
-        }
-        keyring = next;
+        keyring = await keyringFrom(msg.federations, aliases, crypto);
       });
       return;
     }
