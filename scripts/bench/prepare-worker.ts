@@ -29,7 +29,11 @@ if (parentPort) {
     }
     const byJti = new Map(msg.tokens.filter((t) => t !== null).map((t) => [t.jti, t]));
     const deps = { store: { getToken: async (jti: string) => byJti.get(jti) }, lookup: (kid: string) => keyring!.byKid(kid), now: () => new Date(), crypto };
-    for (const p of msg.params) await prepareTokenIssuance(p, deps);
-    port.postMessage('done');
+    try {
+      for (const p of msg.params) await prepareTokenIssuance(p, deps);
+      port.postMessage('done');
+    } catch (e) {
+      port.postMessage(`refused: ${e instanceof Error ? e.message : String(e)}`);
+    }
   });
 }

@@ -58,8 +58,8 @@ const tsWorker = (module: string) => new Worker(new URL('./ts-thread.mjs', impor
 // prepares everything it is sent back to back, with no message per request
 const loopWorker = tsWorker('prepare-worker.ts');
 const ask = (w: Worker, msg: PrepareWorkerRequest) =>
-  new Promise<unknown>((resolve) => {
-    w.once('message', resolve);
+  new Promise<void>((resolve, reject) => {
+    w.once('message', (answer: string) => (answer === 'done' || answer === 'ready' ? resolve() : reject(new Error(answer))));
     w.postMessage(msg);
   });
 await ask(loopWorker, { kind: 'federations', federations: federationSnapshots(authority) });
@@ -99,7 +99,7 @@ async function drive(one: (i: number) => Promise<unknown>, concurrency: number):
 
 const MODES: { name: string; run: () => Promise<void> }[] = [
   { name: 'in process, back to back', run: () => drive((i) => prepareTokenIssuance(params[i]!, deps), 1) },
-  { name: 'in a thread, back to back', run: async () => void (await ask(loopWorker, { kind: 'prepare', params, tokens })) },
+  { name: 'in a thread, back to back', run: () => ask(loopWorker, { kind: 'prepare', params, tokens }) },
   { name: 'one thread, 1 in flight', run: () => drive((i) => viaThread(i, 1), 1) },
   { name: 'one thread, 16 in flight', run: () => drive((i) => viaThread(i, 1), 16) },
   { name: 'two threads, 16 in flight', run: () => drive((i) => viaThread(i, 2), 16) },
