@@ -15,6 +15,12 @@ export type PrepareWorkerRequest =
   | { kind: 'federations'; federations: FederationSnapshot[] }
   | { kind: 'prepare'; params: SignWithTokenParams[]; tokens: (TokenRecord | null)[] };
 
+/** The token records a prepare looks up, from memory: no mode of `threads.ts` reads the database. */
+export function tokenReader(tokens: (TokenRecord | null)[]) {
+  const byJti = new Map(tokens.filter((t) => t !== null).map((t) => [t.jti, t]));
+  return { getToken: async (jti: string) => byJti.get(jti) };
+}
+
 if (parentPort) {
   const port = parentPort;
   // counted with the signing threads by the CPU-by-thread reader
@@ -27,8 +33,7 @@ if (parentPort) {
       port.postMessage('ready');
       return;
     }
-    const byJti = new Map(msg.tokens.filter((t) => t !== null).map((t) => [t.jti, t]));
-    const deps = { store: { getToken: async (jti: string) => byJti.get(jti) }, lookup: (kid: string) => keyring!.byKid(kid), now: () => new Date(), crypto };
+    const deps = { store: tokenReader(msg.tokens), lookup: (kid: string) => keyring!.byKid(kid), now: () => new Date(), crypto };
     try {
       for (const p of msg.params) await prepareTokenIssuance(p, deps);
       port.postMessage('done');

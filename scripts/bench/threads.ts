@@ -1,6 +1,7 @@
 /**
  * What a signing thread adds to preparing a certificate, with no HTTP and no database
- * commit: the same prepared requests (tokens stay pending, so each mode reuses them) run
+ * (token records are read once, before; tokens stay pending, so each mode reuses
+ * them): the same requests run
  *   - in process, back to back, on this thread;
  *   - in a worker thread, back to back (all requests in one message);
  *   - through one signing thread, one request in flight (each pays a wake-up);
@@ -27,9 +28,8 @@ import { openDatabase } from '../../db/client';
 import { SqliteCaStore } from '../../db/store';
 import { federationSnapshots } from '../../server/signing-snapshot';
 import type { WorkerReply, WorkerRequest } from '../../server/signing-worker';
-import type { PrepareWorkerRequest } from './prepare-worker';
+import { tokenReader, type PrepareWorkerRequest } from './prepare-worker';
 import { cryptoFloorMicros } from './floor';
-import { floorWallMicros } from './floor-worker';
 import { PASSWORD, ROOT, cpuByKind, startServer, type ThreadKind } from './server';
 import { makeJobs } from './signing';
 
@@ -51,7 +51,7 @@ await authority.unlockAll();
 const params = jobs.map((j) => ({ csr: fromPem(j.csr, 'CERTIFICATE REQUEST')!, ott: j.ott }));
 const tokens: (TokenRecord | null)[] = [];
 for (const p of params) tokens.push((await store.getToken(unverifiedJti(p.ott)!)) ?? null);
-const deps = { store, lookup: (kid: string) => authority.keyring.byKid(kid), now: () => new Date(), crypto };
+const deps = { store: tokenReader(tokens), lookup: (kid: string) => authority.keyring.byKid(kid), now: () => new Date(), crypto };
 
 /** A worker running one of this folder's TypeScript modules. */
 const tsWorker = (module: string) => new Worker(new URL('./ts-thread.mjs', import.meta.url), { workerData: { module } });
@@ -126,7 +126,7 @@ const floorWorker = tsWorker('floor-worker.ts');
 const floorRuns = { main: [] as number[], worker: [] as number[] };
 const floorN = spec === 'EC-P256' ? 3000 : 1000;
 for (let r = 0; r < rounds; r++) {
-  floorRuns.main.push(await floorWallMicros(curve, floorN));
+  floorRuns.main.push(await cryptoFloorMicros(curve, floorN, 'wall'));
   floorRuns.worker.push(await new Promise<number>((resolve) => {
     floorWorker.once('message', resolve);
     floorWorker.postMessage({ curve, n: floorN });
