@@ -123,6 +123,44 @@ describe('recordIssuance', () => {
     expect(count('audit_log')).toBe(audits);
   });
 
+  it('ok/one group commit: a refused token and a failed write are lost alone; the rest is written', async () => {
+    const [t1, t2, t3] = await Promise.all(['g1', 'g2', 'g3'].map((cn) => ca.mintToken('unit', { subject: cn }, ALICE)));
+    const used = await ca.mintToken('unit', { subject: 'g4' }, ALICE);
+    await store.recordIssuance({ certificate: record(nextSerial()), consumeJti: used.claims.jti, now: NOW, audit: audit('used') });
+    const [certs, audits] = [count('certificates'), count('audit_log')];
+    const [a, b, c, d] = [nextSerial(), nextSerial(), nextSerial(), nextSerial()];
+    // Called in one turn of the event loop, so they are committed in one transaction.
+    const results = await Promise.allSettled([
+      store.recordIssuance({ certificate: record(a), consumeJti: t1!.claims.jti, now: NOW, audit: audit(a) }),
+      store.recordIssuance({ certificate: record(b), consumeJti: used.claims.jti, now: NOW, audit: audit(b) }),
+      store.recordIssuance({ certificate: record(template.serial), consumeJti: t2!.claims.jti, now: NOW, audit: audit('dup') }),
+      store.recordIssuance({ certificate: record(c), consumeJti: t3!.claims.jti, now: NOW, audit: audit(c) }),
+      store.recordIssuance({ certificate: record(d), now: NOW, audit: audit(d) }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'token_used' });
+    expect([count('certificates'), count('audit_log')]).toEqual([certs + 3, audits + 3]);
+    expect(await Promise.all([a, b, c, d].map(async (s) => (await store.getCertificate(s))?.serial))).toEqual([a, undefined, c, d]);
+    expect((await store.getToken(t1!.claims.jti))!).toMatchObject({ state: 'used', certSerial: a });
+    expect((await store.getToken(t2!.claims.jti))!.state).toBe('pending');
+    expect((await store.getToken(t3!.claims.jti))!).toMatchObject({ state: 'used', certSerial: c });
+    expect((await store.getToken(used.claims.jti))!.certSerial).not.toBe(b);
+  });
+
+  it('ok/one group commit of refusals and successes needs no redo and loses only the refusals', async () => {
+    const [t1, t2] = await Promise.all(['h1', 'h2'].map((cn) => ca.mintToken('unit', { subject: cn }, ALICE)));
+    const certs = count('certificates');
+    const [a, b, c] = [nextSerial(), nextSerial(), nextSerial()];
+    const results = await Promise.allSettled([
+      store.recordIssuance({ certificate: record(a), consumeJti: t1!.claims.jti, now: NOW, audit: audit(a) }),
+      store.recordIssuance({ certificate: record(b), consumeJti: t1!.claims.jti, now: NOW, audit: audit(b) }),
+      store.recordIssuance({ certificate: record(c), consumeJti: t2!.claims.jti, now: NOW, audit: audit(c) }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'token_used' });
+    expect(count('certificates')).toBe(certs + 2);
+  });
+
   it('ok/without a token (signCsr) only the certificate and the audit entry are written', async () => {
     const [certs, audits] = [count('certificates'), count('audit_log')];
     const serial = nextSerial();

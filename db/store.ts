@@ -8,7 +8,7 @@
 import type { Statement } from 'better-sqlite3';
 import { and, asc, eq, gt, lt, lte, max, notExists, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
-import { CaError } from '../lib/ca/errors';
+import { CaError, isCaError } from '../lib/ca/errors';
 import { alreadyRevoked } from '../lib/ca/revoke';
 import type { AuditEntry } from '../lib/ca/audit';
 import type { CaStore, IssuanceRecord } from '../lib/ca/store';
@@ -106,6 +106,13 @@ function isUniqueViolation(e: unknown): boolean {
   return typeof e === 'object' && e !== null && String((e as { code?: string }).code).startsWith('SQLITE_CONSTRAINT');
 }
 
+/** An item of a group commit failed after its first write (see the fast path below). */
+class ItemWriteFailed extends Error {
+  constructor(cause: unknown) {
+    super('An issuance failed part-way through a group commit.', { cause });
+  }
+}
+
 export class SqliteCaStore implements CaStore {
   readonly db: Db;
   readonly #consume: Statement<[number, string, string, number]>;
@@ -137,8 +144,36 @@ export class SqliteCaStore implements CaStore {
       'insert into certificates (serial, federation_id, common_name, common_name_lower, sans, role, key_description, not_before, not_after, der, fingerprint, source, token_jti, renewed_from, issued_by, created_at, status, revoked_at, revocation_reason) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
     this.#insertAudit = client.prepare('insert into audit_log (at, action, actor, source_ip, federation_id, target, outcome, details) values (?, ?, ?, ?, ?, ?, ?, ?)');
-    const one = client.transaction((item: IssuanceRecord) => this.#issueOne(item));
-    const batch = client.transaction((items: IssuanceRecord[], outcomes: unknown[]) => {
+    // Fast path: no savepoints. An item's checks (federation active, token consumable)
+    // fail before it has written anything, so its refusal is noted and the batch goes
+    // on. A failure after an item's first write — a broken invariant such as a duplicate
+    // serial, or storage trouble — throws the whole transaction back, and the batch is
+    // redone with a savepoint per item, so that only the failing item is lost. SQLite
+    // journals every page an open savepoint touches: savepoints cost ~55 µs of the
+    // ~180 µs an issuance's writes take in groups of four (measured), so they are kept
+    // for that rare redo.
+    const fast = client.transaction((items: IssuanceRecord[], outcomes: unknown[]) => {
+      items.forEach((item, i) => {
+        try {
+          this.#claim(item);
+        } catch (e) {
+          if (!isCaError(e)) throw e;
+          outcomes[i] = e;
+          return;
+        }
+        try {
+          this.#write(item);
+        } catch (e) {
+          throw new ItemWriteFailed(e);
+        }
+        outcomes[i] = undefined;
+      });
+    });
+    const one = client.transaction((item: IssuanceRecord) => {
+      this.#claim(item);
+      this.#write(item);
+    });
+    const careful = client.transaction((items: IssuanceRecord[], outcomes: unknown[]) => {
       items.forEach((item, i) => {
         try {
           // A nested better-sqlite3 transaction is a SAVEPOINT.
@@ -149,7 +184,17 @@ export class SqliteCaStore implements CaStore {
         }
       });
     });
-    this.#commitBatch = (items, outcomes) => batch.immediate(items, outcomes);
+    this.#commitBatch = (items, outcomes) => {
+      try {
+        fast.immediate(items, outcomes);
+      } catch (e) {
+        // The transaction itself failing (lock timeout, disk) is the caller's to hear.
+        if (!(e instanceof ItemWriteFailed)) throw e;
+        // Rolled back whole, so nothing of this batch is written: redo it item by item.
+        outcomes.length = 0;
+        careful.immediate(items, outcomes);
+      }
+    };
   }
 
   async listFederations(): Promise<FederationRecord[]> {
@@ -262,7 +307,8 @@ export class SqliteCaStore implements CaStore {
     batch.forEach((b, i) => (outcomes[i] === undefined ? b.resolve() : b.reject(outcomes[i])));
   }
 
-  #issueOne({ certificate: c, consumeJti, now, audit: a }: IssuanceRecord): void {
+  /** The checks and the token's consumption; a refusal throws before anything is written. */
+  #claim({ certificate: c, consumeJti, now }: IssuanceRecord): void {
     // Another process may have disabled the federation since this one last looked.
     const federation = this.#federationStatus.get(c.federationId);
     if (federation?.status !== 'active') {
@@ -273,6 +319,9 @@ export class SqliteCaStore implements CaStore {
       const result = this.#consume.run(now.getTime(), c.serial, consumeJti, expiredBefore);
       if (result.changes !== 1) throw this.#whyNotConsumed(consumeJti);
     }
+  }
+
+  #write({ certificate: c, audit: a }: IssuanceRecord): void {
     this.#insertCert.run(
       c.serial,
       c.federationId,
