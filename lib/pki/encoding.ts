@@ -53,10 +53,11 @@ export function toBase64(bytes: Uint8Array): string {
 }
 
 const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
+const WHITESPACE_RE = /[\r\n\t ]/;
 
 /** Strict standard base64 (padding optional); throws on any other character. */
 export function fromBase64(text: string): Uint8Array {
-  const clean = text.replace(/[\r\n\t ]/g, '');
+  const clean = WHITESPACE_RE.test(text) ? text.replace(/[\r\n\t ]/g, '') : text;
   if (!BASE64_RE.test(clean) || clean.length % 4 === 1) throw new TypeError('invalid base64');
   if (NodeBuffer) return new Uint8Array(NodeBuffer.from(clean, 'base64'));
   const bin = atob(clean.padEnd(Math.ceil(clean.length / 4) * 4, '='));
@@ -73,6 +74,8 @@ const BASE64URL_RE = /^[A-Za-z0-9_-]*$/;
 
 export function fromBase64Url(text: string): Uint8Array {
   if (!BASE64URL_RE.test(text) || text.length % 4 === 1) throw new TypeError('invalid base64url');
+  // Checked above, so Node's decoder (which would skip stray characters) sees only base64url.
+  if (NodeBuffer) return new Uint8Array(NodeBuffer.from(text, 'base64url'));
   return fromBase64(text.replace(/-/g, '+').replace(/_/g, '/'));
 }
 
