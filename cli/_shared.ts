@@ -11,7 +11,7 @@ import { openStore, storeExists, type Database } from '../db/open';
 import type { CaStore } from '../lib/ca/store';
 import { env, flagValue } from '../server/env';
 import { resolveDatabaseFile } from '../server/run';
-import { defaultSigningThreads } from '../server/signing-pool';
+import { DEFAULT_SIGNING_QUEUE, defaultSigningThreads } from '../server/signing-pool';
 import { existingCaPassword } from '../server/secrets';
 import type { ServerConfig } from '../server/runtime';
 
@@ -51,6 +51,7 @@ export function serverConfig(args: { dataDir?: string; caUrl?: string; host?: st
     kdfIterations: e.FEDPKI_KDF_ITERATIONS,
     synchronous: e.FEDPKI_DB_SYNCHRONOUS,
     signingThreads: e.FEDPKI_SIGNING_THREADS ?? defaultSigningThreads(),
+    signingQueue: e.FEDPKI_SIGNING_QUEUE ?? DEFAULT_SIGNING_QUEUE,
     headersTimeoutMs: e.FEDPKI_HEADERS_TIMEOUT_MS,
     requestTimeoutMs: e.FEDPKI_REQUEST_TIMEOUT_MS,
     dev: Boolean(args.dev),

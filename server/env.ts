@@ -44,8 +44,10 @@ const schema = z.object({
   /** Slow-client bounds (milliseconds); the defaults suit production. */
   FEDPKI_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).optional(),
   FEDPKI_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).optional(),
-  /** Threads that prepare certificates; 0 signs on the main thread. Default: one per core, at most 4. */
+  /** Threads that prepare certificates; 0 signs on the main thread. Default: one per core but one, at least 1, at most 4. */
   FEDPKI_SIGNING_THREADS: z.coerce.number().int().min(0).max(32).optional(),
+  /** Requests each signing thread may have in flight before the main thread signs new ones itself. */
+  FEDPKI_SIGNING_QUEUE: z.coerce.number().int().min(1).max(10_000).optional(),
   /** Seconds between lifecycle passes (CRL refresh, expiry webhook); lowering it is for tests. */
   FEDPKI_LIFECYCLE_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   OIDC_ISSUER: z.string().url().optional(),

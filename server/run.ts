@@ -125,6 +125,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
         authority,
         store,
         threads: config.signingThreads,
+        queue: config.signingQueue,
         aliases: config.hostnames,
         log,
         workerUrl: new URL('./signing-worker.mjs', import.meta.url),

@@ -34,6 +34,8 @@ export interface ServerConfig {
   synchronous: 'FULL' | 'NORMAL';
   /** Signing worker threads (0: sign on the main thread). */
   signingThreads: number;
+  /** Requests a signing thread may have in flight before the main thread signs new ones itself. */
+  signingQueue: number;
   /** Slow-client bounds; unset means the defaults. */
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
