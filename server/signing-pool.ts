@@ -9,16 +9,21 @@
  * (group commit, re-checking the token is pending) before answering, so single use and
  * durability are exactly as without threads.
  *
- * One thread fewer than cores, and the main thread signs the overflow: when every thread
- * already has `queue` requests in flight, the main thread prepares the next one itself
- * (the same `signWithToken` it runs with no threads). Its own share of an issuance (HTTPS,
- * the token lookup, the commit) is about half a thread's, so on two cores one thread plus
- * the main thread keep both busy with one thread fewer contending for them, and the
- * requests the main thread signs need no message either way. `ab.ts` on two cores at
- * concurrency 16, one thread with a queue of 10–13 against two threads without overflow:
- * P-256 1,264–1,516 against 1,213–1,376 certs/s (ahead in three runs of four, 8–12
- * rounds each), P-384 836–903 against 747–803 certs/s at 2.0–2.25 against 2.47–2.51 ms
- * of CPU per certificate (two runs).
+ * One thread fewer than cores, and the main thread signs the overflow. Each thread takes
+ * up to `queue` requests in flight; beyond that, requests wait in one queue, and each
+ * goes to whichever comes first: a thread with room, or the main thread, which signs
+ * one waiting request per turn of its event loop (the same `signWithToken` it runs with
+ * no threads). The main thread's own share of an issuance (HTTPS, the token lookup, the
+ * commit) is about half a thread's, so on two cores one thread plus the main thread keep
+ * both busy with one thread fewer to contend for them and to hold keys in memory.
+ * Signing on the main thread as requests arrive instead starved the thread at
+ * concurrency 64 (1,183 against 1,458 certs/s, p99 126 ms): the main thread's backlog
+ * kept requests a freed thread could have taken.
+ *
+ * `ab.ts` on two cores, this against two threads without overflow: P-256 at concurrency
+ * 16, 1,488 against 1,399 and 1,373 against 1,468 certs/s (8 rounds each: the same
+ * within this machine's noise); P-384 at 16, 846 against 780; P-256 at 64, 1,416
+ * against 1,458.
  */
 
 import { availableParallelism } from 'node:os';
@@ -62,6 +67,8 @@ export class SigningPool {
   readonly #slots: Slot[] = [];
   readonly #waiting = new Map<number, { resolve: (r: WorkerReply) => void; reject: (e: unknown) => void }>();
   #nextId = 1;
+  readonly #overflow: { p: SignWithTokenParams; resolve: (r: IssuedCertificate) => void; reject: (e: unknown) => void }[] = [];
+  #assistScheduled = false;
 
   constructor(o: SigningPoolOptions) {
     this.#o = o;
@@ -92,19 +99,62 @@ export class SigningPool {
   }
 
   async sign(p: SignWithTokenParams): Promise<IssuedCertificate> {
-    const jti = unverifiedJti(p.ott);
-    const token = (jti && (await this.#o.store.getToken(jti))) || null;
-    const slot = this.#slots.reduce((a, b) => (b.inflight < a.inflight ? b : a));
-    // Every thread's queue is full: the main thread signs this one (see above).
-    if (slot.inflight >= this.#o.queue) return this.#o.authority.signWithToken(p);
-    this.#sync(slot);
-    const id = this.#nextId++;
+    const slot = this.#leastBusy();
+    if (slot.inflight < this.#o.queue) return this.#onThread(slot, p);
+    // Every thread's queue is full: the request waits for whichever comes first, a
+    // thread's free place or the main thread (see above).
+    return new Promise((resolve, reject) => {
+      this.#overflow.push({ p, resolve, reject });
+      this.#scheduleAssist();
+    });
+  }
+
+  #leastBusy(): Slot {
+    return this.#slots.reduce((a, b) => (b.inflight < a.inflight ? b : a));
+  }
+
+  /**
+   * The main thread signs one waiting request per turn of the event loop, after the
+   * loop has read the network and the threads' answers (which refill the threads), so
+   * its own signing never leaves a thread idle.
+   */
+  #scheduleAssist(): void {
+    if (this.#assistScheduled) return;
+    this.#assistScheduled = true;
+    setImmediate(() => {
+      this.#assistScheduled = false;
+      const job = this.#overflow.shift();
+      if (!job) return;
+      this.#o.authority.signWithToken(job.p).then(job.resolve, job.reject);
+      if (this.#overflow.length) this.#scheduleAssist();
+    });
+  }
+
+  /** Gives a thread that has room the oldest waiting requests. */
+  #refill(slot: Slot): void {
+    while (slot.inflight < this.#o.queue && this.#overflow.length) {
+      const job = this.#overflow.shift()!;
+      this.#onThread(slot, job.p).then(job.resolve, job.reject);
+    }
+  }
+
+  async #onThread(slot: Slot, p: SignWithTokenParams): Promise<IssuedCertificate> {
     slot.inflight++;
-    const reply = await new Promise<WorkerReply>((resolve, reject) => {
-      this.#waiting.set(id, { resolve, reject });
-      const msg: WorkerRequest = { kind: 'sign', id, params: p, token };
-      slot.worker.postMessage(msg);
-    }).finally(() => slot.inflight--);
+    let reply: WorkerReply;
+    try {
+      const jti = unverifiedJti(p.ott);
+      const token = (jti && (await this.#o.store.getToken(jti))) || null;
+      this.#sync(slot);
+      const id = this.#nextId++;
+      reply = await new Promise<WorkerReply>((resolve, reject) => {
+        this.#waiting.set(id, { resolve, reject });
+        const msg: WorkerRequest = { kind: 'sign', id, params: p, token };
+        slot.worker.postMessage(msg);
+      });
+    } finally {
+      slot.inflight--;
+      this.#refill(slot);
+    }
     const { store, authority } = this.#o;
     try {
       if (reply.error) {
@@ -123,6 +173,6 @@ export class SigningPool {
 
   async close(): Promise<void> {
     await Promise.all(this.#slots.map((s) => s.worker.terminate()));
-    for (const w of this.#waiting.values()) w.reject(new CaError('unavailable', 'The server is stopping.'));
+    for (const w of [...this.#waiting.values(), ...this.#overflow.splice(0)]) w.reject(new CaError('unavailable', 'The server is stopping.'));
   }
 }

@@ -1,10 +1,10 @@
 /**
  * Two server settings compared on one machine state: both servers start and warm up,
- * then take turns at P-256 or P-384 signing, concurrency 16, so the machine's drift
+ * then take turns at P-256 or P-384 signing (concurrency 16 unless `c=N`), so the machine's drift
  * (which here moves single runs by ±20 %) hits both alike. Prints each round and the
  * medians. A tool for work on the hot path, not part of `npm run bench`.
  *
- *   npx tsx scripts/bench/ab.ts [EC-P256|EC-P384] [count] [rounds] A:NAME=value,… B:NAME=value,…
+ *   npx tsx scripts/bench/ab.ts [EC-P256|EC-P384] [count] [rounds] [c=16] A:NAME=value,… B:NAME=value,…
  *
  * e.g. `npx tsx scripts/bench/ab.ts EC-P256 2000 6 A:FEDPKI_SIGNING_THREADS=1 B:FEDPKI_SIGNING_THREADS=2`
  *
@@ -18,6 +18,7 @@ import { runSigning, type SignRun } from './signing';
 const args = process.argv.slice(2);
 const spec = (args.find((a) => a.startsWith('EC-')) ?? 'EC-P256') as 'EC-P256' | 'EC-P384';
 const [count = 2000, rounds = 6] = args.filter((a) => /^\d+$/.test(a)).map(Number);
+const concurrency = Number(args.find((a) => a.startsWith('c='))?.slice(2) ?? 16);
 const settings = args
   .filter((a) => /^[A-Z]:/.test(a))
   .map((a) => ({ name: a.slice(0, 1), env: Object.fromEntries(a.slice(2).split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) }));
@@ -27,13 +28,13 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const servers: BenchServer[] = [];
 try {
   for (const { NODE_ARGS, ...env } of settings.map((s) => s.env)) servers.push(await startServer({ apiOnly: true, env, nodeArgs: NODE_ARGS?.split(' ').filter(Boolean) }));
-  for (const server of servers) await runSigning(server, spec, 16, count); // warm-up, not counted
+  for (const server of servers) await runSigning(server, spec, concurrency, count); // warm-up, not counted
   const runs = settings.map(() => [] as SignRun[]);
   for (let r = 0; r < rounds; r++) {
     // alternate who goes first, so neither always follows the other
     const order = r % 2 === 0 ? servers.map((_, i) => i) : servers.map((_, i) => i).reverse();
     for (const i of order) {
-      const x = await runSigning(servers[i]!, spec, 16, count);
+      const x = await runSigning(servers[i]!, spec, concurrency, count);
       runs[i]!.push(x);
       console.log(`round ${r + 1} ${settings[i]!.name}: ${Math.round(x.certsPerSecond)} certs/s, server CPU ${x.serverCpuMsPerCert.toFixed(3)} ms/cert, p99 ${x.p99.toFixed(1)} ms, errors ${x.errors}`);
     }

@@ -2,9 +2,9 @@
  * One token, fifty clients, fifty separate TLS connections, all at once: exactly one
  * certificate, forty-nine clear refusals, and one audit entry for each of the fifty.
  * With the default signing setup most of the fifty overflow the signing thread's queue
- * and are signed on the main thread, so both paths race each other; a second server
- * with a queue of one, where nearly everything is signed on the main thread, also
- * issues sixteen different tokens at once.
+ * and wait; the main thread signs some of them and the thread the rest, so both paths
+ * race each other. A second server with a queue of one does the same with nearly
+ * everything waiting; on both, sixteen different tokens are also issued at once.
  */
 
 import https from 'node:https';
