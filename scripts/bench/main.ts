@@ -91,7 +91,7 @@ async function main() {
       row('crypto floor', `${curve} enrollment (token verify + CSR import/verify + sign + hashes)`, `${fmt(floor)} µs; server/floor = ${fmt((serverRun.serverCpuMsPerCert * 1000) / floor, 2)}×`);
       json[`floor${curve}`] = floor;
       const t = serverRun.serverCpuMsPerCertByThread;
-      row('crypto floor', `${curve}, concurrency 16: server CPU by thread`, `main ${fmt(t.main, 2)} (HTTPS, database), signing threads ${fmt(t.signing, 2)}, V8/libuv helpers ${fmt(t.other, 2)} ms/cert`);
+      row('crypto floor', `${curve}, concurrency 16: server CPU by thread`, `main ${fmt(t.main, 2)} (HTTPS, database, overflow signing), signing threads ${fmt(t.signing, 2)}, V8/libuv helpers ${fmt(t.other, 2)} ms/cert`);
     }
 
     const mint = await makeJobs(server, 'EC-P256', quick ? 200 : 2000);
