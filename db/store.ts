@@ -106,8 +106,8 @@ function isUniqueViolation(e: unknown): boolean {
   return typeof e === 'object' && e !== null && String((e as { code?: string }).code).startsWith('SQLITE_CONSTRAINT');
 }
 
-/** An item of a group commit failed after its first write (see the fast path below). */
-class ItemWriteFailed extends Error {
+/** An item of a group commit failed in a way only a savepoint confines (see the fast path below). */
+class ItemFailed extends Error {
   constructor(cause: unknown) {
     super('An issuance failed part-way through a group commit.', { cause });
   }
@@ -157,14 +157,15 @@ export class SqliteCaStore implements CaStore {
         try {
           this.#claim(item);
         } catch (e) {
-          if (!isCaError(e)) throw e;
+          // A refusal has written nothing; anything else (a failed statement) is redone.
+          if (!isCaError(e)) throw new ItemFailed(e);
           outcomes[i] = e;
           return;
         }
         try {
           this.#write(item);
         } catch (e) {
-          throw new ItemWriteFailed(e);
+          throw new ItemFailed(e);
         }
         outcomes[i] = undefined;
       });
@@ -189,7 +190,7 @@ export class SqliteCaStore implements CaStore {
         fast.immediate(items, outcomes);
       } catch (e) {
         // The transaction itself failing (lock timeout, disk) is the caller's to hear.
-        if (!(e instanceof ItemWriteFailed)) throw e;
+        if (!(e instanceof ItemFailed)) throw e;
         // Rolled back whole, so nothing of this batch is written: redo it item by item.
         outcomes.length = 0;
         careful.immediate(items, outcomes);
