@@ -147,6 +147,26 @@ describe('recordIssuance', () => {
     expect((await store.getToken(used.claims.jti))!.certSerial).not.toBe(b);
   });
 
+  it('ok/one group commit: a statement that fails while consuming a token is lost alone', async () => {
+    const [good, bad] = await Promise.all(['k1', 'k2'].map((cn) => ca.mintToken('unit', { subject: cn }, ALICE)));
+    // A failing statement (not a refusal) on one item's token update.
+    db.$client.exec(`create temp trigger fail_consume before update on tokens when new.jti = '${bad!.claims.jti}' begin select raise(abort, 'injected failure'); end`);
+    try {
+      const certs = count('certificates');
+      const [a, b] = [nextSerial(), nextSerial()];
+      const results = await Promise.allSettled([
+        store.recordIssuance({ certificate: record(a), consumeJti: bad!.claims.jti, now: NOW, audit: audit(a) }),
+        store.recordIssuance({ certificate: record(b), consumeJti: good!.claims.jti, now: NOW, audit: audit(b) }),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled']);
+      expect(count('certificates')).toBe(certs + 1);
+      expect((await store.getToken(bad!.claims.jti))!.state).toBe('pending');
+      expect((await store.getToken(good!.claims.jti))!).toMatchObject({ state: 'used', certSerial: b });
+    } finally {
+      db.$client.exec('drop trigger fail_consume');
+    }
+  });
+
   it('ok/one group commit of refusals and successes needs no redo and loses only the refusals', async () => {
     const [t1, t2] = await Promise.all(['h1', 'h2'].map((cn) => ca.mintToken('unit', { subject: cn }, ALICE)));
     const certs = count('certificates');

@@ -30,6 +30,16 @@ describe('fedpki', () => {
     expect(r.stderr).toMatch(/^fedpki: .* already holds a FedPKI CA\.\n$/);
   });
 
+  it('run refuses bad signing settings before it touches anything, naming each variable', () => {
+    const fresh = join(tmp.path, 'never-made');
+    const r = runCli(['run', '-p', fresh, '--api-only', '--password-file', pw], { ...baseEnv(fresh), FEDPKI_SIGNING_THREADS: 'many', FEDPKI_SIGNING_QUEUE: '0' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^fedpki: Invalid environment:\n/);
+    expect(r.stderr).toMatch(/FEDPKI_SIGNING_THREADS: .*expected number/);
+    expect(r.stderr).toMatch(/FEDPKI_SIGNING_QUEUE: .*>=1/);
+    expect(existsSync(fresh)).toBe(false);
+  });
+
   it('get-token names what is wrong: an unknown federation, a bad duration, a bad role', () => {
     const unknown = cli(['get-token', '-n', 'x', '--federation', 'nope', '-p', dataDir, '--password-file', pw]);
     expect(unknown.status).toBe(3);
