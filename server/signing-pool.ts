@@ -171,8 +171,14 @@ export class SigningPool {
     }
   }
 
+  /**
+   * Stops the threads and refuses what has not been answered. Waiting requests are taken
+   * off the queue first, so neither the main thread nor a freed thread starts one while
+   * the threads stop (the database closes right after).
+   */
   async close(): Promise<void> {
+    const queued = this.#overflow.splice(0);
     await Promise.all(this.#slots.map((s) => s.worker.terminate()));
-    for (const w of [...this.#waiting.values(), ...this.#overflow.splice(0)]) w.reject(new CaError('unavailable', 'The server is stopping.'));
+    for (const w of [...this.#waiting.values(), ...queued]) w.reject(new CaError('unavailable', 'The server is stopping.'));
   }
 }
