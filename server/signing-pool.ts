@@ -24,6 +24,11 @@
  * 16, 1,488 against 1,399 and 1,373 against 1,468 certs/s (8 rounds each: the same
  * within this machine's noise); P-384 at 16, 846 against 780; P-256 at 64, 1,416
  * against 1,458.
+ *
+ * A thread that dies is replaced at once; the requests it held are refused with 503
+ * `unavailable` (nothing was recorded, so the same token can be sent again). A thread
+ * that dies before answering anything (it cannot start) is not replaced, so a broken
+ * install does not respawn threads in a loop; with no thread left, the main thread signs.
  */
 
 import { availableParallelism } from 'node:os';
@@ -48,11 +53,23 @@ export interface SigningPoolOptions {
   workerUrl: URL;
 }
 
+type Waiter = { resolve: (r: WorkerReply) => void; reject: (e: unknown) => void };
+
 interface Slot {
   worker: Worker;
+  /** Requests sent to the thread and not yet answered, by id. */
+  sent: Map<number, Waiter>;
+  /** Requests given to this thread, from the token lookup before sending to the answer. */
   inflight: number;
   version: number;
+  /** It has answered a request: it starts and works, so it is worth replacing if it dies. */
+  proven: boolean;
+  /** The thread has stopped. */
+  dead: boolean;
 }
+
+/** A thread died with the request: nothing was recorded, so it can be sent again. */
+const threadStopped = () => new CaError('unavailable', 'A signing thread stopped before answering; the token was not used, so the request can be sent again.');
 
 /** One per core but one (the main thread signs the overflow), at least one, at most 4. */
 export function defaultSigningThreads(): number {
@@ -65,8 +82,8 @@ export const DEFAULT_SIGNING_QUEUE = 12;
 export class SigningPool {
   readonly #o: SigningPoolOptions;
   readonly #slots: Slot[] = [];
-  readonly #waiting = new Map<number, { resolve: (r: WorkerReply) => void; reject: (e: unknown) => void }>();
   #nextId = 1;
+  #closing = false;
   readonly #overflow: { p: SignWithTokenParams; resolve: (r: IssuedCertificate) => void; reject: (e: unknown) => void }[] = [];
   #assistScheduled = false;
 
@@ -75,19 +92,47 @@ export class SigningPool {
   }
 
   async start(): Promise<void> {
-    for (let i = 0; i < this.#o.threads; i++) {
-      const worker = new Worker(this.#o.workerUrl, { workerData: { aliases: this.#o.aliases, index: i } });
-      worker.on('message', (reply: WorkerReply) => {
-        const waiter = this.#waiting.get(reply.id);
-        if (!waiter) return;
-        this.#waiting.delete(reply.id);
-        waiter.resolve(reply);
-      });
-      worker.on('error', (e) => this.#o.log.error('signing thread failed', { error: e }));
-      worker.unref();
-      this.#slots.push({ worker, inflight: 0, version: -1 });
-    }
+    for (let i = 0; i < this.#o.threads; i++) this.#slots.push(this.#spawn(i));
     for (const slot of this.#slots) this.#sync(slot);
+  }
+
+  #spawn(index: number): Slot {
+    const worker = new Worker(this.#o.workerUrl, { workerData: { aliases: this.#o.aliases, index } });
+    const slot: Slot = { worker, sent: new Map(), inflight: 0, version: -1, proven: false, dead: false };
+    worker.on('message', (reply: WorkerReply) => {
+      slot.proven = true;
+      const waiter = slot.sent.get(reply.id);
+      if (!waiter) return;
+      slot.sent.delete(reply.id);
+      waiter.resolve(reply);
+    });
+    worker.on('error', (e) => this.#o.log.error('signing thread failed', { thread: index, error: e }));
+    worker.on('exit', (code) => {
+      if (!this.#closing) this.#replace(slot, index, code);
+    });
+    worker.unref();
+    return slot;
+  }
+
+  /**
+   * A thread that stops on its own (an uncaught error, out of memory) is replaced at
+   * once, and the requests it held are refused as retryable instead of hanging.
+   */
+  #replace(dead: Slot, index: number, exitCode: number): void {
+    dead.dead = true;
+    this.#slots.splice(this.#slots.indexOf(dead), 1);
+    const fields = { thread: index, exitCode, lost: dead.sent.size };
+    for (const w of dead.sent.values()) w.reject(threadStopped());
+    dead.sent.clear();
+    if (!dead.proven) {
+      this.#o.log.error(`signing thread stopped before answering; not restarted${this.#slots.length ? '' : ', the main thread signs'}`, fields);
+      return;
+    }
+    this.#o.log.error('signing thread stopped; starting a new one', fields);
+    const fresh = this.#spawn(index);
+    this.#sync(fresh);
+    this.#slots.push(fresh);
+    this.#refill(fresh);
   }
 
   #sync(slot: Slot): void {
@@ -100,6 +145,7 @@ export class SigningPool {
 
   async sign(p: SignWithTokenParams): Promise<IssuedCertificate> {
     const slot = this.#leastBusy();
+    if (!slot) return this.#o.authority.signWithToken(p);
     if (slot.inflight < this.#o.queue) return this.#onThread(slot, p);
     // Every thread's queue is full: the request waits for whichever comes first, a
     // thread's free place or the main thread (see above).
@@ -109,8 +155,8 @@ export class SigningPool {
     });
   }
 
-  #leastBusy(): Slot {
-    return this.#slots.reduce((a, b) => (b.inflight < a.inflight ? b : a));
+  #leastBusy(): Slot | undefined {
+    return this.#slots.reduce<Slot | undefined>((a, b) => (a && a.inflight <= b.inflight ? a : b), undefined);
   }
 
   /**
@@ -130,9 +176,9 @@ export class SigningPool {
     });
   }
 
-  /** Gives a thread that has room the oldest waiting requests. */
-  #refill(slot: Slot): void {
-    while (slot.inflight < this.#o.queue && this.#overflow.length) {
+  /** Gives a thread that has room the oldest waiting requests (with none, the main thread takes them). */
+  #refill(slot: Slot | undefined): void {
+    while (slot && slot.inflight < this.#o.queue && this.#overflow.length) {
       const job = this.#overflow.shift()!;
       this.#onThread(slot, job.p).then(job.resolve, job.reject);
     }
@@ -144,16 +190,18 @@ export class SigningPool {
     try {
       const jti = unverifiedJti(p.ott);
       const token = (jti && (await this.#o.store.getToken(jti))) || null;
+      if (slot.dead) throw threadStopped();
       this.#sync(slot);
       const id = this.#nextId++;
       reply = await new Promise<WorkerReply>((resolve, reject) => {
-        this.#waiting.set(id, { resolve, reject });
+        slot.sent.set(id, { resolve, reject });
         const msg: WorkerRequest = { kind: 'sign', id, params: p, token };
         slot.worker.postMessage(msg);
       });
     } finally {
       slot.inflight--;
-      this.#refill(slot);
+      // A dead thread's place went to its replacement.
+      this.#refill(slot.dead ? this.#leastBusy() : slot);
     }
     const { store, authority } = this.#o;
     try {
@@ -177,8 +225,9 @@ export class SigningPool {
    * the threads stop (the database closes right after).
    */
   async close(): Promise<void> {
+    this.#closing = true;
     const queued = this.#overflow.splice(0);
     await Promise.all(this.#slots.map((s) => s.worker.terminate()));
-    for (const w of [...this.#waiting.values(), ...queued]) w.reject(new CaError('unavailable', 'The server is stopping.'));
+    for (const w of [...this.#slots.flatMap((s) => [...s.sent.values()]), ...queued]) w.reject(new CaError('unavailable', 'The server is stopping.'));
   }
 }

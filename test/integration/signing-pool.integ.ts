@@ -1,9 +1,14 @@
 /**
- * The signing pool stopping with requests still queued (server/signing-pool.ts): those
- * requests are refused with `unavailable` and never signed, because the database
- * closes right after the pool. Seen from outside, a stopping server has stopped
- * reading requests first, so this is tested on the pool itself, in process, with
- * the real signing thread bundle.
+ * The signing pool (server/signing-pool.ts) when things stop, tested on the pool itself,
+ * in process, with the real signing thread bundle:
+ *   - the pool stopping with requests still queued: they are refused with `unavailable`
+ *     and never signed, because the database closes right after the pool (from outside,
+ *     a stopping server has stopped reading requests first, so this cannot be staged
+ *     over HTTP);
+ *   - a signing thread dying: the requests it held are refused as retryable instead of
+ *     hanging, and a new thread takes its place;
+ *   - a signing thread that cannot start: it is not restarted in a loop, and the main
+ *     thread signs instead.
  */
 
 import { join } from 'node:path';
@@ -16,7 +21,7 @@ import { makeCsr } from '../helpers/csr';
 import { ROOT } from '../helpers/paths';
 import { startFedpki, type Fedpki } from '../helpers/server';
 
-describe('the signing pool, stopping', () => {
+describe('the signing pool', () => {
   let srv: Fedpki;
   let ca: TestCa;
 
@@ -32,22 +37,28 @@ describe('the signing pool, stopping', () => {
     srv?.cleanup();
   });
 
-  it('refuses the requests waiting for a thread with unavailable, and signs none of them', async () => {
+  async function startPool(o: { queue: number; worker?: string; log?: string[] }) {
     const pool = new SigningPool({
       authority: ca.authority,
       store: ca.store,
       threads: 1,
-      queue: 1,
+      queue: o.queue,
       aliases: [],
-      log: createLogger('error', () => undefined),
-      workerUrl: pathToFileURL(join(ROOT, 'dist', 'signing-worker.mjs')),
+      log: createLogger('error', (line) => void o.log?.push(line)),
+      workerUrl: pathToFileURL(o.worker ?? join(ROOT, 'dist', 'signing-worker.mjs')),
     });
     await pool.start();
-    const requests = [];
-    for (const subject of ['stopping-0', 'stopping-1', 'stopping-2']) {
-      const { jwt, record } = await ca.authority.mintToken('default', { subject }, { id: 'test' });
-      requests.push({ jti: record.jti, params: { ott: jwt, csr: (await makeCsr(subject)).der } });
-    }
+    return pool;
+  }
+
+  async function request(subject: string) {
+    const { jwt, record } = await ca.authority.mintToken('default', { subject }, { id: 'test' });
+    return { jti: record.jti, params: { ott: jwt, csr: (await makeCsr(subject)).der } };
+  }
+
+  it('refuses the requests waiting for a thread with unavailable when stopping, and signs none of them', async () => {
+    const pool = await startPool({ queue: 1 });
+    const requests = [await request('stopping-0'), await request('stopping-1'), await request('stopping-2')];
     const before = await ca.counts();
 
     // The thread takes one request (its queue holds one); the other two wait. The pool
@@ -61,5 +72,51 @@ describe('the signing pool, stopping', () => {
     // The thread's request is answered either way, never left hanging.
     if (onThread !== 'issued') expect(onThread).toMatchObject({ code: 'unavailable' });
     expect((await ca.counts()).certificates).toBe(before.certificates + (onThread === 'issued' ? 1 : 0));
+  });
+
+  it('refuses what a dying thread held as retryable, and a new thread signs the retry and what comes next', async () => {
+    const log: string[] = [];
+    const pool = await startPool({ queue: 12, worker: join(ROOT, 'test', 'helpers', 'crashing-signing-worker.mjs'), log });
+    try {
+      // A thread that has worked is worth replacing.
+      await pool.sign((await request('before-crash')).params);
+      const alongside = await request('alongside-crash');
+      const [first, crashed] = await Promise.all(
+        [alongside.params, { ott: 'crash', csr: new Uint8Array([0x30, 0x00]) }].map((p) => pool.sign(p).then(() => 'issued' as const, (e: unknown) => e)),
+      );
+
+      expect(crashed).toMatchObject({ code: 'unavailable', message: expect.stringMatching(/signing thread stopped.*sent again/) });
+      expect(log.join('')).toMatch(/signing thread stopped; starting a new one thread=0 exitCode=1/);
+      // The request beside it was answered before the crash or refused with it; if
+      // refused, its token was not used, and sending it again works.
+      if (first !== 'issued') {
+        expect(first).toMatchObject({ code: 'unavailable' });
+        expect((await ca.store.getToken(alongside.jti))?.state).toBe('pending');
+        await pool.sign(alongside.params);
+      }
+      expect((await ca.store.getToken(alongside.jti))?.state).toBe('used');
+
+      const next = await Promise.all([request('after-crash-0'), request('after-crash-1')]);
+      const issued = await Promise.all(next.map((r) => pool.sign(r.params)));
+      expect(issued.map((c) => c.record.commonName)).toEqual(['after-crash-0', 'after-crash-1']);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('does not restart a thread that cannot start, and signs on the main thread instead', async () => {
+    const log: string[] = [];
+    const pool = await startPool({ queue: 12, worker: join(ROOT, 'test', 'helpers', 'no-such-signing-worker.mjs'), log });
+    try {
+      await expect.poll(() => log.join(''), { timeout: 10_000 }).toMatch(/signing thread stopped before answering; not restarted, the main thread signs thread=0 exitCode=1 lost=0/);
+      const r = await request('main-thread-only');
+      const issued = await pool.sign(r.params);
+      expect(issued.record.commonName).toBe('main-thread-only');
+      expect((await ca.store.getToken(r.jti))?.state).toBe('used');
+      // One failure, logged once: no second thread was started.
+      expect(log.filter((l) => l.includes('signing thread stopped'))).toHaveLength(1);
+    } finally {
+      await pool.close();
+    }
   });
 });
