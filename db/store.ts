@@ -280,10 +280,12 @@ export class SqliteCaStore implements CaStore {
 
   /**
    * Group commit: issuances that arrive in one turn of the event loop are written in
-   * one IMMEDIATE transaction, each inside its own savepoint (a refused token rolls back
-   * only its own item). Every caller is answered only after that transaction commits —
-   * with synchronous=FULL, after the fsync — so nothing a client is told was issued can
-   * be lost, and one fsync serves the whole batch.
+   * one IMMEDIATE transaction. A refused item (token no longer pending, federation
+   * disabled) writes nothing and the rest go on; any other failure redoes the batch with
+   * a savepoint per item, so only that item is lost (see the constructor). Every caller
+   * is answered only after that transaction commits — with synchronous=FULL, after the
+   * fsync — so nothing a client is told was issued can be lost, and one fsync serves the
+   * whole batch.
    */
   recordIssuance(issuance: IssuanceRecord): Promise<void> {
     return new Promise((resolve, reject) => {

@@ -70,6 +70,7 @@ interface Slot {
 
 /** A thread died with the request: nothing was recorded, so it can be sent again. */
 const threadStopped = () => new CaError('unavailable', 'A signing thread stopped before answering; the token was not used, so the request can be sent again.');
+const serverStopping = () => new CaError('unavailable', 'The server is stopping.');
 
 /** One per core but one (the main thread signs the overflow), at least one, at most 4. */
 export function defaultSigningThreads(): number {
@@ -144,6 +145,8 @@ export class SigningPool {
   }
 
   async sign(p: SignWithTokenParams): Promise<IssuedCertificate> {
+    // Once stopping, the threads are gone or going: a request would wait for them forever.
+    if (this.#closing) throw serverStopping();
     const slot = this.#leastBusy();
     if (!slot) return this.#o.authority.signWithToken(p);
     if (slot.inflight < this.#o.queue) return this.#onThread(slot, p);
@@ -190,6 +193,7 @@ export class SigningPool {
     try {
       const jti = unverifiedJti(p.ott);
       const token = (jti && (await this.#o.store.getToken(jti))) || null;
+      if (this.#closing) throw serverStopping();
       if (slot.dead) throw threadStopped();
       this.#sync(slot);
       const id = this.#nextId++;
@@ -222,12 +226,13 @@ export class SigningPool {
   /**
    * Stops the threads and refuses what has not been answered. Waiting requests are taken
    * off the queue first, so neither the main thread nor a freed thread starts one while
-   * the threads stop (the database closes right after).
+   * the threads stop (the database closes right after); requests that come later are
+   * refused at once.
    */
   async close(): Promise<void> {
     this.#closing = true;
     const queued = this.#overflow.splice(0);
     await Promise.all(this.#slots.map((s) => s.worker.terminate()));
-    for (const w of [...this.#slots.flatMap((s) => [...s.sent.values()]), ...queued]) w.reject(new CaError('unavailable', 'The server is stopping.'));
+    for (const w of [...this.#slots.flatMap((s) => [...s.sent.values()]), ...queued]) w.reject(serverStopping());
   }
 }

@@ -4,7 +4,7 @@
  *   - the pool stopping with requests still queued: they are refused with `unavailable`
  *     and never signed, because the database closes right after the pool (from outside,
  *     a stopping server has stopped reading requests first, so this cannot be staged
- *     over HTTP);
+ *     over HTTP); a request after that is refused the same way at once;
  *   - a signing thread dying: the requests it held are refused as retryable instead of
  *     hanging, and a new thread takes its place;
  *   - a signing thread that cannot start: it is not restarted in a loop, and the main
@@ -72,6 +72,18 @@ describe('the signing pool', () => {
     // The thread's request is answered either way, never left hanging.
     if (onThread !== 'issued') expect(onThread).toMatchObject({ code: 'unavailable' });
     expect((await ca.counts()).certificates).toBe(before.certificates + (onThread === 'issued' ? 1 : 0));
+  });
+
+  it('refuses a request that comes after it has stopped at once, instead of leaving it unanswered', async () => {
+    const pool = await startPool({ queue: 12 });
+    await pool.sign((await request('before-stop')).params);
+    await pool.close();
+    const late = await request('after-stop');
+    const before = await ca.counts();
+
+    await expect(pool.sign(late.params)).rejects.toMatchObject({ code: 'unavailable', message: 'The server is stopping.' });
+    expect((await ca.store.getToken(late.jti))?.state).toBe('pending');
+    expect((await ca.counts()).certificates).toBe(before.certificates);
   });
 
   it('refuses what a dying thread held as retryable, and a new thread signs the retry and what comes next', async () => {
