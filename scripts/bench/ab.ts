@@ -36,13 +36,13 @@ try {
     for (const i of order) {
       const x = await runSigning(servers[i]!, spec, concurrency, count);
       runs[i]!.push(x);
-      console.log(`round ${r + 1} ${settings[i]!.name}: ${Math.round(x.certsPerSecond)} certs/s, server CPU ${x.serverCpuMsPerCert.toFixed(3)} ms/cert, p99 ${x.p99.toFixed(1)} ms, errors ${x.errors}`);
+      console.log(`round ${r + 1} ${settings[i]!.name}: ${Math.round(x.certsPerSecond)} certs/s, server CPU ${x.serverCpuMsPerCert.toFixed(3)} ms/cert, p99 ${x.p99.toFixed(1)} ms, peak RSS ${x.peakRssMiB.toFixed(0)} MiB, errors ${x.errors}`);
     }
   }
   for (const [i, s] of settings.entries()) {
     const xs = runs[i]!;
     console.log(
-      `${s.name} ${JSON.stringify(s.env)}: median ${Math.round(median(xs.map((x) => x.certsPerSecond)))} certs/s, ${median(xs.map((x) => x.serverCpuMsPerCert)).toFixed(3)} ms/cert, p99 ${median(xs.map((x) => x.p99)).toFixed(1)} ms`,
+      `${s.name} ${JSON.stringify(s.env)}: median ${Math.round(median(xs.map((x) => x.certsPerSecond)))} certs/s, ${median(xs.map((x) => x.serverCpuMsPerCert)).toFixed(3)} ms/cert, p99 ${median(xs.map((x) => x.p99)).toFixed(1)} ms, peak RSS ${Math.max(...xs.map((x) => x.peakRssMiB)).toFixed(0)} MiB`,
     );
   }
 } finally {
