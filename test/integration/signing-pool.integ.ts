@@ -4,9 +4,10 @@
  *   - the pool stopping with requests still queued: they are refused with `unavailable`
  *     and never signed, because the database closes right after the pool (from outside,
  *     a stopping server has stopped reading requests first, so this cannot be staged
- *     over HTTP); a request after that is refused the same way at once;
- *   - a signing thread dying: the requests it held are refused as retryable instead of
- *     hanging, and a new thread takes its place;
+ *     over HTTP); a request after that is refused the same way at once, and so is one
+ *     whose token lookup was under way when stopping began;
+ *   - a signing thread dying: the requests it held, and one still in its token lookup,
+ *     are refused as retryable instead of hanging, and a new thread takes its place;
  *   - a signing thread that cannot start: it is not restarted in a loop, and the main
  *     thread signs instead.
  */
@@ -14,6 +15,7 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CaStore } from '@/lib/ca/store';
 import { SigningPool } from '@/server/signing-pool';
 import { createLogger } from '@/server/log';
 import { openTestCa, type TestCa } from '../helpers/ca';
@@ -37,10 +39,10 @@ describe('the signing pool', () => {
     srv?.cleanup();
   });
 
-  async function startPool(o: { queue: number; worker?: string; log?: string[] }) {
+  async function startPool(o: { queue: number; worker?: string; log?: string[]; store?: CaStore }) {
     const pool = new SigningPool({
       authority: ca.authority,
-      store: ca.store,
+      store: o.store ?? ca.store,
       threads: 1,
       queue: o.queue,
       aliases: [],
@@ -49,6 +51,35 @@ describe('the signing pool', () => {
     });
     await pool.start();
     return pool;
+  }
+
+  /**
+   * The store, except that while held, token lookups wait until `release()`: a request
+   * can be kept between its lookup and its hand-over to the thread, as a slower database
+   * (PostgreSQL) keeps it, while the pool stops or its thread dies.
+   */
+  function heldLookups() {
+    let gate: Promise<void> | undefined;
+    let release = () => {};
+    let waiting = 0;
+    const store = new Proxy(ca.store, {
+      get(target, key) {
+        if (key === 'getToken') {
+          return async (jti: string) => {
+            if (gate) (waiting++, await gate);
+            return target.getToken(jti);
+          };
+        }
+        const v = Reflect.get(target, key, target) as unknown;
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    return {
+      store,
+      hold: () => void (gate = new Promise<void>((r) => (release = r))),
+      release: () => (gate = undefined, release()),
+      waiting: () => waiting,
+    };
   }
 
   async function request(subject: string) {
@@ -84,6 +115,49 @@ describe('the signing pool', () => {
     await expect(pool.sign(late.params)).rejects.toMatchObject({ code: 'unavailable', message: 'The server is stopping.' });
     expect((await ca.store.getToken(late.jti))?.state).toBe('pending');
     expect((await ca.counts()).certificates).toBe(before.certificates);
+  });
+
+  it('refuses a request whose token lookup was under way when stopping began, and leaves its token unused', async () => {
+    const lookups = heldLookups();
+    const pool = await startPool({ queue: 12, store: lookups.store });
+    const r = await request('looked-up-while-stopping');
+    const before = await ca.counts();
+
+    lookups.hold();
+    const outcome = pool.sign(r.params).then(() => 'issued' as const, (e: unknown) => e);
+    await expect.poll(lookups.waiting).toBe(1);
+    await pool.close();
+    lookups.release();
+
+    expect(await outcome).toMatchObject({ code: 'unavailable', message: 'The server is stopping.' });
+    expect((await ca.store.getToken(r.jti))?.state).toBe('pending');
+    expect((await ca.counts()).certificates).toBe(before.certificates);
+  });
+
+  it('refuses as retryable a request whose thread died during its token lookup, and the new thread signs the retry', async () => {
+    const log: string[] = [];
+    const lookups = heldLookups();
+    const pool = await startPool({ queue: 12, worker: join(ROOT, 'test', 'helpers', 'crashing-signing-worker.mjs'), log, store: lookups.store });
+    try {
+      // A thread that has worked is worth replacing.
+      await pool.sign((await request('proves-the-thread')).params);
+      const r = await request('looked-up-while-dying');
+
+      lookups.hold();
+      const outcome = pool.sign(r.params).then(() => 'issued' as const, (e: unknown) => e);
+      await expect.poll(lookups.waiting).toBe(1);
+      // "crash" carries no token id, so it skips the lookup and reaches the same thread first.
+      await expect(pool.sign({ ott: 'crash', csr: new Uint8Array([0x30, 0x00]) })).rejects.toMatchObject({ code: 'unavailable' });
+      lookups.release();
+
+      expect(await outcome).toMatchObject({ code: 'unavailable', message: expect.stringMatching(/signing thread stopped.*sent again/) });
+      expect((await ca.store.getToken(r.jti))?.state).toBe('pending');
+      expect(log.join('')).toMatch(/signing thread stopped; starting a new one thread=0 exitCode=1/);
+      expect((await pool.sign(r.params)).record.commonName).toBe('looked-up-while-dying');
+      expect((await ca.store.getToken(r.jti))?.state).toBe('used');
+    } finally {
+      await pool.close();
+    }
   });
 
   it('refuses what a dying thread held as retryable, and a new thread signs the retry and what comes next', async () => {
