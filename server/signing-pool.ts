@@ -25,10 +25,14 @@
  * within this machine's noise); P-384 at 16, 846 against 780; P-256 at 64, 1,416
  * against 1,458.
  *
- * A thread that dies is replaced at once; the requests it held are refused with 503
- * `unavailable` (nothing was recorded, so the same token can be sent again). A thread
- * that dies before answering anything (it cannot start) is not replaced, so a broken
- * install does not respawn threads in a loop; with no thread left, the main thread signs.
+ * A thread that dies is replaced at once, and the requests it held go to a live thread:
+ * a thread only prepares, so nothing of theirs was recorded and the token is still
+ * pending. Each request is moved once: one of them may be what killed the thread, and a
+ * second death with it refuses it with 503 `unavailable` rather than let it kill thread
+ * after thread (the same token can still be sent again). Restarts are bounded so that
+ * nothing respawns threads in a loop: none until some thread has answered (a broken
+ * install), and at most `MAX_RESTARTS` a minute; past that no thread is started and the
+ * main thread signs.
  */
 
 import { availableParallelism } from 'node:os';
@@ -62,15 +66,19 @@ interface Slot {
   /** Requests given to this thread, from the token lookup before sending to the answer. */
   inflight: number;
   version: number;
-  /** It has answered a request: it starts and works, so it is worth replacing if it dies. */
-  proven: boolean;
   /** The thread has stopped. */
   dead: boolean;
 }
 
-/** A thread died with the request: nothing was recorded, so it can be sent again. */
+/** A thread died twice with the request, or none is left: nothing was recorded, so it can be sent again. */
 const threadStopped = () => new CaError('unavailable', 'A signing thread stopped before answering; the token was not used, so the request can be sent again.');
 const serverStopping = () => new CaError('unavailable', 'The server is stopping.');
+/** How a waiter learns that its thread died holding it (internal: never reaches a client). */
+const THREAD_DIED = Symbol('thread died');
+
+/** Thread restarts allowed in `RESTART_WINDOW_MS`; more than that is a loop, not bad luck. */
+export const MAX_RESTARTS = 5;
+const RESTART_WINDOW_MS = 60_000;
 
 /** One per core but one (the main thread signs the overflow), at least one, at most 4. */
 export function defaultSigningThreads(): number {
@@ -87,6 +95,10 @@ export class SigningPool {
   #closing = false;
   readonly #overflow: { p: SignWithTokenParams; resolve: (r: IssuedCertificate) => void; reject: (e: unknown) => void }[] = [];
   #assistScheduled = false;
+  /** Some thread has answered a request: the install works, so a thread that dies is worth replacing. */
+  #proven = false;
+  /** When threads were restarted, within the last `RESTART_WINDOW_MS`. */
+  #restarts: number[] = [];
 
   constructor(o: SigningPoolOptions) {
     this.#o = o;
@@ -99,9 +111,9 @@ export class SigningPool {
 
   #spawn(index: number): Slot {
     const worker = new Worker(this.#o.workerUrl, { workerData: { aliases: this.#o.aliases, index } });
-    const slot: Slot = { worker, sent: new Map(), inflight: 0, version: -1, proven: false, dead: false };
+    const slot: Slot = { worker, sent: new Map(), inflight: 0, version: -1, dead: false };
     worker.on('message', (reply: WorkerReply) => {
-      slot.proven = true;
+      this.#proven = true;
       const waiter = slot.sent.get(reply.id);
       if (!waiter) return;
       slot.sent.delete(reply.id);
@@ -117,23 +129,31 @@ export class SigningPool {
 
   /**
    * A thread that stops on its own (an uncaught error, out of memory) is replaced at
-   * once, and the requests it held are refused as retryable instead of hanging.
+   * once, within the restart bounds; the requests it held learn of it and move to a
+   * live thread or are refused as retryable (`#onThread`), instead of hanging.
    */
   #replace(dead: Slot, index: number, exitCode: number): void {
     dead.dead = true;
     this.#slots.splice(this.#slots.indexOf(dead), 1);
-    const fields = { thread: index, exitCode, lost: dead.sent.size };
-    for (const w of dead.sent.values()) w.reject(threadStopped());
-    dead.sent.clear();
-    if (!dead.proven) {
-      this.#o.log.error(`signing thread stopped before answering; not restarted${this.#slots.length ? '' : ', the main thread signs'}`, fields);
-      return;
+    const fields = { thread: index, exitCode, held: dead.sent.size };
+    const now = Date.now();
+    this.#restarts = this.#restarts.filter((t) => now - t < RESTART_WINDOW_MS);
+    const fallback = this.#slots.length ? '' : ', the main thread signs';
+    if (!this.#proven) {
+      this.#o.log.error(`signing thread stopped before any thread answered; not restarted${fallback}`, fields);
+    } else if (this.#restarts.length >= MAX_RESTARTS) {
+      this.#o.log.error(`signing thread stopped after ${MAX_RESTARTS} restarts within a minute; not restarted${fallback}`, fields);
+    } else {
+      this.#restarts.push(now);
+      this.#o.log.error('signing thread stopped; starting a new one', fields);
+      const fresh = this.#spawn(index);
+      this.#sync(fresh);
+      this.#slots.push(fresh);
+      this.#refill(fresh);
     }
-    this.#o.log.error('signing thread stopped; starting a new one', fields);
-    const fresh = this.#spawn(index);
-    this.#sync(fresh);
-    this.#slots.push(fresh);
-    this.#refill(fresh);
+    // After the replacement is in place, so the held requests can move to it.
+    for (const w of dead.sent.values()) w.reject(THREAD_DIED);
+    dead.sent.clear();
   }
 
   #sync(slot: Slot): void {
@@ -187,21 +207,41 @@ export class SigningPool {
     }
   }
 
-  async #onThread(slot: Slot, p: SignWithTokenParams): Promise<IssuedCertificate> {
+  async #onThread(first: Slot, p: SignWithTokenParams): Promise<IssuedCertificate> {
+    let slot = first;
     slot.inflight++;
     let reply: WorkerReply;
     try {
       const jti = unverifiedJti(p.ott);
       const token = (jti && (await this.#o.store.getToken(jti))) || null;
-      if (this.#closing) throw serverStopping();
-      if (slot.dead) throw threadStopped();
-      this.#sync(slot);
-      const id = this.#nextId++;
-      reply = await new Promise<WorkerReply>((resolve, reject) => {
-        slot.sent.set(id, { resolve, reject });
-        const msg: WorkerRequest = { kind: 'sign', id, params: p, token };
-        slot.worker.postMessage(msg);
-      });
+      // Whether a thread has already died holding this request (it may be what kills them).
+      let diedWith = false;
+      for (;;) {
+        if (this.#closing) throw serverStopping();
+        if (slot.dead) {
+          // Its thread died: during the lookup (it is not the cause) or holding it (once).
+          const next = this.#leastBusy();
+          if (!next) throw threadStopped();
+          slot.inflight--;
+          slot = next;
+          slot.inflight++;
+        }
+        this.#sync(slot);
+        const id = this.#nextId++;
+        const target = slot;
+        try {
+          reply = await new Promise<WorkerReply>((resolve, reject) => {
+            target.sent.set(id, { resolve, reject });
+            const msg: WorkerRequest = { kind: 'sign', id, params: p, token };
+            target.worker.postMessage(msg);
+          });
+          break;
+        } catch (e) {
+          if (e !== THREAD_DIED) throw e;
+          if (diedWith) throw threadStopped();
+          diedWith = true;
+        }
+      }
     } finally {
       slot.inflight--;
       // A dead thread's place went to its replacement.

@@ -6,17 +6,19 @@
  *     a stopping server has stopped reading requests first, so this cannot be staged
  *     over HTTP); a request after that is refused the same way at once, and so is one
  *     whose token lookup was under way when stopping began;
- *   - a signing thread dying: the requests it held, and one still in its token lookup,
- *     are refused as retryable instead of hanging, and a new thread takes its place;
- *   - a signing thread that cannot start: it is not restarted in a loop, and the main
- *     thread signs instead.
+ *   - a signing thread dying: a new thread takes its place, and the requests it held,
+ *     and one still in its token lookup, move to it instead of hanging; a request that
+ *     has been in two dying threads is refused as retryable;
+ *   - restarts bounded: a signing thread that cannot start is not restarted, nor is one
+ *     past `MAX_RESTARTS` a minute; the main thread signs instead.
  */
 
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaStore } from '@/lib/ca/store';
-import { SigningPool } from '@/server/signing-pool';
+import { MAX_RESTARTS, SigningPool } from '@/server/signing-pool';
 import { createLogger } from '@/server/log';
 import { openTestCa, type TestCa } from '../helpers/ca';
 import { makeCsr } from '../helpers/csr';
@@ -66,7 +68,10 @@ describe('the signing pool', () => {
       get(target, key) {
         if (key === 'getToken') {
           return async (jti: string) => {
-            if (gate) (waiting++, await gate);
+            if (gate) {
+              waiting++;
+              await gate;
+            }
             return target.getToken(jti);
           };
         }
@@ -134,57 +139,79 @@ describe('the signing pool', () => {
     expect((await ca.counts()).certificates).toBe(before.certificates);
   });
 
-  it('refuses as retryable a request whose thread died during its token lookup, and the new thread signs the retry', async () => {
+  const crashingWorker = join(ROOT, 'test', 'helpers', 'crashing-signing-worker.mjs');
+  const crash = (ott = 'crash') => ({ ott, csr: new Uint8Array([0x30, 0x00]) });
+  const restartsLogged = (log: string[]) => log.filter((l) => l.includes('signing thread stopped; starting a new one')).length;
+
+  it('moves a request whose thread died during its token lookup to the new thread, which signs it', async () => {
     const log: string[] = [];
     const lookups = heldLookups();
-    const pool = await startPool({ queue: 12, worker: join(ROOT, 'test', 'helpers', 'crashing-signing-worker.mjs'), log, store: lookups.store });
+    const pool = await startPool({ queue: 12, worker: crashingWorker, log, store: lookups.store });
     try {
-      // A thread that has worked is worth replacing.
+      // A thread that has answered proves the install works: a thread that dies is replaced.
       await pool.sign((await request('proves-the-thread')).params);
       const r = await request('looked-up-while-dying');
 
       lookups.hold();
-      const outcome = pool.sign(r.params).then(() => 'issued' as const, (e: unknown) => e);
+      const outcome = pool.sign(r.params).then((c) => c.record.commonName, (e: unknown) => e);
       await expect.poll(lookups.waiting).toBe(1);
-      // "crash" carries no token id, so it skips the lookup and reaches the same thread first.
-      await expect(pool.sign({ ott: 'crash', csr: new Uint8Array([0x30, 0x00]) })).rejects.toMatchObject({ code: 'unavailable' });
+      // "crash" carries no token id, so it skips the lookup and reaches the same thread
+      // first. It kills that thread and, moved once, its replacement; then it is refused.
+      await expect(pool.sign(crash())).rejects.toMatchObject({ code: 'unavailable', message: expect.stringMatching(/signing thread stopped.*sent again/) });
+      expect(restartsLogged(log)).toBe(2);
       lookups.release();
 
-      expect(await outcome).toMatchObject({ code: 'unavailable', message: expect.stringMatching(/signing thread stopped.*sent again/) });
-      expect((await ca.store.getToken(r.jti))?.state).toBe('pending');
-      expect(log.join('')).toMatch(/signing thread stopped; starting a new one thread=0 exitCode=1/);
-      expect((await pool.sign(r.params)).record.commonName).toBe('looked-up-while-dying');
+      expect(await outcome).toBe('looked-up-while-dying');
       expect((await ca.store.getToken(r.jti))?.state).toBe('used');
     } finally {
       await pool.close();
     }
   });
 
-  it('refuses what a dying thread held as retryable, and a new thread signs the retry and what comes next', async () => {
+  it('moves what a dying thread held to the new thread, which answers it, and signs what comes next', async () => {
     const log: string[] = [];
-    const pool = await startPool({ queue: 12, worker: join(ROOT, 'test', 'helpers', 'crashing-signing-worker.mjs'), log });
+    const pool = await startPool({ queue: 12, worker: crashingWorker, log });
+    const flag = join(srv.dataDir, 'crash-once');
+    writeFileSync(flag, '');
     try {
-      // A thread that has worked is worth replacing.
       await pool.sign((await request('before-crash')).params);
-      const alongside = await request('alongside-crash');
-      const [first, crashed] = await Promise.all(
-        [alongside.params, { ott: 'crash', csr: new Uint8Array([0x30, 0x00]) }].map((p) => pool.sign(p).then(() => 'issued' as const, (e: unknown) => e)),
+      const held = await Promise.all([request('held-at-crash-0'), request('held-at-crash-1')]);
+      // The crash reaches the thread first (it has no token to look up), so the thread
+      // dies with the two requests behind it unanswered.
+      const [crashed, ...rest] = await Promise.all(
+        [crash(`crash-once:${flag}`), ...held.map((r) => r.params)].map((p) => pool.sign(p).then((c) => c.record.commonName, (e: unknown) => e)),
       );
 
-      expect(crashed).toMatchObject({ code: 'unavailable', message: expect.stringMatching(/signing thread stopped.*sent again/) });
-      expect(log.join('')).toMatch(/signing thread stopped; starting a new one thread=0 exitCode=1/);
-      // The request beside it was answered before the crash or refused with it; if
-      // refused, its token was not used, and sending it again works.
-      if (first !== 'issued') {
-        expect(first).toMatchObject({ code: 'unavailable' });
-        expect((await ca.store.getToken(alongside.jti))?.state).toBe('pending');
-        await pool.sign(alongside.params);
-      }
-      expect((await ca.store.getToken(alongside.jti))?.state).toBe('used');
+      expect(log.join('')).toMatch(/signing thread stopped; starting a new one thread=0 exitCode=1 held=3/);
+      expect(restartsLogged(log)).toBe(1);
+      expect(existsSync(flag)).toBe(false);
+      // Moved too, the crash was answered by the new thread as what it is: not a request.
+      expect(crashed).toMatchObject({ code: 'csr_malformed' });
+      expect(rest).toEqual(['held-at-crash-0', 'held-at-crash-1']);
+      for (const r of held) expect((await ca.store.getToken(r.jti))?.state).toBe('used');
 
       const next = await Promise.all([request('after-crash-0'), request('after-crash-1')]);
       const issued = await Promise.all(next.map((r) => pool.sign(r.params)));
       expect(issued.map((c) => c.record.commonName)).toEqual(['after-crash-0', 'after-crash-1']);
+    } finally {
+      rmSync(flag, { force: true });
+      await pool.close();
+    }
+  });
+
+  it(`stops restarting after ${MAX_RESTARTS} restarts within a minute, and signs on the main thread instead`, async () => {
+    const log: string[] = [];
+    const pool = await startPool({ queue: 12, worker: crashingWorker, log });
+    try {
+      await pool.sign((await request('before-crashes')).params);
+      // Each "crash" kills two threads (its own, and the one it is moved to).
+      for (let i = 0; i < 3; i++) await expect(pool.sign(crash())).rejects.toMatchObject({ code: 'unavailable' });
+
+      expect(restartsLogged(log)).toBe(MAX_RESTARTS);
+      expect(log.join('')).toMatch(new RegExp(`signing thread stopped after ${MAX_RESTARTS} restarts within a minute; not restarted, the main thread signs`));
+      const r = await request('after-restarts');
+      expect((await pool.sign(r.params)).record.commonName).toBe('after-restarts');
+      expect((await ca.store.getToken(r.jti))?.state).toBe('used');
     } finally {
       await pool.close();
     }
@@ -194,7 +221,7 @@ describe('the signing pool', () => {
     const log: string[] = [];
     const pool = await startPool({ queue: 12, worker: join(ROOT, 'test', 'helpers', 'no-such-signing-worker.mjs'), log });
     try {
-      await expect.poll(() => log.join(''), { timeout: 10_000 }).toMatch(/signing thread stopped before answering; not restarted, the main thread signs thread=0 exitCode=1 lost=0/);
+      await expect.poll(() => log.join(''), { timeout: 10_000 }).toMatch(/signing thread stopped before any thread answered; not restarted, the main thread signs thread=0 exitCode=1 held=0/);
       const r = await request('main-thread-only');
       const issued = await pool.sign(r.params);
       expect(issued.record.commonName).toBe('main-thread-only');
