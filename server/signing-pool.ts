@@ -55,6 +55,8 @@ export interface SigningPoolOptions {
   aliases: readonly string[];
   log: Logger;
   workerUrl: URL;
+  /** The clock for the restart bound, in milliseconds (tests move it); `Date.now` by default. */
+  now?: () => number;
 }
 
 type Waiter = { resolve: (r: WorkerReply) => void; reject: (e: unknown) => void };
@@ -136,7 +138,7 @@ export class SigningPool {
     dead.dead = true;
     this.#slots.splice(this.#slots.indexOf(dead), 1);
     const fields = { thread: index, exitCode, held: dead.sent.size };
-    const now = Date.now();
+    const now = (this.#o.now ?? Date.now)();
     this.#restarts = this.#restarts.filter((t) => now - t < RESTART_WINDOW_MS);
     const fallback = this.#slots.length ? '' : ', the main thread signs';
     if (!this.#proven) {

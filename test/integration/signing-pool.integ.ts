@@ -10,7 +10,8 @@
  *     and one still in its token lookup, move to it instead of hanging; a request that
  *     has been in two dying threads is refused as retryable;
  *   - restarts bounded: a signing thread that cannot start is not restarted, nor is one
- *     past `MAX_RESTARTS` a minute; the main thread signs instead.
+ *     past `MAX_RESTARTS` a minute (older restarts are forgotten); the main thread signs
+ *     instead.
  */
 
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,7 +42,7 @@ describe('the signing pool', () => {
     srv?.cleanup();
   });
 
-  async function startPool(o: { queue: number; worker?: string; log?: string[]; store?: CaStore }) {
+  async function startPool(o: { queue: number; worker?: string; log?: string[]; store?: CaStore; now?: () => number }) {
     const pool = new SigningPool({
       authority: ca.authority,
       store: o.store ?? ca.store,
@@ -50,6 +51,7 @@ describe('the signing pool', () => {
       aliases: [],
       log: createLogger('error', (line) => void o.log?.push(line)),
       workerUrl: pathToFileURL(o.worker ?? join(ROOT, 'dist', 'signing-worker.mjs')),
+      now: o.now,
     });
     await pool.start();
     return pool;
@@ -212,6 +214,27 @@ describe('the signing pool', () => {
       const r = await request('after-restarts');
       expect((await pool.sign(r.params)).record.commonName).toBe('after-restarts');
       expect((await ca.store.getToken(r.jti))?.state).toBe('used');
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('forgets restarts older than a minute: threads that die now and then keep being replaced', async () => {
+    const log: string[] = [];
+    let clock = 0;
+    const pool = await startPool({ queue: 12, worker: crashingWorker, log, now: () => clock });
+    try {
+      await pool.sign((await request('before-crashes')).params);
+      // Four restarts (two per "crash"), a minute apart from the next four: under the cap each time.
+      for (const at of [0, 60_001]) {
+        clock = at;
+        for (let i = 0; i < 2; i++) await expect(pool.sign(crash())).rejects.toMatchObject({ code: 'unavailable' });
+      }
+
+      expect(restartsLogged(log)).toBe(8);
+      expect(log.join('')).not.toMatch(/not restarted/);
+      const r = await request('after-spread-crashes');
+      expect((await pool.sign(r.params)).record.commonName).toBe('after-spread-crashes');
     } finally {
       await pool.close();
     }
