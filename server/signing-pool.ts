@@ -108,9 +108,9 @@ export class SigningPool {
 
   async start(): Promise<void> {
     for (let i = 0; i < this.#o.threads; i++) this.#slots.push(this.#spawn(i));
-    for (const slot of this.#slots) this.#sync(slot);
   }
 
+  /** Starts a thread and gives it the federations' keys before any request. */
   #spawn(index: number): Slot {
     const worker = new Worker(this.#o.workerUrl, { workerData: { aliases: this.#o.aliases, index } });
     const slot: Slot = { worker, sent: new Map(), inflight: 0, version: -1, dead: false };
@@ -126,6 +126,7 @@ export class SigningPool {
       if (!this.#closing) this.#replace(slot, index, code);
     });
     worker.unref();
+    this.#sync(slot);
     return slot;
   }
 
@@ -149,7 +150,6 @@ export class SigningPool {
       this.#restarts.push(now);
       this.#o.log.error('signing thread stopped; starting a new one', fields);
       const fresh = this.#spawn(index);
-      this.#sync(fresh);
       this.#slots.push(fresh);
       this.#refill(fresh);
     }
