@@ -8,7 +8,8 @@
  *     whose token lookup was under way when stopping began;
  *   - a signing thread dying: a new thread takes its place, and the requests it held,
  *     and one still in its token lookup, move to it instead of hanging; a request that
- *     has been in two dying threads is refused as retryable;
+ *     has been in two dying threads, or whose thread died with no other left, is
+ *     refused as retryable, and its token works again;
  *   - restarts bounded: a signing thread that cannot start is not restarted, nor is one
  *     past `MAX_RESTARTS` a minute (older restarts are forgotten); the main thread signs
  *     instead.
@@ -213,6 +214,36 @@ describe('the signing pool', () => {
       expect(log.join('')).toMatch(new RegExp(`signing thread stopped after ${MAX_RESTARTS} restarts within a minute; not restarted, the main thread signs`));
       const r = await request('after-restarts');
       expect((await pool.sign(r.params)).record.commonName).toBe('after-restarts');
+      expect((await ca.store.getToken(r.jti))?.state).toBe('used');
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('refuses a request whose thread died with none left to move it to as retryable, and signs it when sent again', async () => {
+    const log: string[] = [];
+    const lookups = heldLookups();
+    const pool = await startPool({ queue: 12, worker: crashingWorker, log, store: lookups.store });
+    try {
+      await pool.sign((await request('proves-the-thread')).params);
+      // Two restarts per "crash": one restart is left before the cap.
+      for (let i = 0; i < 2; i++) await expect(pool.sign(crash())).rejects.toMatchObject({ code: 'unavailable' });
+      const r = await request('no-thread-left');
+      const before = await ca.counts();
+
+      lookups.hold();
+      const outcome = pool.sign(r.params).then(() => 'issued' as const, (e: unknown) => e);
+      await expect.poll(lookups.waiting).toBe(1);
+      // This kills the request's thread and, moved, its replacement, the last one allowed.
+      await expect(pool.sign(crash())).rejects.toMatchObject({ code: 'unavailable' });
+      expect(log.join('')).toMatch(/not restarted, the main thread signs/);
+      lookups.release();
+
+      expect(await outcome).toMatchObject({ code: 'unavailable', message: expect.stringMatching(/signing thread stopped.*sent again/) });
+      expect((await ca.store.getToken(r.jti))?.state).toBe('pending');
+      expect((await ca.counts()).certificates).toBe(before.certificates);
+      // The same token works again: with no thread left, the main thread signs it.
+      expect((await pool.sign(r.params)).record.commonName).toBe('no-thread-left');
       expect((await ca.store.getToken(r.jti))?.state).toBe('used');
     } finally {
       await pool.close();
