@@ -28,8 +28,11 @@
  * A thread that dies is replaced at once, and the requests it held go to a live thread:
  * a thread only prepares, so nothing of theirs was recorded and the token is still
  * pending. Each request is moved once: one of them may be what killed the thread, and a
- * second death with it refuses it with 503 `unavailable` rather than let it kill thread
- * after thread (the same token can still be sent again). Restarts are bounded so that
+ * second death with it, or its thread's death with no other left, refuses it with 503
+ * `unavailable` rather than let it kill thread after thread or the main thread (the same
+ * token can still be sent again). A request that was only in its token lookup when its
+ * thread died cannot have caused it, and goes to the main thread if no thread is left.
+ * Restarts are bounded so that
  * nothing respawns threads in a loop: none until some thread has answered (a broken
  * install), and at most `MAX_RESTARTS` a minute; past that no thread is started and the
  * main thread signs.
@@ -212,7 +215,7 @@ export class SigningPool {
   async #onThread(first: Slot, p: SignWithTokenParams): Promise<IssuedCertificate> {
     let slot = first;
     slot.inflight++;
-    let reply: WorkerReply;
+    let reply: WorkerReply | undefined;
     try {
       const jti = unverifiedJti(p.ott);
       const token = (jti && (await this.#o.store.getToken(jti))) || null;
@@ -223,7 +226,13 @@ export class SigningPool {
         if (slot.dead) {
           // Its thread died: during the lookup (it is not the cause) or holding it (once).
           const next = this.#leastBusy();
-          if (!next) throw threadStopped();
+          if (!next) {
+            // No thread is left (the restart bound). A request its thread died holding
+            // may be what kills them, so it is refused; one that was only being looked
+            // up did not, and the main thread signs it below.
+            if (diedWith) throw threadStopped();
+            break;
+          }
           slot.inflight--;
           slot = next;
           slot.inflight++;
@@ -250,6 +259,7 @@ export class SigningPool {
       this.#refill(slot.dead ? this.#leastBusy() : slot);
     }
     const { store, authority } = this.#o;
+    if (!reply) return authority.signWithToken(p);
     try {
       if (reply.error) {
         // The thread's CaError, rebuilt on this side with the refusal's audit entry.

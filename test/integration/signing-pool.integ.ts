@@ -8,8 +8,9 @@
  *     whose token lookup was under way when stopping began;
  *   - a signing thread dying: a new thread takes its place, and the requests it held,
  *     and one still in its token lookup, move to it instead of hanging; a request that
- *     has been in two dying threads, or whose thread died with no other left, is
- *     refused as retryable, and its token works again;
+ *     has been in two dying threads, or in one that died with no other left, is refused
+ *     as retryable, and its token works again; one still in its token lookup when the
+ *     last thread died is signed on the main thread;
  *   - restarts bounded: a signing thread that cannot start is not restarted, nor is one
  *     past `MAX_RESTARTS` a minute (older restarts are forgotten); the main thread signs
  *     instead.
@@ -220,7 +221,7 @@ describe('the signing pool', () => {
     }
   });
 
-  it('refuses a request whose thread died with none left to move it to as retryable, and signs it when sent again', async () => {
+  it('signs on the main thread a request whose thread died during its token lookup with none left to move it to', async () => {
     const log: string[] = [];
     const lookups = heldLookups();
     const pool = await startPool({ queue: 12, worker: crashingWorker, log, store: lookups.store });
@@ -229,23 +230,51 @@ describe('the signing pool', () => {
       // Two restarts per "crash": one restart is left before the cap.
       for (let i = 0; i < 2; i++) await expect(pool.sign(crash())).rejects.toMatchObject({ code: 'unavailable' });
       const r = await request('no-thread-left');
-      const before = await ca.counts();
 
       lookups.hold();
-      const outcome = pool.sign(r.params).then(() => 'issued' as const, (e: unknown) => e);
+      const outcome = pool.sign(r.params).then((c) => c.record.commonName, (e: unknown) => e);
       await expect.poll(lookups.waiting).toBe(1);
       // This kills the request's thread and, moved, its replacement, the last one allowed.
       await expect(pool.sign(crash())).rejects.toMatchObject({ code: 'unavailable' });
       expect(log.join('')).toMatch(/not restarted, the main thread signs/);
       lookups.release();
 
-      expect(await outcome).toMatchObject({ code: 'unavailable', message: expect.stringMatching(/signing thread stopped.*sent again/) });
+      // It was not in a thread when the thread died, so it cannot be what killed it.
+      expect(await outcome).toBe('no-thread-left');
+      expect((await ca.store.getToken(r.jti))?.state).toBe('used');
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('refuses as retryable a request held by a thread that died with none left, and signs it when sent again', async () => {
+    const log: string[] = [];
+    const pool = await startPool({ queue: 12, worker: crashingWorker, log });
+    const flag = join(srv.dataDir, 'crash-once');
+    writeFileSync(flag, '');
+    try {
+      await pool.sign((await request('proves-the-thread')).params);
+      for (let i = 0; i < 2; i++) await expect(pool.sign(crash())).rejects.toMatchObject({ code: 'unavailable' });
+      // The fifth restart: the thread it starts is the last one allowed.
+      await expect(pool.sign(crash(`crash-once:${flag}`))).rejects.toMatchObject({ code: 'csr_malformed' });
+      expect(restartsLogged(log)).toBe(MAX_RESTARTS);
+      const r = await request('held-when-none-left');
+      const before = await ca.counts();
+
+      // The crash reaches that thread first and kills it with the request behind it,
+      // which has not been in a dying thread before.
+      const [crashed, held] = await Promise.all([crash(), r.params].map((p) => pool.sign(p).then(() => 'issued' as const, (e: unknown) => e)));
+      expect(log.join('')).toMatch(/not restarted, the main thread signs thread=0 exitCode=1 held=2/);
+      expect(crashed).toMatchObject({ code: 'unavailable' });
+      // It may be what kills threads, so it is not signed on the main thread.
+      expect(held).toMatchObject({ code: 'unavailable', message: expect.stringMatching(/signing thread stopped.*sent again/) });
       expect((await ca.store.getToken(r.jti))?.state).toBe('pending');
       expect((await ca.counts()).certificates).toBe(before.certificates);
       // The same token works again: with no thread left, the main thread signs it.
-      expect((await pool.sign(r.params)).record.commonName).toBe('no-thread-left');
+      expect((await pool.sign(r.params)).record.commonName).toBe('held-when-none-left');
       expect((await ca.store.getToken(r.jti))?.state).toBe('used');
     } finally {
+      rmSync(flag, { force: true });
       await pool.close();
     }
   });
