@@ -32,10 +32,9 @@
  * `unavailable` rather than let it kill thread after thread or the main thread (the same
  * token can still be sent again). A request that was only in its token lookup when its
  * thread died cannot have caused it, and goes to the main thread if no thread is left.
- * Restarts are bounded so that
- * nothing respawns threads in a loop: none until some thread has answered (a broken
- * install), and at most `MAX_RESTARTS` a minute; past that no thread is started and the
- * main thread signs.
+ * Restarts are bounded so that nothing respawns threads in a loop: none until some thread
+ * has answered (a broken install), and at most `MAX_RESTARTS` a minute; past that no
+ * thread is started and the main thread signs.
  */
 
 import { availableParallelism } from 'node:os';
