@@ -16,10 +16,11 @@
  *     instead.
  */
 
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SignWithTokenParams } from '@/lib/ca/issue';
 import type { CaStore } from '@/lib/ca/store';
 import { MAX_RESTARTS, SigningPool } from '@/server/signing-pool';
 import { createLogger } from '@/server/log';
@@ -60,9 +61,9 @@ describe('the signing pool', () => {
   }
 
   /**
-   * The store, except that while held, token lookups wait until `release()`: a request
-   * can be kept between its lookup and its hand-over to the thread, as a slower database
-   * (PostgreSQL) keeps it, while the pool stops or its thread dies.
+   * The store, except that token lookups can be held: a request can be kept between its
+   * lookup and its hand-over to the thread, as a slower database (PostgreSQL) keeps it,
+   * while the pool stops or its thread dies.
    */
   function heldLookups() {
     let gate: Promise<void> | undefined;
@@ -85,9 +86,23 @@ describe('the signing pool', () => {
     });
     return {
       store,
-      hold: () => void (gate = new Promise<void>((r) => (release = r))),
-      release: () => (gate = undefined, release()),
-      waiting: () => waiting,
+      /**
+       * Sends a request and holds its token lookup while `meanwhile` runs, then lets it
+       * go on. Resolves to the subject signed, or to the error.
+       */
+      async signHeldInLookup(pool: SigningPool, params: SignWithTokenParams, meanwhile: () => Promise<unknown>) {
+        const before = waiting;
+        gate = new Promise<void>((r) => (release = r));
+        const outcome = pool.sign(params).then((c) => c.record.commonName, (e: unknown) => e);
+        try {
+          await expect.poll(() => waiting).toBe(before + 1);
+          await meanwhile();
+        } finally {
+          gate = undefined;
+          release();
+        }
+        return outcome;
+      },
     };
   }
 
@@ -132,19 +147,22 @@ describe('the signing pool', () => {
     const r = await request('looked-up-while-stopping');
     const before = await ca.counts();
 
-    lookups.hold();
-    const outcome = pool.sign(r.params).then(() => 'issued' as const, (e: unknown) => e);
-    await expect.poll(lookups.waiting).toBe(1);
-    await pool.close();
-    lookups.release();
+    const outcome = await lookups.signHeldInLookup(pool, r.params, () => pool.close());
 
-    expect(await outcome).toMatchObject({ code: 'unavailable', message: 'The server is stopping.' });
+    expect(outcome).toMatchObject({ code: 'unavailable', message: 'The server is stopping.' });
     expect((await ca.store.getToken(r.jti))?.state).toBe('pending');
     expect((await ca.counts()).certificates).toBe(before.certificates);
   });
 
   const crashingWorker = join(ROOT, 'test', 'helpers', 'crashing-signing-worker.mjs');
   const crash = (ott = 'crash') => ({ ott, csr: new Uint8Array([0x30, 0x00]) });
+  let crashOnceFlags = 0;
+  /** A "crash-once" request, and its flag file (a fresh one each time; the data folder goes in `afterAll`). */
+  const crashOnce = () => {
+    const flag = join(srv.dataDir, `crash-once-${++crashOnceFlags}`);
+    writeFileSync(flag, '');
+    return { params: crash(`crash-once:${flag}`), flag };
+  };
   const restartsLogged = (log: string[]) => log.filter((l) => l.includes('signing thread stopped; starting a new one')).length;
 
   it('moves a request whose thread died during its token lookup to the new thread, which signs it', async () => {
@@ -156,16 +174,14 @@ describe('the signing pool', () => {
       await pool.sign((await request('proves-the-thread')).params);
       const r = await request('looked-up-while-dying');
 
-      lookups.hold();
-      const outcome = pool.sign(r.params).then((c) => c.record.commonName, (e: unknown) => e);
-      await expect.poll(lookups.waiting).toBe(1);
-      // "crash" carries no token id, so it skips the lookup and reaches the same thread
-      // first. It kills that thread and, moved once, its replacement; then it is refused.
-      await expect(pool.sign(crash())).rejects.toMatchObject({ code: 'unavailable', message: expect.stringMatching(/signing thread stopped.*sent again/) });
-      expect(restartsLogged(log)).toBe(2);
-      lookups.release();
+      const outcome = await lookups.signHeldInLookup(pool, r.params, async () => {
+        // "crash" carries no token id, so it skips the lookup and reaches the same thread
+        // first. It kills that thread and, moved once, its replacement; then it is refused.
+        await expect(pool.sign(crash())).rejects.toMatchObject({ code: 'unavailable', message: expect.stringMatching(/signing thread stopped.*sent again/) });
+        expect(restartsLogged(log)).toBe(2);
+      });
 
-      expect(await outcome).toBe('looked-up-while-dying');
+      expect(outcome).toBe('looked-up-while-dying');
       expect((await ca.store.getToken(r.jti))?.state).toBe('used');
     } finally {
       await pool.close();
@@ -175,20 +191,19 @@ describe('the signing pool', () => {
   it('moves what a dying thread held to the new thread, which answers it, and signs what comes next', async () => {
     const log: string[] = [];
     const pool = await startPool({ queue: 12, worker: crashingWorker, log });
-    const flag = join(srv.dataDir, 'crash-once');
-    writeFileSync(flag, '');
     try {
       await pool.sign((await request('before-crash')).params);
       const held = await Promise.all([request('held-at-crash-0'), request('held-at-crash-1')]);
+      const once = crashOnce();
       // The crash reaches the thread first (it has no token to look up), so the thread
       // dies with the two requests behind it unanswered.
       const [crashed, ...rest] = await Promise.all(
-        [crash(`crash-once:${flag}`), ...held.map((r) => r.params)].map((p) => pool.sign(p).then((c) => c.record.commonName, (e: unknown) => e)),
+        [once.params, ...held.map((r) => r.params)].map((p) => pool.sign(p).then((c) => c.record.commonName, (e: unknown) => e)),
       );
 
       expect(log.join('')).toMatch(/signing thread stopped; starting a new one thread=0 exitCode=1 held=3/);
       expect(restartsLogged(log)).toBe(1);
-      expect(existsSync(flag)).toBe(false);
+      expect(existsSync(once.flag)).toBe(false);
       // Moved too, the crash was answered by the new thread as what it is: not a request.
       expect(crashed).toMatchObject({ code: 'csr_malformed' });
       expect(rest).toEqual(['held-at-crash-0', 'held-at-crash-1']);
@@ -198,7 +213,6 @@ describe('the signing pool', () => {
       const issued = await Promise.all(next.map((r) => pool.sign(r.params)));
       expect(issued.map((c) => c.record.commonName)).toEqual(['after-crash-0', 'after-crash-1']);
     } finally {
-      rmSync(flag, { force: true });
       await pool.close();
     }
   });
@@ -231,16 +245,14 @@ describe('the signing pool', () => {
       for (let i = 0; i < 2; i++) await expect(pool.sign(crash())).rejects.toMatchObject({ code: 'unavailable' });
       const r = await request('no-thread-left');
 
-      lookups.hold();
-      const outcome = pool.sign(r.params).then((c) => c.record.commonName, (e: unknown) => e);
-      await expect.poll(lookups.waiting).toBe(1);
-      // This kills the request's thread and, moved, its replacement, the last one allowed.
-      await expect(pool.sign(crash())).rejects.toMatchObject({ code: 'unavailable' });
-      expect(log.join('')).toMatch(/not restarted, the main thread signs/);
-      lookups.release();
+      const outcome = await lookups.signHeldInLookup(pool, r.params, async () => {
+        // This kills the request's thread and, moved, its replacement, the last one allowed.
+        await expect(pool.sign(crash())).rejects.toMatchObject({ code: 'unavailable' });
+        expect(log.join('')).toMatch(/not restarted, the main thread signs/);
+      });
 
       // It was not in a thread when the thread died, so it cannot be what killed it.
-      expect(await outcome).toBe('no-thread-left');
+      expect(outcome).toBe('no-thread-left');
       expect((await ca.store.getToken(r.jti))?.state).toBe('used');
     } finally {
       await pool.close();
@@ -250,13 +262,11 @@ describe('the signing pool', () => {
   it('refuses as retryable a request held by a thread that died with none left, and signs it when sent again', async () => {
     const log: string[] = [];
     const pool = await startPool({ queue: 12, worker: crashingWorker, log });
-    const flag = join(srv.dataDir, 'crash-once');
-    writeFileSync(flag, '');
     try {
       await pool.sign((await request('proves-the-thread')).params);
       for (let i = 0; i < 2; i++) await expect(pool.sign(crash())).rejects.toMatchObject({ code: 'unavailable' });
       // The fifth restart: the thread it starts is the last one allowed.
-      await expect(pool.sign(crash(`crash-once:${flag}`))).rejects.toMatchObject({ code: 'csr_malformed' });
+      await expect(pool.sign(crashOnce().params)).rejects.toMatchObject({ code: 'csr_malformed' });
       expect(restartsLogged(log)).toBe(MAX_RESTARTS);
       const r = await request('held-when-none-left');
       const before = await ca.counts();
@@ -274,7 +284,6 @@ describe('the signing pool', () => {
       expect((await pool.sign(r.params)).record.commonName).toBe('held-when-none-left');
       expect((await ca.store.getToken(r.jti))?.state).toBe('used');
     } finally {
-      rmSync(flag, { force: true });
       await pool.close();
     }
   });
