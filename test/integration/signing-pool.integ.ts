@@ -164,14 +164,29 @@ describe('the signing pool', () => {
     return { params: crash(`crash-once:${flag}`), flag };
   };
   const restartsLogged = (log: string[]) => log.filter((l) => l.includes('signing thread stopped; starting a new one')).length;
+  /** Sends `n` "crash" requests: each kills two threads (its own, and the one it is moved to), and is refused. */
+  async function crashes(pool: SigningPool, n: number) {
+    for (let i = 0; i < n; i++) await expect(pool.sign(crash())).rejects.toMatchObject({ code: 'unavailable' });
+  }
+
+  /**
+   * Runs `body` on a pool of crashing threads that one signed request has proven (so a
+   * thread that dies is replaced), with the pool's log; closes the pool afterwards.
+   */
+  async function withCrashingPool(o: { store?: CaStore; now?: () => number }, body: (pool: SigningPool, log: string[]) => Promise<void>) {
+    const log: string[] = [];
+    const pool = await startPool({ queue: 12, worker: crashingWorker, log, ...o });
+    try {
+      await pool.sign((await request('proves-the-thread')).params);
+      await body(pool, log);
+    } finally {
+      await pool.close();
+    }
+  }
 
   it('moves a request whose thread died during its token lookup to the new thread, which signs it', async () => {
-    const log: string[] = [];
     const lookups = heldLookups();
-    const pool = await startPool({ queue: 12, worker: crashingWorker, log, store: lookups.store });
-    try {
-      // A thread that has answered proves the install works: a thread that dies is replaced.
-      await pool.sign((await request('proves-the-thread')).params);
+    await withCrashingPool({ store: lookups.store }, async (pool, log) => {
       const r = await request('looked-up-while-dying');
 
       const outcome = await lookups.signHeldInLookup(pool, r.params, async () => {
@@ -183,16 +198,11 @@ describe('the signing pool', () => {
 
       expect(outcome).toBe('looked-up-while-dying');
       expect((await ca.store.getToken(r.jti))?.state).toBe('used');
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   it('moves what a dying thread held to the new thread, which answers it, and signs what comes next', async () => {
-    const log: string[] = [];
-    const pool = await startPool({ queue: 12, worker: crashingWorker, log });
-    try {
-      await pool.sign((await request('before-crash')).params);
+    await withCrashingPool({}, async (pool, log) => {
       const held = await Promise.all([request('held-at-crash-0'), request('held-at-crash-1')]);
       const once = crashOnce();
       // The crash reaches the thread first (it has no token to look up), so the thread
@@ -212,37 +222,26 @@ describe('the signing pool', () => {
       const next = await Promise.all([request('after-crash-0'), request('after-crash-1')]);
       const issued = await Promise.all(next.map((r) => pool.sign(r.params)));
       expect(issued.map((c) => c.record.commonName)).toEqual(['after-crash-0', 'after-crash-1']);
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   it(`stops restarting after ${MAX_RESTARTS} restarts within a minute, and signs on the main thread instead`, async () => {
-    const log: string[] = [];
-    const pool = await startPool({ queue: 12, worker: crashingWorker, log });
-    try {
-      await pool.sign((await request('before-crashes')).params);
-      // Each "crash" kills two threads (its own, and the one it is moved to).
-      for (let i = 0; i < 3; i++) await expect(pool.sign(crash())).rejects.toMatchObject({ code: 'unavailable' });
+    await withCrashingPool({}, async (pool, log) => {
+      await crashes(pool, 3);
 
       expect(restartsLogged(log)).toBe(MAX_RESTARTS);
       expect(log.join('')).toMatch(new RegExp(`signing thread stopped after ${MAX_RESTARTS} restarts within a minute; not restarted, the main thread signs`));
       const r = await request('after-restarts');
       expect((await pool.sign(r.params)).record.commonName).toBe('after-restarts');
       expect((await ca.store.getToken(r.jti))?.state).toBe('used');
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   it('signs on the main thread a request whose thread died during its token lookup with none left to move it to', async () => {
-    const log: string[] = [];
     const lookups = heldLookups();
-    const pool = await startPool({ queue: 12, worker: crashingWorker, log, store: lookups.store });
-    try {
-      await pool.sign((await request('proves-the-thread')).params);
+    await withCrashingPool({ store: lookups.store }, async (pool, log) => {
       // Two restarts per "crash": one restart is left before the cap.
-      for (let i = 0; i < 2; i++) await expect(pool.sign(crash())).rejects.toMatchObject({ code: 'unavailable' });
+      await crashes(pool, 2);
       const r = await request('no-thread-left');
 
       const outcome = await lookups.signHeldInLookup(pool, r.params, async () => {
@@ -254,17 +253,12 @@ describe('the signing pool', () => {
       // It was not in a thread when the thread died, so it cannot be what killed it.
       expect(outcome).toBe('no-thread-left');
       expect((await ca.store.getToken(r.jti))?.state).toBe('used');
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   it('refuses as retryable a request held by a thread that died with none left, and signs it when sent again', async () => {
-    const log: string[] = [];
-    const pool = await startPool({ queue: 12, worker: crashingWorker, log });
-    try {
-      await pool.sign((await request('proves-the-thread')).params);
-      for (let i = 0; i < 2; i++) await expect(pool.sign(crash())).rejects.toMatchObject({ code: 'unavailable' });
+    await withCrashingPool({}, async (pool, log) => {
+      await crashes(pool, 2);
       // The fifth restart: the thread it starts is the last one allowed.
       await expect(pool.sign(crashOnce().params)).rejects.toMatchObject({ code: 'csr_malformed' });
       expect(restartsLogged(log)).toBe(MAX_RESTARTS);
@@ -283,30 +277,23 @@ describe('the signing pool', () => {
       // The same token works again: with no thread left, the main thread signs it.
       expect((await pool.sign(r.params)).record.commonName).toBe('held-when-none-left');
       expect((await ca.store.getToken(r.jti))?.state).toBe('used');
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   it('forgets restarts older than a minute: threads that die now and then keep being replaced', async () => {
-    const log: string[] = [];
     let clock = 0;
-    const pool = await startPool({ queue: 12, worker: crashingWorker, log, now: () => clock });
-    try {
-      await pool.sign((await request('before-crashes')).params);
+    await withCrashingPool({ now: () => clock }, async (pool, log) => {
       // Four restarts (two per "crash"), a minute apart from the next four: under the cap each time.
       for (const at of [0, 60_001]) {
         clock = at;
-        for (let i = 0; i < 2; i++) await expect(pool.sign(crash())).rejects.toMatchObject({ code: 'unavailable' });
+        await crashes(pool, 2);
       }
 
       expect(restartsLogged(log)).toBe(8);
       expect(log.join('')).not.toMatch(/not restarted/);
       const r = await request('after-spread-crashes');
       expect((await pool.sign(r.params)).record.commonName).toBe('after-spread-crashes');
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   it('does not restart a thread that cannot start, and signs on the main thread instead', async () => {
