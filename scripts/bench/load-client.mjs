@@ -23,6 +23,24 @@ let connections = 0;
 
 const CRLF2 = Buffer.from('\r\n\r\n');
 
+/**
+ * A chunked body that starts at `at` in `buf`: its text and where the response ends,
+ * 'incomplete' until the last chunk has arrived (trailers are not expected).
+ */
+function dechunk(buf, at) {
+  const parts = [];
+  for (;;) {
+    const eol = buf.indexOf('\r\n', at, 'latin1');
+    if (eol < 0) return 'incomplete';
+    const size = parseInt(buf.subarray(at, eol).toString('latin1'), 16);
+    if (Number.isNaN(size)) return new Error('malformed chunk size');
+    if (buf.length < eol + 2 + size + 2) return 'incomplete';
+    if (size === 0) return { body: Buffer.concat(parts).toString('utf8'), total: eol + 4 };
+    parts.push(buf.subarray(eol + 2, eol + 2 + size));
+    at = eol + 2 + size + 2;
+  }
+}
+
 /** One keep-alive connection; `send` writes a request and resolves with the response. */
 function connect() {
   return new Promise((resolve, reject) => {
@@ -38,12 +56,21 @@ function connect() {
       if (end < 0) return;
       const head = buf.subarray(0, end).toString('latin1');
       const m = /\r\ncontent-length:\s*(\d+)/i.exec(head);
-      if (!m) return fail(new Error(`response without Content-Length: ${head.split('\r\n')[0]}`));
-      const total = end + 4 + Number(m[1]);
-      if (buf.length < total) return;
+      let body;
+      if (m) {
+        const total = end + 4 + Number(m[1]);
+        if (buf.length < total) return;
+        body = buf.subarray(end + 4, total).toString('utf8');
+        buf = buf.subarray(total);
+      } else if (/\r\ntransfer-encoding:\s*chunked/i.test(head)) {
+        // Go's net/http (step-ca, scripts/bench/step-ca.ts) chunks answers over 2 KiB.
+        const chunked = dechunk(buf, end + 4);
+        if (chunked === 'incomplete') return;
+        if (chunked instanceof Error) return fail(chunked);
+        body = chunked.body;
+        buf = buf.subarray(chunked.total);
+      } else return fail(new Error(`response without Content-Length: ${head.split('\r\n')[0]}`));
       const status = Number(head.slice(9, 12));
-      const body = buf.subarray(end + 4, total).toString('utf8');
-      buf = buf.subarray(total);
       const w = waiter;
       waiter = null;
       w.resolve({ status, body });

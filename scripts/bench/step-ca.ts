@@ -1,0 +1,306 @@
+/**
+ * FedPKI against step-ca on this machine, in the same moment: issue 6 sets its goals
+ * as multiples of step-ca's figures, and this machine's speed drifts by half again over
+ * a day, so a figure measured elsewhere and earlier is a weak yardstick. Both servers
+ * run side by side and take turns, round by round, under the same load generator
+ * (`load-client.mjs`): 2,000 enrollments at concurrency 16 over keep-alive HTTPS to
+ * `/1.0/sign`, tokens and CSRs made before the timed part, every certificate checked
+ * against its issuer. A tool, not part of `npm run bench`.
+ *
+ *   scripts/bench/build-step-ca.sh            # once: step-ca 0.19.0 from Debian's sources
+ *   npx tsx scripts/bench/step-ca.ts [count] [rounds] [c=16] [EC-P256,EC-P384]
+ *
+ * step-ca is set up as `fx pki install` sets it up: an EC P-256 root and intermediate,
+ * the intermediate's key encrypted with a password, one JWK provisioner, certificates
+ * of one year, badger as the database (its writes synced, Badger's default), text
+ * logging. FedPKI runs as `npm run bench` runs it: the full server with its defaults.
+ * The step-ca tokens are made as `step ca token` makes them (ES256 with the
+ * provisioner's key; iss, sub, sans, aud, sha, jti, nbf, iat, exp).
+ *
+ * Prints each run, then per curve the medians and the ratio within each round, and
+ * writes it all to bench-results/step-ca-<time>.json.
+ */
+
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { X509Certificate, createHash, createPrivateKey, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCsr } from '../../lib/pki/csr';
+import { generateKeyPair } from '../../lib/pki/keys';
+import { toPem } from '../../lib/pki/pem';
+import { ROOT, freePort, rssMiB, startServer, type BenchServer } from './server';
+import { driveLoad, makeJobs, type LoadResult } from './signing';
+
+type Spec = 'EC-P256' | 'EC-P384';
+const args = process.argv.slice(2);
+const [count = 2000, rounds = 5] = args.filter((a) => /^\d+$/.test(a)).map(Number);
+const concurrency = Number(args.find((a) => a.startsWith('c='))?.slice(2) ?? 16);
+const specs = (args.find((a) => a.startsWith('EC-'))?.split(',') ?? ['EC-P256', 'EC-P384']) as Spec[];
+const stepCaBin = process.env.STEP_CA ?? join(ROOT, '.bench/step-ca');
+if (!existsSync(stepCaBin)) {
+  console.error(`no step-ca at ${stepCaBin}: run scripts/bench/build-step-ca.sh (or set STEP_CA)`);
+  process.exit(2);
+}
+
+interface StepCa {
+  pid: number;
+  origin: string;
+  audience: string;
+  rootPem: string;
+  intermediatePem: string;
+  provisionerKey: ReturnType<typeof createPrivateKey>;
+  kid: string;
+  rootSha: string;
+  idleRssMiB: number;
+  startMs: number;
+  stop(): Promise<void>;
+}
+
+function openssl(args: string[], cwd: string) {
+  execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+function get(url: string, ca: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    https
+      .get(url, { ca }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      })
+      .on('error', reject);
+  });
+}
+
+/** A step-ca as `fx pki install` configures it, on a free loopback port. */
+async function startStepCa(): Promise<StepCa> {
+  const dir = mkdtempSync(join(tmpdir(), 'fedpki-vs-step-ca-'));
+  for (const d of ['certs', 'secrets', 'config', 'db']) mkdirSync(join(dir, d));
+  const password = 'step-ca benchmark password';
+  writeFileSync(join(dir, 'pass'), password);
+  openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'secrets/root_ca_key'], dir);
+  openssl(['req', '-x509', '-new', '-key', 'secrets/root_ca_key', '-sha256', '-days', '3650', '-subj', '/O=Bench/CN=Bench Root CA', '-addext', 'basicConstraints=critical,CA:TRUE,pathlen:1', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-out', 'certs/root_ca.crt'], dir);
+  openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'int.key'], dir);
+  openssl(['req', '-new', '-key', 'int.key', '-subj', '/O=Bench/CN=Bench Intermediate CA', '-out', 'int.csr'], dir);
+  writeFileSync(join(dir, 'int.ext'), 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n');
+  openssl(['x509', '-req', '-in', 'int.csr', '-CA', 'certs/root_ca.crt', '-CAkey', 'secrets/root_ca_key', '-set_serial', '1', '-days', '3650', '-sha256', '-extfile', 'int.ext', '-out', 'certs/intermediate_ca.crt'], dir);
+  openssl(['ec', '-in', 'int.key', '-aes256', '-passout', 'file:pass', '-out', 'secrets/intermediate_ca_key'], dir);
+  rmSync(join(dir, 'int.key'));
+
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk = publicKey.export({ format: 'jwk' });
+  // RFC 7638 thumbprint, as step uses for the provisioner's kid.
+  const kid = createHash('sha256').update(JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y })).digest('base64url');
+  const port = await freePort();
+  const config = {
+    root: join(dir, 'certs/root_ca.crt'),
+    crt: join(dir, 'certs/intermediate_ca.crt'),
+    key: join(dir, 'secrets/intermediate_ca_key'),
+    address: `127.0.0.1:${port}`,
+    dnsNames: ['localhost'],
+    logger: { format: 'text' },
+    db: { type: 'badgerv2', dataSource: join(dir, 'db') },
+    authority: {
+      provisioners: [{ type: 'JWK', name: 'provisioner', key: { ...jwk, use: 'sig', alg: 'ES256', kid } }],
+      claims: { maxTLSCertDuration: '8760h', defaultTLSCertDuration: '8760h' },
+    },
+    tls: {
+      cipherSuites: ['TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256', 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256'],
+      minVersion: 1.2,
+      maxVersion: 1.3,
+      renegotiation: false,
+    },
+  };
+  writeFileSync(join(dir, 'config/ca.json'), JSON.stringify(config, null, 2));
+  const rootPem = readFileSync(join(dir, 'certs/root_ca.crt'), 'utf8');
+  const t0 = performance.now();
+  // Its per-request log lines go to a file, as they would to a journal.
+  const log = join(dir, 'step-ca.log');
+  const child: ChildProcess = spawn('sh', ['-c', `exec "$0" --password-file "$1" "$2" > "$3" 2>&1`, stepCaBin, join(dir, 'pass'), join(dir, 'config/ca.json'), log], { stdio: 'ignore' });
+  const origin = `https://localhost:${port}`;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`step-ca exited: ${readFileSync(log, 'utf8')}`);
+    try {
+      if ((await get(`${origin}/health`, rootPem)) === 200) break;
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const startMs = performance.now() - t0;
+  return {
+    pid: child.pid!,
+    origin,
+    audience: `${origin}/1.0/sign`,
+    rootPem,
+    intermediatePem: readFileSync(join(dir, 'certs/intermediate_ca.crt'), 'utf8'),
+    provisionerKey: privateKey,
+    kid,
+    rootSha: createHash('sha256').update(new X509Certificate(rootPem).raw).digest('hex'),
+    idleRssMiB: rssMiB(child.pid!).rss,
+    startMs,
+    stop: async () => {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A one-time token as `step ca token SUBJECT` makes it for a JWK provisioner. */
+function stepToken(ca: StepCa, subject: string): string {
+  const now = Math.floor(Date.now() / 1000);
+  const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const signingInput = `${b64({ alg: 'ES256', kid: ca.kid, typ: 'JWT' })}.${b64({ aud: ca.audience, exp: now + 900, iat: now, iss: 'provisioner', jti: randomUUID(), nbf: now, sans: [subject], sha: ca.rootSha, sub: subject })}`;
+  return `${signingInput}.${sign('sha256', Buffer.from(signingInput), { key: ca.provisionerKey, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
+}
+
+async function stepJobs(ca: StepCa, spec: Spec, n: number) {
+  const jobs: { csr: string; ott: string }[] = [];
+  for (let i = 0; i < n; i++) {
+    const subject = `node-${spec}-${i}-${Math.random().toString(36).slice(2, 8)}`;
+    const keys = await generateKeyPair(spec);
+    const csr = await createCsr({ keys, commonName: subject, sans: [subject] });
+    jobs.push({ csr: toPem(csr, 'CERTIFICATE REQUEST'), ott: stepToken(ca, subject) });
+  }
+  return jobs;
+}
+
+interface Run {
+  server: 'step-ca' | 'FedPKI';
+  curve: Spec;
+  round: number;
+  certsPerSecond: number;
+  p50: number;
+  p99: number;
+  serverCpuMsPerCert: number;
+  clientCpuMsPerCert: number;
+  peakRssMiB: number;
+  errors: number;
+}
+
+/** Every certificate verifies under the issuer and no serial repeats; else this throws. */
+function check(out: LoadResult, intermediatePem: string, who: string) {
+  const issuer = new X509Certificate(intermediatePem);
+  const serials = new Set<string>();
+  for (const pem of out.certs) {
+    if (!pem) continue;
+    const cert = new X509Certificate(pem);
+    if (!cert.verify(issuer.publicKey)) throw new Error(`${who}: a certificate does not verify`);
+    if (serials.has(cert.serialNumber)) throw new Error(`${who}: duplicate serial`);
+    serials.add(cert.serialNumber);
+  }
+  return serials.size;
+}
+
+function summarize(out: LoadResult, n: number) {
+  const ok = n - out.errors;
+  const sorted = [...out.latencies].sort((a, b) => a - b);
+  const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+  return {
+    certsPerSecond: (ok / out.wallMs) * 1000,
+    p50: pct(50),
+    p99: pct(99),
+    serverCpuMsPerCert: out.serverCpuMs[0]! / Math.max(ok, 1),
+    clientCpuMsPerCert: out.clientCpuMs / Math.max(ok, 1),
+    peakRssMiB: out.peakRssMiB,
+    errors: out.errors,
+  };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const f = (x: number, d = 0) => x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
+
+let stepCa: StepCa | undefined;
+let fedpki: BenchServer | undefined;
+try {
+  stepCa = await startStepCa();
+  fedpki = await startServer({ apiOnly: false });
+  const fedpkiIdle = rssMiB(fedpki.pid).rss;
+  const contenders = {
+    'step-ca': {
+      jobs: (spec: Spec, n: number) => stepJobs(stepCa!, spec, n),
+      origin: stepCa.origin,
+      rootPem: stepCa.rootPem,
+      pid: stepCa.pid,
+      intermediatePem: stepCa.intermediatePem,
+    },
+    FedPKI: {
+      jobs: async (spec: Spec, n: number) => (await makeJobs(fedpki!, spec, n)).jobs,
+      origin: fedpki.origin,
+      rootPem: fedpki.rootPem,
+      pid: fedpki.pid,
+      intermediatePem: (await makeJobs(fedpki, 'EC-P256', 1)).intermediatePem,
+    },
+  };
+  const once = async (who: keyof typeof contenders, spec: Spec, n: number) => {
+    const c = contenders[who];
+    const jobs = await c.jobs(spec, n);
+    const out = await driveLoad({ jobs, origins: [c.origin], rootPem: c.rootPem, concurrency, pids: [c.pid] });
+    const checked = check(out, c.intermediatePem, who);
+    if (checked !== n - out.errors) throw new Error(`${who}: ${checked} certificates checked of ${n - out.errors}`);
+    return summarize(out, n);
+  };
+  console.log(`step-ca: started in ${f(stepCa.startMs)} ms, idle RSS ${f(stepCa.idleRssMiB)} MiB; FedPKI: started in ${f(fedpki.startMs)} ms, idle RSS ${f(fedpkiIdle)} MiB`);
+  // warm both up (JIT, connection pools, database files), not counted
+  for (const spec of specs) for (const who of ['step-ca', 'FedPKI'] as const) await once(who, spec, Math.min(count, 1000));
+
+  const runs: Run[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    for (const spec of specs) {
+      // alternate who goes first, so neither always follows the other
+      const order = (round % 2 === 1 ? ['step-ca', 'FedPKI'] : ['FedPKI', 'step-ca']) as (keyof typeof contenders)[];
+      for (const who of order) {
+        const r: Run = { server: who, curve: spec, round, ...(await once(who, spec, count)) };
+        runs.push(r);
+        console.log(
+          `round ${round} ${spec} ${who.padEnd(7)} ${f(r.certsPerSecond).padStart(5)} certs/s, p50 ${f(r.p50, 1)} ms, p99 ${f(r.p99, 1)} ms, server CPU ${f(r.serverCpuMsPerCert, 2)} ms/cert, load generator ${f(r.clientCpuMsPerCert, 2)}, peak RSS ${f(r.peakRssMiB)} MiB${r.errors ? `, ${r.errors} errors` : ''}`,
+        );
+      }
+    }
+  }
+
+  const summary = specs.map((spec) => {
+    const of = (who: string) => runs.filter((r) => r.curve === spec && r.server === who);
+    const side = (who: string) => {
+      const xs = of(who);
+      return {
+        certsPerSecond: median(xs.map((x) => x.certsPerSecond)),
+        range: [Math.min(...xs.map((x) => x.certsPerSecond)), Math.max(...xs.map((x) => x.certsPerSecond))],
+        p50: median(xs.map((x) => x.p50)),
+        p99: median(xs.map((x) => x.p99)),
+        serverCpuMsPerCert: median(xs.map((x) => x.serverCpuMsPerCert)),
+        peakRssMiB: Math.max(...xs.map((x) => x.peakRssMiB)),
+      };
+    };
+    // ratios within a round: the two runs of a round share one machine state
+    const paired = of('FedPKI').map((x) => {
+      const s = of('step-ca').find((y) => y.round === x.round)!;
+      return { throughput: x.certsPerSecond / s.certsPerSecond, cpu: s.serverCpuMsPerCert / x.serverCpuMsPerCert };
+    });
+    return {
+      curve: spec,
+      stepCa: side('step-ca'),
+      fedpki: side('FedPKI'),
+      throughputRatio: { median: median(paired.map((p) => p.throughput)), range: [Math.min(...paired.map((p) => p.throughput)), Math.max(...paired.map((p) => p.throughput))] },
+      cpuRatio: { median: median(paired.map((p) => p.cpu)), range: [Math.min(...paired.map((p) => p.cpu)), Math.max(...paired.map((p) => p.cpu))] },
+    };
+  });
+  console.log(`\nMedians of ${rounds} rounds, ${f(count)} enrollments each, concurrency ${concurrency}; ratios paired within each round:`);
+  for (const s of summary) {
+    for (const [name, x] of [['step-ca', s.stepCa], ['FedPKI', s.fedpki]] as const) {
+      console.log(`  ${s.curve} ${name.padEnd(7)} ${f(x.certsPerSecond).padStart(5)} certs/s (${f(x.range[0]!)}–${f(x.range[1]!)}), p50 ${f(x.p50, 1)} ms, p99 ${f(x.p99, 1)} ms, server CPU ${f(x.serverCpuMsPerCert, 2)} ms/cert, peak RSS ${f(x.peakRssMiB)} MiB`);
+    }
+    console.log(`  ${s.curve} FedPKI/step-ca: throughput ${f(s.throughputRatio.median, 2)}× (${f(s.throughputRatio.range[0]!, 2)}–${f(s.throughputRatio.range[1]!, 2)}), step-ca's CPU per certificate ${f(s.cpuRatio.median, 2)}× FedPKI's (${f(s.cpuRatio.range[0]!, 2)}–${f(s.cpuRatio.range[1]!, 2)})`);
+  }
+  mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
+  const file = join(ROOT, 'bench-results', `step-ca-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), count, rounds, concurrency, stepCa: { version: '0.19.0 (Debian golang-github-smallstep-certificates-dev)', idleRssMiB: stepCa.idleRssMiB, startMs: stepCa.startMs }, fedpki: { idleRssMiB: fedpkiIdle, startMs: fedpki.startMs }, runs, summary }, null, 2));
+  console.log(`\nwritten to ${file}`);
+} finally {
+  await fedpki?.stop();
+  await stepCa?.stop();
+}
