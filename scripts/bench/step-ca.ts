@@ -8,7 +8,7 @@
  * against its issuer. A tool, not part of `npm run bench`.
  *
  *   scripts/bench/build-step-ca.sh            # once: step-ca 0.19.0 from Debian's sources
- *   npx tsx scripts/bench/step-ca.ts [count] [rounds] [c=16] [EC-P256,EC-P384]
+ *   npx tsx scripts/bench/step-ca.ts [count] [rounds] [c=16] [EC-P256,EC-P384] [--perf]
  *
  * step-ca is set up as `fx pki install` sets it up: an EC P-256 root and intermediate,
  * the intermediate's key encrypted with a password, one JWK provisioner, certificates
@@ -18,10 +18,12 @@
  * provisioner's key; iss, sub, sans, aud, sha, jti, nbf, iat, exp).
  *
  * Prints each run, then per curve the medians and the ratio within each round, and
- * writes it all to bench-results/step-ca-<time>.json.
+ * writes it all to bench-results/step-ca-<time>.json. `--perf` then samples step-ca
+ * with Linux `perf` through one more run per curve and sorts its CPU by kind of work
+ * (Go's symbols name their packages), to set beside `where.ts --perf` for FedPKI.
  */
 
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
 import { X509Certificate, createHash, createPrivateKey, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
@@ -38,6 +40,7 @@ const args = process.argv.slice(2);
 const [count = 2000, rounds = 5] = args.filter((a) => /^\d+$/.test(a)).map(Number);
 const concurrency = Number(args.find((a) => a.startsWith('c='))?.slice(2) ?? 16);
 const specs = (args.find((a) => a.startsWith('EC-'))?.split(',') ?? ['EC-P256', 'EC-P384']) as Spec[];
+const withPerf = args.includes('--perf');
 const stepCaBin = process.env.STEP_CA ?? join(ROOT, '.bench/step-ca');
 if (!existsSync(stepCaBin)) {
   console.error(`no step-ca at ${stepCaBin}: run scripts/bench/build-step-ca.sh (or set STEP_CA)`);
@@ -211,6 +214,37 @@ function summarize(out: LoadResult, n: number) {
   };
 }
 
+/** Sorts step-ca's samples into kinds of work by the Go package of each symbol. */
+const GO_KINDS: [string, (sym: string, kernel: boolean) => boolean][] = [
+  ['kernel (syscalls, wake-ups, file and socket writes)', (_s, k) => k],
+  ['TLS records (crypto/tls, AES-GCM, ChaCha20)', (s) => /^crypto\/(tls|aes|cipher|internal\/subtle)|chacha|poly1305|gcmAes|aesEnc|aesDec|ghash/i.test(s)],
+  ['EC and hash arithmetic (ECDSA, P-256/P-384, SHA-2, big numbers)', (s) => /^(crypto\/(ecdsa|elliptic|internal\/nistec|internal\/edwards|sha256|sha512|internal\/fiat|rand)|math\/big|vendor\/golang.org\/x\/crypto\/cryptobyte)|p256|p384|sha256block|sha512block/.test(s)],
+  ['x509, ASN.1, JOSE (parsing and building certificates and tokens)', (s) => /^(crypto\/x509|encoding\/(asn1|pem|base64)|gopkg.in\/square\/go-jose|go.step.sm|golang.org\/x\/crypto\/cryptobyte)/.test(s)],
+  ['Badger (the database)', (s) => /dgraph-io|smallstep\/nosql/.test(s)],
+  ['Go garbage collector', (s) => /^runtime\.(gc|mark|scan|sweep|greyobject|findObject|heapBits|wbBuf|bulkBarrier|(typed)?memclr|spanOf|pageIndexOf)/.test(s)],
+  ['Go scheduler and allocator', (s) => /^runtime\./.test(s)],
+  ['HTTP, JSON, logging', (s) => /^(net\/http|encoding\/json|github.com\/(sirupsen|go-chi|smallstep\/certificates\/(api|logging))|bufio|fmt|strconv|strings|bytes|reflect|unicode|sync|time|io|net\.)/.test(s)],
+  ['step-ca (authority, provisioners)', (s) => /smallstep\/certificates/.test(s)],
+];
+
+/** step-ca's samples by kind of work, and its busiest symbols, in percent of its CPU. */
+function goKinds(data: string): { kinds: [string, number][]; top: [string, number][] } {
+  const r = spawnSync('perf', ['report', '-i', data, '--no-children', '--sort', 'sym', '-t', '|'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const kinds = new Map<string, number>();
+  const top: [string, number][] = [];
+  for (const line of r.stdout.split('\n')) {
+    if (line.startsWith('#')) continue;
+    const [pct, symbol] = line.split('|').map((p) => p.trim());
+    if (!pct?.endsWith('%') || symbol === undefined) continue;
+    const kernel = symbol.startsWith('[k]');
+    const sym = symbol.slice(4).trim();
+    const kind = GO_KINDS.find(([, test]) => test(sym, kernel))?.[0] ?? 'other';
+    kinds.set(kind, (kinds.get(kind) ?? 0) + Number(pct.slice(0, -1)));
+    top.push([sym, Number(pct.slice(0, -1))]);
+  }
+  return { kinds: [...kinds].sort((a, b) => b[1] - a[1]), top: top.sort((a, b) => b[1] - a[1]).slice(0, 12) };
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const f = (x: number, d = 0) => x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 
@@ -296,9 +330,30 @@ try {
     }
     console.log(`  ${s.curve} FedPKI/step-ca: throughput ${f(s.throughputRatio.median, 2)}× (${f(s.throughputRatio.range[0]!, 2)}–${f(s.throughputRatio.range[1]!, 2)}), step-ca's CPU per certificate ${f(s.cpuRatio.median, 2)}× FedPKI's (${f(s.cpuRatio.range[0]!, 2)}–${f(s.cpuRatio.range[1]!, 2)})`);
   }
+  const profile: { curve: Spec; serverCpuMsPerCert: number; kinds: { kind: string; percent: number; microsPerCert: number }[]; top: { symbol: string; percent: number; microsPerCert: number }[] }[] = [];
+  if (withPerf) {
+    for (const spec of specs) {
+      const data = join(tmpdir(), `fedpki-step-ca-perf-${process.pid}.data`);
+      const recorder = spawn('perf', ['record', '-q', '-F', '1999', '-o', data, '-p', String(stepCa.pid)], { stdio: 'ignore' });
+      await new Promise((r) => setTimeout(r, 300));
+      const x = await once('step-ca', spec, count);
+      recorder.kill('SIGINT');
+      await new Promise((r) => recorder.once('exit', r));
+      const sampled = goKinds(data);
+      const micros = (percent: number) => (percent / 100) * x.serverCpuMsPerCert * 1000;
+      const kinds = sampled.kinds.map(([kind, percent]) => ({ kind, percent, microsPerCert: micros(percent) }));
+      const top = sampled.top.map(([symbol, percent]) => ({ symbol, percent, microsPerCert: micros(percent) }));
+      rmSync(data, { force: true });
+      profile.push({ curve: spec, serverCpuMsPerCert: x.serverCpuMsPerCert, kinds, top });
+      console.log(`\nstep-ca, ${spec}, by kind of work (perf, one run of ${f(count)}: ${f(x.certsPerSecond)} certs/s, ${f(x.serverCpuMsPerCert, 2)} ms/cert):`);
+      for (const k of kinds) console.log(`  ${f(k.percent, 1).padStart(5)} %  ${f(k.microsPerCert).padStart(5)} µs/cert  ${k.kind}`);
+      console.log('  busiest symbols:');
+      for (const t of top) console.log(`  ${f(t.percent, 1).padStart(5)} %  ${f(t.microsPerCert).padStart(5)} µs/cert  ${t.symbol}`);
+    }
+  }
   mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
   const file = join(ROOT, 'bench-results', `step-ca-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), count, rounds, concurrency, stepCa: { version: '0.19.0 (Debian golang-github-smallstep-certificates-dev)', idleRssMiB: stepCa.idleRssMiB, startMs: stepCa.startMs }, fedpki: { idleRssMiB: fedpkiIdle, startMs: fedpki.startMs }, runs, summary }, null, 2));
+  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), count, rounds, concurrency, stepCa: { version: '0.19.0 (Debian golang-github-smallstep-certificates-dev)', idleRssMiB: stepCa.idleRssMiB, startMs: stepCa.startMs }, fedpki: { idleRssMiB: fedpkiIdle, startMs: fedpki.startMs }, runs, summary, ...(withPerf ? { profile } : {}) }, null, 2));
   console.log(`\nwritten to ${file}`);
 } finally {
   await fedpki?.stop();
