@@ -6,6 +6,8 @@
 # (certificates/commands.AppCommand), with the software KMS and CAS that `fx pki` uses.
 #
 #   scripts/bench/build-step-ca.sh [OUTPUT]     (default .bench/step-ca; about 30 s)
+#
+# Next to it, go-floor: scripts/bench/go-floor.go, floor.ts's loop in the same Go.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:-$root/.bench/step-ca}
@@ -49,4 +51,8 @@ GO
 cd "$gopath/src/stepca"
 # Debian's Go libraries live in a GOPATH, not a module cache.
 GO111MODULE=off GOPATH="$gopath:/usr/share/gocode" GOFLAGS= go build -o "$out" . 2> "$gopath/build.log" || { cat "$gopath/build.log" >&2; exit 1; }
+# The same enrollment's crypto in this Go, for step-ca.ts to set beside floor.ts.
+mkdir -p "$gopath/src/gofloor"
+cp "$root/scripts/bench/go-floor.go" "$gopath/src/gofloor/main.go"
+(cd "$gopath/src/gofloor" && GO111MODULE=off GOPATH="$gopath" GOFLAGS= go build -o "$(dirname "$out")/go-floor" .)
 echo "step-ca $(dpkg-query -W -f '${Version}' golang-github-smallstep-certificates-dev) (Debian), $(go version | cut -d' ' -f3): $out"

@@ -17,8 +17,10 @@
  * The step-ca tokens are made as `step ca token` makes them (ES256 with the
  * provisioner's key; iss, sub, sans, aud, sha, jti, nbf, iat, exp).
  *
- * Prints each run, then per curve the medians and the ratio within each round, and
- * writes it all to bench-results/step-ca-<time>.json. `--perf` then samples step-ca
+ * Prints first the crypto floor of one enrollment in Node (floor.ts) and in the same
+ * Go (go-floor.go, built beside step-ca), taking turns; then each run, and per curve
+ * the medians and the ratio within each round. Writes it all to
+ * bench-results/step-ca-<time>.json. `--perf` then samples step-ca
  * with Linux `perf` through one more run per curve and sorts its CPU by kind of work
  * (Go's symbols name their packages), to set beside `where.ts --perf` for FedPKI.
  */
@@ -32,6 +34,7 @@ import { join } from 'node:path';
 import { createCsr } from '../../lib/pki/csr';
 import { generateKeyPair } from '../../lib/pki/keys';
 import { toPem } from '../../lib/pki/pem';
+import { cryptoFloorMicros } from './floor';
 import { ROOT, freePort, rssMiB, startServer, type BenchServer } from './server';
 import { driveLoad, makeJobs, type LoadResult } from './signing';
 
@@ -248,6 +251,29 @@ function goKinds(data: string): { kinds: [string, number][]; top: [string, numbe
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const f = (x: number, d = 0) => x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 
+/**
+ * One enrollment's crypto floor in Node (floor.ts) and in step-ca's Go (go-floor.go,
+ * built beside step-ca), taking turns for three rounds; medians in µs. Also Go's cost
+ * of the verify x509.CreateCertificate makes after each signature.
+ */
+async function floors(): Promise<{ curve: Spec; nodeMicros: number; goMicros: number; goCheckMicros: number }[]> {
+  const goFloor = join(stepCaBin, '../go-floor');
+  if (!existsSync(goFloor)) return [];
+  const out = [];
+  for (const spec of specs) {
+    const curve = spec === 'EC-P256' ? 'P-256' : 'P-384';
+    const n = curve === 'P-256' ? 3000 : 600;
+    const node: number[] = [];
+    const go: { floorMicros: number; checkMicros: number }[] = [];
+    for (let round = 0; round < 3; round++) {
+      node.push(await cryptoFloorMicros(curve, n));
+      go.push(JSON.parse(execFileSync(goFloor, [curve, String(n)], { encoding: 'utf8' })));
+    }
+    out.push({ curve: spec, nodeMicros: median(node), goMicros: median(go.map((g) => g.floorMicros)), goCheckMicros: median(go.map((g) => g.checkMicros)) });
+  }
+  return out;
+}
+
 let stepCa: StepCa | undefined;
 let fedpki: BenchServer | undefined;
 try {
@@ -278,6 +304,10 @@ try {
     if (checked !== n - out.errors) throw new Error(`${who}: ${checked} certificates checked of ${n - out.errors}`);
     return summarize(out, n);
   };
+  const floorFigures = await floors();
+  for (const x of floorFigures) {
+    console.log(`crypto floor, ${x.curve}: Node ${f(x.nodeMicros)} µs, step-ca's Go ${f(x.goMicros)} µs per enrollment, and Go's check of each new certificate's signature ${f(x.goCheckMicros)} µs more (medians of 3, taking turns)`);
+  }
   console.log(`step-ca: started in ${f(stepCa.startMs)} ms, idle RSS ${f(stepCa.idleRssMiB)} MiB; FedPKI: started in ${f(fedpki.startMs)} ms, idle RSS ${f(fedpkiIdle)} MiB`);
   // warm both up (JIT, connection pools, database files), not counted
   for (const spec of specs) for (const who of ['step-ca', 'FedPKI'] as const) await once(who, spec, Math.min(count, 1000));
@@ -353,7 +383,7 @@ try {
   }
   mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
   const file = join(ROOT, 'bench-results', `step-ca-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), count, rounds, concurrency, stepCa: { version: '0.19.0 (Debian golang-github-smallstep-certificates-dev)', idleRssMiB: stepCa.idleRssMiB, startMs: stepCa.startMs }, fedpki: { idleRssMiB: fedpkiIdle, startMs: fedpki.startMs }, runs, summary, ...(withPerf ? { profile } : {}) }, null, 2));
+  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), count, rounds, concurrency, stepCa: { version: '0.19.0 (Debian golang-github-smallstep-certificates-dev)', idleRssMiB: stepCa.idleRssMiB, startMs: stepCa.startMs }, fedpki: { idleRssMiB: fedpkiIdle, startMs: fedpki.startMs }, floors: floorFigures, runs, summary, ...(withPerf ? { profile } : {}) }, null, 2));
   console.log(`\nwritten to ${file}`);
 } finally {
   await fedpki?.stop();
