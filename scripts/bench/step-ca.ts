@@ -45,6 +45,10 @@ const concurrency = Number(args.find((a) => a.startsWith('c='))?.slice(2) ?? 16)
 const specs = (args.find((a) => a.startsWith('EC-'))?.split(',') ?? ['EC-P256', 'EC-P384']) as Spec[];
 const withPerf = args.includes('--perf');
 const stepCaBin = process.env.STEP_CA ?? join(ROOT, '.bench/step-ca');
+if (withPerf && spawnSync('perf', ['--version']).status !== 0) {
+  console.error('--perf needs Linux perf (apt-get install linux-perf)');
+  process.exit(2);
+}
 if (!existsSync(stepCaBin)) {
   console.error(`no step-ca at ${stepCaBin}: run scripts/bench/build-step-ca.sh (or set STEP_CA)`);
   process.exit(2);
