@@ -19,7 +19,10 @@ import type { Logger } from './log';
 /** Bodies on this API are small: a CSR (≤16 KiB) and a token (≤8 KiB). */
 export const STEP_BODY_LIMIT = 64 * 1024;
 
-/** step-ca's default TLS options, echoed in /sign answers (clients ignore them). */
+/**
+ * step-ca's default TLS options, echoed in /sign answers. step's client decodes them
+ * into its own types, so their types matter (test/integration/step-client.integ.ts).
+ */
 export const TLS_OPTIONS = {
   cipherSuites: ['TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256', 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256'],
   minVersion: 1.2,

@@ -1,0 +1,110 @@
+/**
+ * FedPKI against step's own client code, not a description of it: test/step-client
+ * does what `fx pki certify` does through smallstep/certificates' ca.Client and
+ * go.step.sm/crypto's CSR builder (built here from Debian's Go sources). It bootstraps
+ * trust from the token's sha, posts its CSR to the CA in the token's aud, and decodes
+ * FedPKI's answers and errors into step's own types. openssl checks what it writes.
+ */
+
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openssl, x509Text } from '../helpers/openssl';
+import { tempDir } from '../helpers/paths';
+import { startFedpki, type Fedpki } from '../helpers/server';
+import { buildStepClient, stepCertify, stepClientWanted } from '../helpers/step-client';
+
+describe.skipIf(!stepClientWanted())("step's own client (fx pki certify's code path)", () => {
+  let srv: Fedpki;
+  let tmp: ReturnType<typeof tempDir>;
+  let step: string;
+
+  beforeAll(async () => {
+    tmp = tempDir();
+    step = buildStepClient(tmp.path);
+    srv = await startFedpki();
+  }, 240_000);
+
+  afterAll(async () => {
+    await srv?.stop();
+    srv?.cleanup();
+    tmp?.remove();
+  });
+
+  function mint(name: string, extra: string[] = []): string {
+    const r = srv.cli(['get-token', '-n', name, '-p', srv.dataDir, '--password-file', srv.passwordFile, ...extra]);
+    expect(r.status, r.stderr).toBe(0);
+    return r.stdout.trim();
+  }
+
+  /** The fx token with its JWT's claims changed (the signature no longer fits them). */
+  function withClaims(token: string, change: (claims: Record<string, unknown>) => void): string {
+    const [jwtB64, root] = token.split('.') as [string, string];
+    const [header, payload, signature] = Buffer.from(jwtB64, 'base64').toString().split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
+    change(claims);
+    const jwt = [header, Buffer.from(JSON.stringify(claims)).toString('base64url'), signature].join('.');
+    return `${Buffer.from(jwt).toString('base64')}.${root}`;
+  }
+
+  it('enrolls a node: the chain verifies under the root in the token, the key fits the leaf, and the files are laid out as fx pki certify lays them out', () => {
+    const dir = join(tmp.path, 'collaborator1');
+    const r = stepCertify(step, 'collaborator1', mint('collaborator1'), dir);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^serial=\d+ issuer="[^"]+ Intermediate CA" chain=2 tlsOptions=true\n$/);
+
+    const crt = join(dir, 'collaborator1.crt');
+    expect(readFileSync(crt, 'utf8').match(/BEGIN CERTIFICATE/g)).toHaveLength(2);
+    expect(readFileSync(join(dir, 'root_ca.crt'), 'utf8')).toBe(srv.rootPem);
+    expect(openssl(['verify', '-CAfile', join(dir, 'root_ca.crt'), '-untrusted', crt, crt]).stdout).toContain(': OK');
+    const fromKey = openssl(['pkey', '-in', join(dir, 'collaborator1.key'), '-pubout']).stdout;
+    expect(fromKey).toContain('BEGIN PUBLIC KEY');
+    expect(openssl(['x509', '-in', crt, '-noout', '-pubkey']).stdout).toBe(fromKey);
+    expect(statSync(join(dir, 'collaborator1.key')).mode & 0o777).toBe(0o600);
+
+    const text = x509Text(readFileSync(crt, 'utf8'));
+    expect(text).toMatch(/Subject: CN ?= ?collaborator1\n/);
+    expect(text).toMatch(/X509v3 Subject Alternative Name:\s+DNS:collaborator1\n/);
+    expect(text).toMatch(/Public-Key: \(384 bit\)/);
+    expect(text).toMatch(/TLS Web Server Authentication, TLS Web Client Authentication/);
+  });
+
+  it('enrolls an aggregator whose token names a DNS name and an IP address: step splits them into SAN types and FedPKI accepts the split', () => {
+    const dir = join(tmp.path, 'aggregator');
+    const token = mint('agg.example.org', ['--role', 'aggregator', '--san', 'agg.example.org', '--san', '10.1.2.3']);
+    const r = stepCertify(step, 'agg.example.org', token, dir);
+    expect(r.status, r.stderr).toBe(0);
+    const text = x509Text(readFileSync(join(dir, 'agg.example.org.crt'), 'utf8'));
+    expect(text).toMatch(/X509v3 Subject Alternative Name:\s+DNS:agg.example.org, IP Address:10.1.2.3\n/);
+  });
+
+  it("a used token: step's client reports FedPKI's own message and writes nothing", () => {
+    const token = mint('collaborator2');
+    expect(stepCertify(step, 'collaborator2', token, join(tmp.path, 'first')).status).toBe(0);
+    const dir = join(tmp.path, 'again');
+    const again = stepCertify(step, 'collaborator2', token, dir);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(/^sign: The token has already been used/);
+    expect(existsSync(join(dir, 'collaborator2.crt'))).toBe(false);
+  });
+
+  it('a token whose sha names another root: step will not trust the CA, sends no CSR, and the real token still works afterwards', () => {
+    const token = mint('collaborator3');
+    const wrongRoot = withClaims(token, (c) => (c.sha = 'ab'.repeat(32)));
+    const refused = stepCertify(step, 'collaborator3', wrongRoot, join(tmp.path, 'wrong-root'));
+    expect(refused.status).toBe(1);
+    // FedPKI answers GET /root/{sha} with 404 and says so; step stops there
+    expect(refused.stderr).toMatch(/^client: No root certificate with SHA-256 fingerprint (ab){32}\./);
+    // nothing was consumed: the token as minted still enrolls
+    expect(stepCertify(step, 'collaborator3', token, join(tmp.path, 'right-root')).status).toBe(0);
+  });
+
+  it("a token whose claims were altered: FedPKI refuses it and step's client passes on why, and the real token still works", () => {
+    const token = mint('collaborator4');
+    const altered = withClaims(token, (c) => (c.sans = ['collaborator4', 'evil.example.org']));
+    const r = stepCertify(step, 'collaborator4', altered, join(tmp.path, 'altered'));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^sign: The token is refused: its signature is not valid\./);
+    expect(stepCertify(step, 'collaborator4', token, join(tmp.path, 'unaltered')).status).toBe(0);
+  });
+});

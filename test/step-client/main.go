@@ -1,0 +1,104 @@
+// What `fx pki certify` does, through step's own client library (smallstep/certificates
+// 0.19's ca.Client and go.step.sm/crypto's x509util, as Debian packages them), so that
+// FedPKI's step-compatible API is tested against the client code itself rather than
+// against a description of it. Built by test/helpers/step-client.ts.
+//
+//	step-client NAME FX_TOKEN OUT_DIR
+//
+// Like `fx pki certify` and `step ca certificate NAME NAME.crt NAME.key --kty EC
+// --curve P-384 --token JWT`: the fx token is base64(JWT) "." base64(root PEM); NAME
+// must be the JWT's sub (any case); the JWT is read without verification; the CA is the
+// origin of its aud, trusted by the root whose SHA-256 is its sha claim (fetched from
+// GET /root/{sha}); the CSR is made by x509util.CreateCertificateRequest for the sub
+// and the token's sans; POST /sign; OUT_DIR gets NAME.crt (the certChain), NAME.key
+// (SEC1 PEM) and root_ca.crt. It prints one line; a failure goes to stderr, exit 1.
+package main
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/smallstep/certificates/api"
+	"github.com/smallstep/certificates/ca"
+	"go.step.sm/crypto/x509util"
+)
+
+func fail(format string, a ...interface{}) {
+	fmt.Fprintf(os.Stderr, format+"\n", a...)
+	os.Exit(1)
+}
+
+func check(err error, what string) {
+	if err != nil {
+		fail("%s: %v", what, err)
+	}
+}
+
+func main() {
+	if len(os.Args) != 4 {
+		fail("usage: step-client NAME FX_TOKEN OUT_DIR")
+	}
+	name, fxToken, out := os.Args[1], os.Args[2], os.Args[3]
+	parts := strings.Split(fxToken, ".")
+	if len(parts) != 2 {
+		fail("the token is not base64(JWT).base64(root)")
+	}
+	jwt, err := base64.StdEncoding.DecodeString(parts[0])
+	check(err, "token")
+	segments := strings.Split(string(jwt), ".")
+	if len(segments) != 3 {
+		fail("the token's JWT is malformed")
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(segments[1])
+	check(err, "JWT payload")
+	var claims struct {
+		Sub  string          `json:"sub"`
+		Sans []string        `json:"sans"`
+		Sha  string          `json:"sha"`
+		Aud  json.RawMessage `json:"aud"`
+	}
+	check(json.Unmarshal(payload, &claims), "JWT claims")
+	if !strings.EqualFold(claims.Sub, name) {
+		fail("token subject '%s' and argument '%s' do not match", claims.Sub, name)
+	}
+	var audiences []string
+	if json.Unmarshal(claims.Aud, &audiences) != nil {
+		var one string
+		check(json.Unmarshal(claims.Aud, &one), "JWT aud")
+		audiences = []string{one}
+	}
+	aud, err := url.Parse(audiences[0])
+	check(err, "JWT aud")
+
+	key, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	check(err, "key")
+	csr, err := x509util.CreateCertificateRequest(claims.Sub, claims.Sans, key)
+	check(err, "CSR")
+	client, err := ca.NewClient(aud.Scheme+"://"+aud.Host, ca.WithRootSHA256(claims.Sha))
+	check(err, "client")
+	resp, err := client.Sign(&api.SignRequest{CsrPEM: api.CertificateRequest{CertificateRequest: csr}, OTT: string(jwt)})
+	check(err, "sign")
+
+	var chain []byte
+	for _, c := range resp.CertChainPEM {
+		chain = append(chain, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
+	}
+	der, err := x509.MarshalECPrivateKey(key)
+	check(err, "key")
+	root, err := base64.StdEncoding.DecodeString(parts[1])
+	check(err, "token root")
+	check(os.WriteFile(filepath.Join(out, name+".crt"), chain, 0o600), "write")
+	check(os.WriteFile(filepath.Join(out, name+".key"), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der}), 0o600), "write")
+	check(os.WriteFile(filepath.Join(out, "root_ca.crt"), root, 0o644), "write")
+	fmt.Printf("serial=%s issuer=%q chain=%d tlsOptions=%t\n", resp.ServerPEM.SerialNumber, resp.ServerPEM.Issuer.CommonName, len(resp.CertChainPEM), resp.TLSOptions != nil)
+}
