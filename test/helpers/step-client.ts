@@ -33,9 +33,14 @@ export function buildStepClient(dir: string): string {
   return out;
 }
 
+/** Runs it: `renew CA_URL DIR NAME`, `revoke CA_URL ROOT_FILE SERIAL JWT`, or NAME FX_TOKEN OUT_DIR. */
+export function stepClient(bin: string, args: string[]) {
+  const r = spawnSync(bin, args, { encoding: 'utf8', timeout: 30_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
 /** Runs it as `fx pki certify -n NAME -t TOKEN` would run step. */
 export function stepCertify(bin: string, name: string, token: string, outDir: string) {
   mkdirSync(outDir, { recursive: true });
-  const r = spawnSync(bin, [name, token, outDir], { encoding: 'utf8', timeout: 30_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  return stepClient(bin, [name, token, outDir]);
 }

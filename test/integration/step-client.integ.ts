@@ -4,15 +4,17 @@
  * go.step.sm/crypto's CSR builder (built here from Debian's Go sources). It bootstraps
  * trust from the token's sha, posts its CSR to the CA in the token's aud, and decodes
  * FedPKI's answers and errors into step's own types. openssl checks what it writes.
+ * The same client renews over mTLS and revokes with a token, as `step ca renew` and
+ * `step ca revoke` do.
  */
 
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openssl, x509Text } from '../helpers/openssl';
 import { tempDir } from '../helpers/paths';
 import { startFedpki, type Fedpki } from '../helpers/server';
-import { buildStepClient, stepCertify, stepClientWanted } from '../helpers/step-client';
+import { buildStepClient, stepCertify, stepClient, stepClientWanted } from '../helpers/step-client';
 
 describe.skipIf(!stepClientWanted())("step's own client (fx pki certify's code path)", () => {
   let srv: Fedpki;
@@ -106,5 +108,43 @@ describe.skipIf(!stepClientWanted())("step's own client (fx pki certify's code p
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^sign: The token is refused: its signature is not valid\./);
     expect(stepCertify(step, 'collaborator4', token, join(tmp.path, 'unaltered')).status).toBe(0);
+  });
+
+  const serialOf = (crt: string) => openssl(['x509', '-in', crt, '-noout', '-serial']).stdout.trim().replace(/^serial=/, '').toLowerCase();
+
+  it('renews over mTLS as `step ca renew` does: a new serial for the same name and key, and the old certificate left valid', () => {
+    const dir = join(tmp.path, 'renewing');
+    expect(stepCertify(step, 'collaborator5', mint('collaborator5'), dir).status).toBe(0);
+    const crt = join(dir, 'collaborator5.crt');
+    const before = readFileSync(crt, 'utf8');
+    const old = join(tmp.path, 'renewing-old');
+    cpSync(dir, old, { recursive: true });
+    const r = stepClient(step, ['renew', srv.origin, dir, 'collaborator5']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^serial=\d+ chain=2\n$/);
+    expect(serialOf(crt)).not.toBe(openssl(['x509', '-noout', '-serial'], before).stdout.trim().replace(/^serial=/, '').toLowerCase());
+    expect(openssl(['verify', '-CAfile', join(dir, 'root_ca.crt'), '-untrusted', crt, crt]).stdout).toContain(': OK');
+    expect(x509Text(readFileSync(crt, 'utf8'))).toMatch(/Subject: CN ?= ?collaborator5\n/);
+    expect(openssl(['x509', '-in', crt, '-noout', '-pubkey']).stdout).toBe(openssl(['pkey', '-in', join(dir, 'collaborator5.key'), '-pubout']).stdout);
+    // the old certificate is still good: it can renew too
+    expect(stepClient(step, ['renew', srv.origin, old, 'collaborator5']).status).toBe(0);
+  });
+
+  it('revokes with a token from `fedpki get-token --revoke`, as `step ca revoke` does; the revoked certificate can renew no more, and step says why', () => {
+    const dir = join(tmp.path, 'revoking');
+    expect(stepCertify(step, 'collaborator6', mint('collaborator6'), dir).status).toBe(0);
+    const serial = serialOf(join(dir, 'collaborator6.crt'));
+    const minted = srv.cli(['get-token', '--revoke', serial, '-p', srv.dataDir, '--password-file', srv.passwordFile]);
+    expect(minted.status, minted.stderr).toBe(0);
+    const revoked = stepClient(step, ['revoke', srv.origin, join(dir, 'root_ca.crt'), BigInt(`0x${serial}`).toString(), minted.stdout.trim()]);
+    expect(revoked.status, revoked.stderr).toBe(0);
+    expect(revoked.stdout).toBe('status=ok\n');
+    const renew = stepClient(step, ['renew', srv.origin, dir, 'collaborator6']);
+    expect(renew.status).toBe(1);
+    expect(renew.stderr).toMatch(new RegExp(`^renew: Certificate ${serial} was revoked on .*: it cannot be used to renew`));
+    // the revoke token is single-use too
+    const again = stepClient(step, ['revoke', srv.origin, join(dir, 'root_ca.crt'), BigInt(`0x${serial}`).toString(), minted.stdout.trim()]);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(/^revoke: The token has already been used/);
   });
 });

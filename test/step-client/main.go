@@ -12,17 +12,30 @@
 // GET /root/{sha}); the CSR is made by x509util.CreateCertificateRequest for the sub
 // and the token's sans; POST /sign; OUT_DIR gets NAME.crt (the certChain), NAME.key
 // (SEC1 PEM) and root_ca.crt. It prints one line; a failure goes to stderr, exit 1.
+//
+//	step-client renew CA_URL DIR NAME
+//
+// Like `step ca renew DIR/NAME.crt DIR/NAME.key` (mTLS, its default): the current
+// certificate and key are the TLS client identity, DIR/root_ca.crt the trust; the
+// renewed chain replaces DIR/NAME.crt.
+//
+//	step-client revoke CA_URL ROOT_FILE SERIAL JWT
+//
+// Like `step ca revoke SERIAL --token JWT --reason-code 1` (passive, as step sends it;
+// SERIAL in decimal, as step prints serials).
 package main
 
 import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -44,18 +57,67 @@ func check(err error, what string) {
 	}
 }
 
-func main() {
-	if len(os.Args) != 4 {
-		fail("usage: step-client NAME FX_TOKEN OUT_DIR")
+// writeChain writes a /sign or /renew answer's certChain as PEM.
+func writeChain(file string, resp *api.SignResponse) {
+	var chain []byte
+	for _, c := range resp.CertChainPEM {
+		chain = append(chain, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
 	}
-	name, fxToken, out := os.Args[1], os.Args[2], os.Args[3]
+	check(os.WriteFile(file, chain, 0o600), "write")
+}
+
+func jwtOf(fxToken string) string {
 	parts := strings.Split(fxToken, ".")
 	if len(parts) != 2 {
 		fail("the token is not base64(JWT).base64(root)")
 	}
 	jwt, err := base64.StdEncoding.DecodeString(parts[0])
 	check(err, "token")
-	segments := strings.Split(string(jwt), ".")
+	return string(jwt)
+}
+
+func renew(caURL, dir, name string) {
+	identity, err := tls.LoadX509KeyPair(filepath.Join(dir, name+".crt"), filepath.Join(dir, name+".key"))
+	check(err, "certificate")
+	client, err := ca.NewClient(caURL, ca.WithRootFile(filepath.Join(dir, "root_ca.crt")))
+	check(err, "client")
+	roots := x509.NewCertPool()
+	root, err := os.ReadFile(filepath.Join(dir, "root_ca.crt"))
+	check(err, "root")
+	roots.AppendCertsFromPEM(root)
+	tr := &http.Transport{TLSClientConfig: &tls.Config{Certificates: []tls.Certificate{identity}, RootCAs: roots, MinVersion: tls.VersionTLS12}}
+	resp, err := client.Renew(tr)
+	check(err, "renew")
+	writeChain(filepath.Join(dir, name+".crt"), resp)
+	fmt.Printf("serial=%s chain=%d\n", resp.ServerPEM.SerialNumber, len(resp.CertChainPEM))
+}
+
+func revoke(caURL, rootFile, serial, jwt string) {
+	client, err := ca.NewClient(caURL, ca.WithRootFile(rootFile))
+	check(err, "client")
+	resp, err := client.Revoke(&api.RevokeRequest{Serial: serial, OTT: jwt, ReasonCode: 1, Passive: true}, nil)
+	check(err, "revoke")
+	fmt.Printf("status=%s\n", resp.Status)
+}
+
+func main() {
+	if len(os.Args) == 5 && os.Args[1] == "renew" {
+		renew(os.Args[2], os.Args[3], os.Args[4])
+		return
+	}
+	if len(os.Args) == 6 && os.Args[1] == "revoke" {
+		revoke(os.Args[2], os.Args[3], os.Args[4], os.Args[5])
+		return
+	}
+	if len(os.Args) != 4 {
+		fail("usage: step-client NAME FX_TOKEN OUT_DIR | renew CA_URL DIR NAME | revoke CA_URL ROOT_FILE SERIAL JWT")
+	}
+	certify(os.Args[1], os.Args[2], os.Args[3])
+}
+
+func certify(name, fxToken, out string) {
+	jwt := jwtOf(fxToken)
+	segments := strings.Split(jwt, ".")
 	if len(segments) != 3 {
 		fail("the token's JWT is malformed")
 	}
@@ -86,18 +148,14 @@ func main() {
 	check(err, "CSR")
 	client, err := ca.NewClient(aud.Scheme+"://"+aud.Host, ca.WithRootSHA256(claims.Sha))
 	check(err, "client")
-	resp, err := client.Sign(&api.SignRequest{CsrPEM: api.CertificateRequest{CertificateRequest: csr}, OTT: string(jwt)})
+	resp, err := client.Sign(&api.SignRequest{CsrPEM: api.CertificateRequest{CertificateRequest: csr}, OTT: jwt})
 	check(err, "sign")
 
-	var chain []byte
-	for _, c := range resp.CertChainPEM {
-		chain = append(chain, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
-	}
 	der, err := x509.MarshalECPrivateKey(key)
 	check(err, "key")
-	root, err := base64.StdEncoding.DecodeString(parts[1])
+	root, err := base64.StdEncoding.DecodeString(strings.Split(fxToken, ".")[1])
 	check(err, "token root")
-	check(os.WriteFile(filepath.Join(out, name+".crt"), chain, 0o600), "write")
+	writeChain(filepath.Join(out, name+".crt"), resp)
 	check(os.WriteFile(filepath.Join(out, name+".key"), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der}), 0o600), "write")
 	check(os.WriteFile(filepath.Join(out, "root_ca.crt"), root, 0o644), "write")
 	fmt.Printf("serial=%s issuer=%q chain=%d tlsOptions=%t\n", resp.ServerPEM.SerialNumber, resp.ServerPEM.Issuer.CommonName, len(resp.CertChainPEM), resp.TLSOptions != nil)
