@@ -12,7 +12,7 @@ import { cpSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openssl, x509Text } from '../helpers/openssl';
-import { tempDir } from '../helpers/paths';
+import { ROOT, tempDir } from '../helpers/paths';
 import { startFedpki, type Fedpki } from '../helpers/server';
 import { buildStepClient, stepCertify, stepClient, stepClientWanted } from '../helpers/step-client';
 
@@ -108,6 +108,19 @@ describe.skipIf(!stepClientWanted())("step's own client (fx pki certify's code p
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^sign: The token is refused: its signature is not valid\./);
     expect(stepCertify(step, 'collaborator4', token, join(tmp.path, 'unaltered')).status).toBe(0);
+  });
+
+  it('answers the read API in the types step decodes it into: health, version, roots, federation, and the JWK provisioner that signs the tokens', () => {
+    const dir = join(tmp.path, 'reader');
+    const token = mint('reader');
+    expect(stepCertify(step, 'reader', token, dir).status).toBe(0);
+    const jwt = Buffer.from(token.split('.')[0]!, 'base64').toString();
+    const { kid } = JSON.parse(Buffer.from(jwt.split('.')[0]!, 'base64url').toString()) as { kid: string };
+    const { iss } = JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as { iss: string };
+    const r = stepClient(step, ['read', srv.origin, join(dir, 'root_ca.crt')]);
+    expect(r.status, r.stderr).toBe(0);
+    // a JWK provisioner's id is "name:kid": the name is the tokens' iss, the kid their header's
+    expect(r.stdout).toBe(`health=ok version=${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version} roots=1 federation=1 provisioners=JWK:${iss}:${iss}:${kid}\n`);
   });
 
   const serialOf = (crt: string) => openssl(['x509', '-in', crt, '-noout', '-serial']).stdout.trim().replace(/^serial=/, '').toLowerCase();

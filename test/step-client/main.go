@@ -23,6 +23,11 @@
 //
 // Like `step ca revoke SERIAL --token JWT --reason-code 1` (passive, as step sends it;
 // SERIAL in decimal, as step prints serials).
+//
+//	step-client read CA_URL ROOT_FILE
+//
+// The read API as `step ca health`, `step ca roots`, `step ca federation` and `step ca
+// provisioner list` read it, each answer decoded into step's own types; one line out.
 package main
 
 import (
@@ -100,7 +105,31 @@ func revoke(caURL, rootFile, serial, jwt string) {
 	fmt.Printf("status=%s\n", resp.Status)
 }
 
+func read(caURL, rootFile string) {
+	client, err := ca.NewClient(caURL, ca.WithRootFile(rootFile))
+	check(err, "client")
+	health, err := client.Health()
+	check(err, "health")
+	version, err := client.Version()
+	check(err, "version")
+	roots, err := client.Roots()
+	check(err, "roots")
+	federation, err := client.Federation()
+	check(err, "federation")
+	provisioners, err := client.Provisioners()
+	check(err, "provisioners")
+	var names []string
+	for _, p := range provisioners.Provisioners {
+		names = append(names, fmt.Sprintf("%s:%s:%s", p.GetType(), p.GetName(), p.GetID()))
+	}
+	fmt.Printf("health=%s version=%s roots=%d federation=%d provisioners=%s\n", health.Status, version.Version, len(roots.Certificates), len(federation.Certificates), strings.Join(names, ","))
+}
+
 func main() {
+	if len(os.Args) == 4 && os.Args[1] == "read" {
+		read(os.Args[2], os.Args[3])
+		return
+	}
 	if len(os.Args) == 5 && os.Args[1] == "renew" {
 		renew(os.Args[2], os.Args[3], os.Args[4])
 		return
@@ -110,7 +139,7 @@ func main() {
 		return
 	}
 	if len(os.Args) != 4 {
-		fail("usage: step-client NAME FX_TOKEN OUT_DIR | renew CA_URL DIR NAME | revoke CA_URL ROOT_FILE SERIAL JWT")
+		fail("usage: step-client NAME FX_TOKEN OUT_DIR | renew CA_URL DIR NAME | revoke CA_URL ROOT_FILE SERIAL JWT | read CA_URL ROOT_FILE")
 	}
 	certify(os.Args[1], os.Args[2], os.Args[3])
 }
