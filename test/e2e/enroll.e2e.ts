@@ -40,11 +40,7 @@ afterAll(async () => {
   tmp?.remove();
 });
 
-function mint(name: string, extra: string[] = []): string {
-  const r = srv.cli(['get-token', '-n', name, '-p', srv.dataDir, '--password-file', srv.passwordFile, ...extra]);
-  expect(r.status, r.stderr).toBe(0);
-  return r.stdout.trim();
-}
+const mint = (name: string, extra: string[] = []) => srv.mint(name, extra);
 
 async function newEnrollPage(origin = srv.origin): Promise<EnrollPage> {
   return new EnrollPage(await browser.context.newPage(), origin);

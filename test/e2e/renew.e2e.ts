@@ -34,10 +34,8 @@ function record(req: Request) {
 }
 
 function enroll(name: string) {
-  const minted = srv.cli(['get-token', '-n', name, '-p', srv.dataDir, '--password-file', srv.passwordFile]);
-  expect(minted.status, minted.stderr).toBe(0);
   const dir = join(tmp.path, name);
-  const r = runCli(['certify', '-n', name, '-t', minted.stdout.trim(), '-c', dir], baseEnv(srv.dataDir));
+  const r = runCli(['certify', '-n', name, '-t', srv.mint(name), '-c', dir], baseEnv(srv.dataDir));
   expect(r.status, r.stderr).toBe(0);
   return { dir, cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`), root: join(dir, 'root_ca.crt') };
 }

@@ -86,6 +86,8 @@ export interface Fedpki {
   cleanup: () => void;
   /** Runs a `fedpki` CLI verb against this server's data folder. */
   cli: (args: string[], opts?: { input?: string; env?: Record<string, string> }) => { status: number; stdout: string; stderr: string };
+  /** `fedpki get-token -n NAME [extra…]` on this server's data folder: the token; throws with the CLI's stderr if it fails. */
+  mint: (name: string, extra?: string[]) => string;
 }
 
 export function baseEnv(dataDir: string, extra: Record<string, string> = {}, kdfIterations = 1000): NodeJS.ProcessEnv {
@@ -170,5 +172,10 @@ export async function startFedpki(o: FedpkiOptions = {}): Promise<Fedpki> {
     kill,
     cleanup: () => tmp?.remove(),
     cli: (cliArgs, opts = {}) => runCli(cliArgs, { ...env, ...(opts.env ?? {}) }, opts.input),
+    mint: (name, extra = []) => {
+      const r = runCli(['get-token', '-n', name, '-p', dataDir, '--password-file', passwordFile, ...extra], env);
+      if (r.status !== 0) throw new Error(`fedpki get-token -n ${name} failed (${r.status}): ${r.stderr}`);
+      return r.stdout.trim();
+    },
   };
 }

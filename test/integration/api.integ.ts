@@ -45,9 +45,7 @@ const sign = (body: unknown, o: { raw?: string; headers?: Record<string, string>
   httpsRequest(`${srv.origin}/1.0/sign`, { body: o.raw === undefined ? body : undefined, raw: o.raw, headers: o.headers, ca: srv.rootPem });
 
 function mint(name: string, extra: string[] = []): string {
-  const r = srv.cli(['get-token', '-n', name, '-p', srv.dataDir, '--password-file', srv.passwordFile, ...extra]);
-  expect(r.status, r.stderr).toBe(0);
-  const token = r.stdout.trim();
+  const token = srv.mint(name, extra);
   expect(token.split('.')).toHaveLength(2);
   return token;
 }

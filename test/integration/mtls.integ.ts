@@ -17,10 +17,9 @@ let b: Fedpki;
 let tmp: ReturnType<typeof tempDir>;
 
 function enroll(srv: Fedpki, name: string, extra: string[] = []) {
-  const minted = srv.cli(['get-token', '-n', name, '-p', srv.dataDir, '--password-file', srv.passwordFile, ...extra]);
-  expect(minted.status, minted.stderr).toBe(0);
+  const token = srv.mint(name, extra);
   const dir = join(tmp.path, `${srv.port}-${name}`);
-  const r = runCli(['certify', '-n', name, '-t', minted.stdout.trim(), '-c', dir], baseEnv(srv.dataDir));
+  const r = runCli(['certify', '-n', name, '-t', token, '-c', dir], baseEnv(srv.dataDir));
   expect(r.status, r.stderr).toBe(0);
   const chain = readFileSync(join(dir, `${name}.crt`), 'utf8');
   const intermediate = chain.slice(chain.indexOf('-----END CERTIFICATE-----') + 26);

@@ -36,10 +36,9 @@ interface Files {
 }
 
 function enroll(name: string, extra: string[] = []): Files {
-  const minted = srv.cli(['get-token', '-n', name, '--san', name, '--san', `${name}.example.org`, '-p', srv.dataDir, '--password-file', srv.passwordFile, ...extra]);
-  expect(minted.status, minted.stderr).toBe(0);
+  const token = srv.mint(name, ['--san', name, '--san', `${name}.example.org`, ...extra]);
   const dir = join(tmp.path, name);
-  const r = runCli(['certify', '-n', name, '-t', minted.stdout.trim(), '-c', dir], baseEnv(srv.dataDir));
+  const r = runCli(['certify', '-n', name, '-t', token, '-c', dir], baseEnv(srv.dataDir));
   expect(r.status, r.stderr).toBe(0);
   return { dir, cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`), root: join(dir, 'root_ca.crt') };
 }

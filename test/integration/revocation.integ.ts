@@ -42,10 +42,8 @@ let intFile: string;
 let rootFile: string;
 
 function enroll(name: string): Node {
-  const minted = srv.cli(['get-token', '-n', name, '-p', srv.dataDir, '--password-file', srv.passwordFile]);
-  expect(minted.status, minted.stderr).toBe(0);
   const dir = join(tmp.path, name);
-  const r = runCli(['certify', '-n', name, '-t', minted.stdout.trim(), '-c', dir], baseEnv(srv.dataDir));
+  const r = runCli(['certify', '-n', name, '-t', srv.mint(name), '-c', dir], baseEnv(srv.dataDir));
   expect(r.status, r.stderr).toBe(0);
   const chain = readFileSync(join(dir, `${name}.crt`), 'utf8');
   const end = chain.indexOf('-----END CERTIFICATE-----') + 26;

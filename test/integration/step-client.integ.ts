@@ -33,11 +33,7 @@ describe.skipIf(!stepClientWanted())("step's own client (fx pki certify's code p
     tmp?.remove();
   });
 
-  function mint(name: string, extra: string[] = []): string {
-    const r = srv.cli(['get-token', '-n', name, '-p', srv.dataDir, '--password-file', srv.passwordFile, ...extra]);
-    expect(r.status, r.stderr).toBe(0);
-    return r.stdout.trim();
-  }
+  const mint = (name: string, extra: string[] = []) => srv.mint(name, extra);
 
   /** The fx token with its JWT's claims changed (the signature no longer fits them). */
   function withClaims(token: string, change: (claims: Record<string, unknown>) => void): string {
