@@ -125,13 +125,13 @@ describe.skipIf(!stepClientWanted())("step's own client (fx pki certify's code p
     const dir = join(tmp.path, 'renewing');
     expect(stepCertify(step, 'collaborator5', mint('collaborator5'), dir).status).toBe(0);
     const crt = join(dir, 'collaborator5.crt');
-    const before = readFileSync(crt, 'utf8');
+    const before = serialOf(crt);
     const old = join(tmp.path, 'renewing-old');
     cpSync(dir, old, { recursive: true });
     const r = stepClient(step, ['renew', srv.origin, dir, 'collaborator5']);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^serial=\d+ chain=2\n$/);
-    expect(serialOf(crt)).not.toBe(openssl(['x509', '-noout', '-serial'], before).stdout.trim().replace(/^serial=/, '').toLowerCase());
+    expect(serialOf(crt)).not.toBe(before);
     expect(openssl(['verify', '-CAfile', join(dir, 'root_ca.crt'), '-untrusted', crt, crt]).stdout).toContain(': OK');
     expect(x509Text(readFileSync(crt, 'utf8'))).toMatch(/Subject: CN ?= ?collaborator5\n/);
     expect(openssl(['x509', '-in', crt, '-noout', '-pubkey']).stdout).toBe(openssl(['pkey', '-in', join(dir, 'collaborator5.key'), '-pubout']).stdout);

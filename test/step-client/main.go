@@ -86,11 +86,7 @@ func renew(caURL, dir, name string) {
 	check(err, "certificate")
 	client, err := ca.NewClient(caURL, ca.WithRootFile(filepath.Join(dir, "root_ca.crt")))
 	check(err, "client")
-	roots := x509.NewCertPool()
-	root, err := os.ReadFile(filepath.Join(dir, "root_ca.crt"))
-	check(err, "root")
-	roots.AppendCertsFromPEM(root)
-	tr := &http.Transport{TLSClientConfig: &tls.Config{Certificates: []tls.Certificate{identity}, RootCAs: roots, MinVersion: tls.VersionTLS12}}
+	tr := &http.Transport{TLSClientConfig: &tls.Config{Certificates: []tls.Certificate{identity}, RootCAs: client.GetRootCAs(), MinVersion: tls.VersionTLS12}}
 	resp, err := client.Renew(tr)
 	check(err, "renew")
 	writeChain(filepath.Join(dir, name+".crt"), resp)
