@@ -132,12 +132,15 @@ export async function startServer(o: { port?: number; apiOnly?: boolean; env?: R
     rootPem: roots,
     startMs,
     child,
-    stop: async () => {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await new Promise((r) => child.once('exit', r));
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop: () => stopAndRemove(child, dir),
   };
+}
+
+/** Stops a server process (SIGTERM, and waits for it to exit), then removes its folder. */
+export async function stopAndRemove(child: ChildProcess, dir: string): Promise<void> {
+  if (child.exitCode === null) {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+  rmSync(dir, { recursive: true, force: true });
 }

@@ -142,35 +142,48 @@ export async function runSigning(
     during: { start: () => (db0 = o.databaseCpuMs?.()), stop: () => (db1 = o.databaseCpuMs?.()) },
   });
 
-  const issuer = new X509Certificate(intermediatePem);
+  const perCert = (ms: number) => ms / Math.max(count - out.errors, 1);
+  return {
+    ...summarizeLoad(out, { spec, concurrency, count, intermediatePem }),
+    ...(servers.length > 1 ? { serverCpuMsPerCertByProcess: out.serverCpuMs.map(perCert) } : {}),
+    ...(db0 !== undefined && db1 !== undefined ? { databaseCpuMsPerCert: perCert(db1 - db0) } : {}),
+  };
+}
+
+/**
+ * Checks every certificate a load run got back (each verifies under `intermediatePem`,
+ * no serial repeats; else this throws, naming `label`) and sums the run up: all server
+ * processes' CPU together, per certificate issued.
+ */
+export function summarizeLoad(out: LoadResult, o: { spec: 'EC-P256' | 'EC-P384'; concurrency: number; count: number; intermediatePem: string; label?: string }): SignRun {
+  const issuer = new X509Certificate(o.intermediatePem);
   const serials = new Set<string>();
   let checked = 0;
+  const who = o.label ? `${o.label}: ` : '';
   out.certs.forEach((pem, i) => {
     if (!pem) return;
     const cert = new X509Certificate(pem);
-    if (!cert.verify(issuer.publicKey)) throw new Error(`certificate ${i} does not verify`);
-    if (serials.has(cert.serialNumber)) throw new Error('duplicate serial');
+    if (!cert.verify(issuer.publicKey)) throw new Error(`${who}certificate ${i} does not verify`);
+    if (serials.has(cert.serialNumber)) throw new Error(`${who}duplicate serial`);
     serials.add(cert.serialNumber);
     checked++;
   });
   const sorted = [...out.latencies].sort((a, b) => a - b);
   const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-  const ok = count - out.errors;
+  const ok = o.count - out.errors;
   const perCert = (ms: number) => ms / Math.max(ok, 1);
   return {
-    curve: spec === 'EC-P256' ? 'P-256' : 'P-384',
-    concurrency,
-    count,
+    curve: o.spec === 'EC-P256' ? 'P-256' : 'P-384',
+    concurrency: o.concurrency,
+    count: o.count,
     certsPerSecond: (ok / out.wallMs) * 1000,
     p50: pct(50),
     p99: pct(99),
     serverCpuMsPerCert: perCert(out.serverCpuMs.reduce((a, b) => a + b, 0)),
     serverCpuMsPerCertByThread: { main: perCert(out.serverCpuMsByThread.main), signing: perCert(out.serverCpuMsByThread.signing), other: perCert(out.serverCpuMsByThread.other) },
-    ...(servers.length > 1 ? { serverCpuMsPerCertByProcess: out.serverCpuMs.map(perCert) } : {}),
     clientCpuMsPerCert: perCert(out.clientCpuMs),
     errors: out.errors,
     checked,
     peakRssMiB: out.peakRssMiB,
-    ...(db0 !== undefined && db1 !== undefined ? { databaseCpuMsPerCert: perCert(db1 - db0) } : {}),
   };
 }

@@ -36,8 +36,8 @@ import { createCsr } from '../../lib/pki/csr';
 import { generateKeyPair } from '../../lib/pki/keys';
 import { toPem } from '../../lib/pki/pem';
 import { cryptoFloorMicros } from './floor';
-import { ROOT, freePort, rssMiB, startServer, type BenchServer } from './server';
-import { driveLoad, makeJobs, type LoadResult } from './signing';
+import { ROOT, freePort, rssMiB, startServer, stopAndRemove, type BenchServer } from './server';
+import { driveLoad, makeJobs, summarizeLoad, type SignRun } from './signing';
 
 type Spec = 'EC-P256' | 'EC-P384';
 const args = process.argv.slice(2);
@@ -153,13 +153,7 @@ async function startStepCa(): Promise<StepCa> {
     rootSha: createHash('sha256').update(new X509Certificate(rootPem).raw).digest('hex'),
     idleRssMiB: rssMiB(child.pid!).rss,
     startMs,
-    stop: async () => {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await new Promise((r) => child.once('exit', r));
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop: () => stopAndRemove(child, dir),
   };
 }
 
@@ -182,47 +176,8 @@ async function stepJobs(ca: StepCa, spec: Spec, n: number) {
   return jobs;
 }
 
-interface Run {
-  server: 'step-ca' | 'FedPKI';
-  curve: Spec;
-  round: number;
-  certsPerSecond: number;
-  p50: number;
-  p99: number;
-  serverCpuMsPerCert: number;
-  clientCpuMsPerCert: number;
-  peakRssMiB: number;
-  errors: number;
-}
-
-/** Every certificate verifies under the issuer and no serial repeats; else this throws. */
-function check(out: LoadResult, intermediatePem: string, who: string) {
-  const issuer = new X509Certificate(intermediatePem);
-  const serials = new Set<string>();
-  for (const pem of out.certs) {
-    if (!pem) continue;
-    const cert = new X509Certificate(pem);
-    if (!cert.verify(issuer.publicKey)) throw new Error(`${who}: a certificate does not verify`);
-    if (serials.has(cert.serialNumber)) throw new Error(`${who}: duplicate serial`);
-    serials.add(cert.serialNumber);
-  }
-  return serials.size;
-}
-
-function summarize(out: LoadResult, n: number) {
-  const ok = n - out.errors;
-  const sorted = [...out.latencies].sort((a, b) => a - b);
-  const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-  return {
-    certsPerSecond: (ok / out.wallMs) * 1000,
-    p50: pct(50),
-    p99: pct(99),
-    serverCpuMsPerCert: out.serverCpuMs[0]! / Math.max(ok, 1),
-    clientCpuMsPerCert: out.clientCpuMs / Math.max(ok, 1),
-    peakRssMiB: out.peakRssMiB,
-    errors: out.errors,
-  };
-}
+/** One run: `summarizeLoad`'s figures, whose server and round. */
+type Run = Omit<SignRun, 'curve'> & { server: 'step-ca' | 'FedPKI'; curve: Spec; round: number };
 
 /** Sorts step-ca's samples into kinds of work by the Go package of each symbol. */
 const GO_KINDS: [string, (sym: string, kernel: boolean) => boolean][] = [
@@ -307,9 +262,7 @@ try {
     const c = contenders[who];
     const jobs = await c.jobs(spec, n);
     const out = await driveLoad({ jobs, origins: [c.origin], rootPem: c.rootPem, concurrency, pids: [c.pid] });
-    const checked = check(out, c.intermediatePem, who);
-    if (checked !== n - out.errors) throw new Error(`${who}: ${checked} certificates checked of ${n - out.errors}`);
-    return summarize(out, n);
+    return summarizeLoad(out, { spec, concurrency, count: n, intermediatePem: c.intermediatePem, label: who });
   };
   const floorFigures = await floors();
   for (const x of floorFigures) {
@@ -325,7 +278,7 @@ try {
       // alternate who goes first, so neither always follows the other
       const order = (round % 2 === 1 ? ['step-ca', 'FedPKI'] : ['FedPKI', 'step-ca']) as (keyof typeof contenders)[];
       for (const who of order) {
-        const r: Run = { server: who, curve: spec, round, ...(await once(who, spec, count)) };
+        const r: Run = { ...(await once(who, spec, count)), server: who, curve: spec, round };
         runs.push(r);
         console.log(
           `round ${round} ${spec} ${who.padEnd(7)} ${f(r.certsPerSecond).padStart(5)} certs/s, p50 ${f(r.p50, 1)} ms, p99 ${f(r.p99, 1)} ms, server CPU ${f(r.serverCpuMsPerCert, 2)} ms/cert, load generator ${f(r.clientCpuMsPerCert, 2)}, peak RSS ${f(r.peakRssMiB)} MiB${r.errors ? `, ${r.errors} errors` : ''}`,
