@@ -40,8 +40,6 @@ afterAll(async () => {
   tmp?.remove();
 });
 
-const mint = (name: string, extra: string[] = []) => srv.mint(name, extra);
-
 async function newEnrollPage(origin = srv.origin): Promise<EnrollPage> {
   return new EnrollPage(await browser.context.newPage(), origin);
 }
@@ -84,7 +82,7 @@ function pemBlocks(text: string): string[] {
 async function enrollThroughPage(name: string, spec: KeySpec, o: { extra?: string[]; origin?: string } = {}): Promise<EnrollPage> {
   const p = await newEnrollPage(o.origin);
   await p.open();
-  await p.enterToken(mint(name, o.extra));
+  await p.enterToken(srv.mint(name, o.extra));
   await p.summary.getByText(`Token for ${name}`).waitFor();
   expect(await p.generate(spec)).toBe('done');
   return p;
@@ -100,7 +98,7 @@ describe('enrolling through the page', () => {
     const dir = dirFor(name);
     const p = await newEnrollPage();
     await p.open();
-    await p.enterToken(mint(name));
+    await p.enterToken(srv.mint(name));
 
     // The token as the page shows it: subject, federation, countdown, root fingerprint.
     await p.summary.getByText(`Token for ${name}`).waitFor();
@@ -161,7 +159,7 @@ describe('enrolling through the page', () => {
     const dir = dirFor(name);
     const p = await newEnrollPage();
     await p.open();
-    await p.enterToken(mint(name));
+    await p.enterToken(srv.mint(name));
     expect(await p.generate('EC-P256')).toBe('done');
 
     // Leaving before the key is saved asks for confirmation.
@@ -256,7 +254,7 @@ describe('enrolling through the page', () => {
 
   it('reads a token from the link’s fragment and removes it from the address bar', async () => {
     const p = await newEnrollPage();
-    await p.open(`token=${encodeURIComponent(mint('collab-link'))}`);
+    await p.open(`token=${encodeURIComponent(srv.mint('collab-link'))}`);
     await p.summary.getByText('Token for collab-link').waitFor();
     expect(new URL(p.page.url()).hash).toBe('');
     expect(p.requests.some((r) => r.url.includes('token='))).toBe(false);
@@ -271,7 +269,7 @@ describe('refusals, in plain words', () => {
     const before = p.requests.length;
     await p.enterToken('this is not a token');
     await p.refusal('token_malformed').getByText('This is not a whole enrollment token.').waitFor();
-    const token = mint('collab-truncated');
+    const token = srv.mint('collab-truncated');
     await p.enterToken(token.slice(0, token.length - 300));
     await p.refusal('token_malformed').getByText('This is not a whole enrollment token.').waitFor();
     expect(p.requests.slice(before).filter((r) => !new URL(r.url).pathname.startsWith('/_next/static/'))).toEqual([]);
@@ -300,7 +298,7 @@ describe('refusals, in plain words', () => {
         const q = new EnrollPage(await own.context.newPage(), srv.origin);
         await q.page.clock.install();
         await q.open();
-        await q.enterToken(mint('collab-soon'));
+        await q.enterToken(srv.mint('collab-soon'));
         await q.summary.getByText('Token for collab-soon').waitFor();
         await expect(q.generateButton.isEnabled()).resolves.toBe(true);
         await q.page.clock.fastForward('25:00:00');
@@ -316,7 +314,7 @@ describe('refusals, in plain words', () => {
   });
 
   it('a token used already is refused by the CA, and the page says so', async () => {
-    const token = mint('collab-twice');
+    const token = srv.mint('collab-twice');
     const first = await newEnrollPage();
     await first.open();
     await first.enterToken(token);
@@ -347,7 +345,7 @@ describe('refusals, in plain words', () => {
       expect(i, 'the server did not pick up the new federation').toBeLessThan(150);
       await new Promise((res) => setTimeout(res, 100));
     }
-    const token = mint('collab-closing', ['--federation', 'closing']);
+    const token = srv.mint('collab-closing', ['--federation', 'closing']);
     const disabled = srv.cli(['federation', 'disable', 'closing', '-p', srv.dataDir, '--password-file', srv.passwordFile]);
     expect(disabled.status, disabled.stderr).toBe(0);
 

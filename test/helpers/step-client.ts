@@ -33,7 +33,7 @@ export function buildStepClient(dir: string): string {
   return out;
 }
 
-/** Runs it: `renew CA_URL DIR NAME`, `revoke CA_URL ROOT_FILE SERIAL JWT`, or NAME FX_TOKEN OUT_DIR. */
+/** Runs it: NAME FX_TOKEN OUT_DIR, `renew CA_URL DIR NAME`, `revoke CA_URL ROOT_FILE SERIAL JWT` or `read CA_URL ROOT_FILE`. */
 export function stepClient(bin: string, args: string[]) {
   const r = spawnSync(bin, args, { encoding: 'utf8', timeout: 30_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };

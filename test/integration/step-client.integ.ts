@@ -33,8 +33,6 @@ describe.skipIf(!stepClientWanted())("step's own client (fx pki certify's code p
     tmp?.remove();
   });
 
-  const mint = (name: string, extra: string[] = []) => srv.mint(name, extra);
-
   /** The fx token with its JWT's claims changed (the signature no longer fits them). */
   function withClaims(token: string, change: (claims: Record<string, unknown>) => void): string {
     const [jwtB64, root] = token.split('.') as [string, string];
@@ -47,7 +45,7 @@ describe.skipIf(!stepClientWanted())("step's own client (fx pki certify's code p
 
   it('enrolls a node: the chain verifies under the root in the token, the key fits the leaf, and the files are laid out as fx pki certify lays them out', () => {
     const dir = join(tmp.path, 'collaborator1');
-    const r = stepCertify(step, 'collaborator1', mint('collaborator1'), dir);
+    const r = stepCertify(step, 'collaborator1', srv.mint('collaborator1'), dir);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^serial=\d+ issuer="[^"]+ Intermediate CA" chain=2 tlsOptions=true\n$/);
 
@@ -69,7 +67,7 @@ describe.skipIf(!stepClientWanted())("step's own client (fx pki certify's code p
 
   it('enrolls an aggregator whose token names a DNS name and an IP address: step splits them into SAN types and FedPKI accepts the split', () => {
     const dir = join(tmp.path, 'aggregator');
-    const token = mint('agg.example.org', ['--role', 'aggregator', '--san', 'agg.example.org', '--san', '10.1.2.3']);
+    const token = srv.mint('agg.example.org', ['--role', 'aggregator', '--san', 'agg.example.org', '--san', '10.1.2.3']);
     const r = stepCertify(step, 'agg.example.org', token, dir);
     expect(r.status, r.stderr).toBe(0);
     const text = x509Text(readFileSync(join(dir, 'agg.example.org.crt'), 'utf8'));
@@ -77,7 +75,7 @@ describe.skipIf(!stepClientWanted())("step's own client (fx pki certify's code p
   });
 
   it("a used token: step's client reports FedPKI's own message and writes nothing", () => {
-    const token = mint('collaborator2');
+    const token = srv.mint('collaborator2');
     expect(stepCertify(step, 'collaborator2', token, join(tmp.path, 'first')).status).toBe(0);
     const dir = join(tmp.path, 'again');
     const again = stepCertify(step, 'collaborator2', token, dir);
@@ -87,7 +85,7 @@ describe.skipIf(!stepClientWanted())("step's own client (fx pki certify's code p
   });
 
   it('a token whose sha names another root: step will not trust the CA, sends no CSR, and the real token still works afterwards', () => {
-    const token = mint('collaborator3');
+    const token = srv.mint('collaborator3');
     const wrongRoot = withClaims(token, (c) => (c.sha = 'ab'.repeat(32)));
     const refused = stepCertify(step, 'collaborator3', wrongRoot, join(tmp.path, 'wrong-root'));
     expect(refused.status).toBe(1);
@@ -98,7 +96,7 @@ describe.skipIf(!stepClientWanted())("step's own client (fx pki certify's code p
   });
 
   it("a token whose claims were altered: FedPKI refuses it and step's client passes on why, and the real token still works", () => {
-    const token = mint('collaborator4');
+    const token = srv.mint('collaborator4');
     const altered = withClaims(token, (c) => (c.sans = ['collaborator4', 'evil.example.org']));
     const r = stepCertify(step, 'collaborator4', altered, join(tmp.path, 'altered'));
     expect(r.status).toBe(1);
@@ -108,7 +106,7 @@ describe.skipIf(!stepClientWanted())("step's own client (fx pki certify's code p
 
   it('answers the read API in the types step decodes it into: health, version, roots, federation, and the JWK provisioner that signs the tokens', () => {
     const dir = join(tmp.path, 'reader');
-    const token = mint('reader');
+    const token = srv.mint('reader');
     expect(stepCertify(step, 'reader', token, dir).status).toBe(0);
     const jwt = Buffer.from(token.split('.')[0]!, 'base64').toString();
     const { kid } = JSON.parse(Buffer.from(jwt.split('.')[0]!, 'base64url').toString()) as { kid: string };
@@ -123,7 +121,7 @@ describe.skipIf(!stepClientWanted())("step's own client (fx pki certify's code p
 
   it('renews over mTLS as `step ca renew` does: a new serial for the same name and key, and the old certificate left valid', () => {
     const dir = join(tmp.path, 'renewing');
-    expect(stepCertify(step, 'collaborator5', mint('collaborator5'), dir).status).toBe(0);
+    expect(stepCertify(step, 'collaborator5', srv.mint('collaborator5'), dir).status).toBe(0);
     const crt = join(dir, 'collaborator5.crt');
     const before = serialOf(crt);
     const old = join(tmp.path, 'renewing-old');
@@ -141,7 +139,7 @@ describe.skipIf(!stepClientWanted())("step's own client (fx pki certify's code p
 
   it('revokes with a token from `fedpki get-token --revoke`, as `step ca revoke` does; the revoked certificate can renew no more, and step says why', () => {
     const dir = join(tmp.path, 'revoking');
-    expect(stepCertify(step, 'collaborator6', mint('collaborator6'), dir).status).toBe(0);
+    expect(stepCertify(step, 'collaborator6', srv.mint('collaborator6'), dir).status).toBe(0);
     const serial = serialOf(join(dir, 'collaborator6.crt'));
     const minted = srv.cli(['get-token', '--revoke', serial, '-p', srv.dataDir, '--password-file', srv.passwordFile]);
     expect(minted.status, minted.stderr).toBe(0);

@@ -71,14 +71,17 @@ func writeChain(file string, resp *api.SignResponse) {
 	check(os.WriteFile(file, chain, 0o600), "write")
 }
 
-func jwtOf(fxToken string) string {
+// splitToken reads an fx token, base64(JWT) "." base64(root PEM), into its two parts.
+func splitToken(fxToken string) (jwt string, root []byte) {
 	parts := strings.Split(fxToken, ".")
 	if len(parts) != 2 {
 		fail("the token is not base64(JWT).base64(root)")
 	}
-	jwt, err := base64.StdEncoding.DecodeString(parts[0])
+	j, err := base64.StdEncoding.DecodeString(parts[0])
 	check(err, "token")
-	return string(jwt)
+	root, err = base64.StdEncoding.DecodeString(parts[1])
+	check(err, "token root")
+	return string(j), root
 }
 
 func renew(caURL, dir, name string) {
@@ -141,7 +144,7 @@ func main() {
 }
 
 func certify(name, fxToken, out string) {
-	jwt := jwtOf(fxToken)
+	jwt, root := splitToken(fxToken)
 	segments := strings.Split(jwt, ".")
 	if len(segments) != 3 {
 		fail("the token's JWT is malformed")
@@ -178,8 +181,6 @@ func certify(name, fxToken, out string) {
 
 	der, err := x509.MarshalECPrivateKey(key)
 	check(err, "key")
-	root, err := base64.StdEncoding.DecodeString(strings.Split(fxToken, ".")[1])
-	check(err, "token root")
 	writeChain(filepath.Join(out, name+".crt"), resp)
 	check(os.WriteFile(filepath.Join(out, name+".key"), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der}), 0o600), "write")
 	check(os.WriteFile(filepath.Join(out, "root_ca.crt"), root, 0o644), "write")
