@@ -12,7 +12,7 @@
  * between them (V8 flags that NODE_OPTIONS refuses): `B:NODE_ARGS=--single-threaded-gc`.
  */
 
-import { startServer, type BenchServer } from './server';
+import { median, startServer, type BenchServer } from './server';
 import { runSigning, type SignRun } from './signing';
 
 const args = process.argv.slice(2);
@@ -24,7 +24,6 @@ const settings = args
   .map((a) => ({ name: a.slice(0, 1), env: Object.fromEntries(a.slice(2).split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) }));
 if (settings.length < 2) throw new Error('name two settings, e.g. A:FEDPKI_SIGNING_THREADS=1 B:FEDPKI_SIGNING_THREADS=2');
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const servers: BenchServer[] = [];
 try {
   for (const { NODE_ARGS, ...env } of settings.map((s) => s.env)) servers.push(await startServer({ apiOnly: true, env, nodeArgs: NODE_ARGS?.split(' ').filter(Boolean) }));

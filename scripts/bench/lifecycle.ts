@@ -15,6 +15,7 @@ import { generateKeyPair } from '../../lib/pki/keys';
 import { createCertId, createOcspRequest } from '../../lib/pki/ocsp';
 import { closeDatabase, openDatabase } from '../../db/client';
 import { SqliteCaStore } from '../../db/store';
+import { median } from './server';
 
 const MIGRATIONS = fileURLToPath(new URL('../../db/migrations', import.meta.url));
 
@@ -26,7 +27,6 @@ export interface LifecycleBenchResult {
   samples: { ocsp: number; renew: number; revoke: number };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export async function benchLifecycle(o: { ocsp?: number; renew?: number; revoke?: number } = {}): Promise<LifecycleBenchResult> {
   const dir = mkdtempSync(join(tmpdir(), 'fedpki-lifecycle-bench-'));

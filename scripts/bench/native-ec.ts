@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { floorFixture, nodeFloor, type FloorCurve, type FloorFixture } from './floor';
+import { median } from './server';
 
 interface NativeEc {
   /** curve 0 = P-256/SHA-256, 1 = P-384/SHA-384; cached 1 builds the key from the first call's point only. */
@@ -52,7 +53,6 @@ function nativeFloor(f: FloorFixture, provisionerPoint: Buffer, issuerD: Buffer,
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 // The addon keeps the first token and issuer keys it sees: one of each for the whole run.
 const keys = floorFixture('P-256');
 const provisionerPoint = rawPoint(keys);

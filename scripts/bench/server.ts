@@ -64,6 +64,9 @@ export function rssMiB(pid: number): { rss: number; hwm: number } {
   return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
 }
 
+/** The median of `xs` (the upper one of an even count), as every bench tool reports its rounds. */
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
 function get(url: string, ca?: string): Promise<number> {
   return new Promise((resolve, reject) => {
     https
@@ -106,15 +109,7 @@ export async function startServer(o: { port?: number; apiOnly?: boolean; env?: R
   let log = '';
   child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
   const origin = `https://localhost:${port}`;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited: ${log}`);
-    try {
-      if ((await get(`${origin}/health`)) === 200) break;
-    } catch {
-      /* not yet */
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await waitForHealth(origin, child, { exited: () => `server exited: ${log}` });
   const startMs = performance.now() - t0;
   const roots = await new Promise<string>((resolve, reject) =>
     https.get(`${origin}/roots`, { rejectUnauthorized: false }, (res) => {
@@ -134,6 +129,22 @@ export async function startServer(o: { port?: number; apiOnly?: boolean; env?: R
     child,
     stop: () => stopAndRemove(child, dir),
   };
+}
+
+/**
+ * Polls `origin`/health every 20 ms until it answers 200 (trusting `ca` when given);
+ * throws `exited()`'s message if the process exits first.
+ */
+export async function waitForHealth(origin: string, child: ChildProcess, o: { ca?: string; exited: () => string }): Promise<void> {
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(o.exited());
+    try {
+      if ((await get(`${origin}/health`, o.ca)) === 200) return;
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 /** Stops a server process (SIGTERM, and waits for it to exit), then removes its folder. */

@@ -29,14 +29,13 @@
 import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
 import { X509Certificate, createHash, createPrivateKey, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCsr } from '../../lib/pki/csr';
 import { generateKeyPair } from '../../lib/pki/keys';
 import { toPem } from '../../lib/pki/pem';
 import { cryptoFloorMicros } from './floor';
-import { ROOT, freePort, rssMiB, startServer, stopAndRemove, type BenchServer } from './server';
+import { ROOT, freePort, median, rssMiB, startServer, stopAndRemove, waitForHealth, type BenchServer } from './server';
 import { driveLoad, makeJobs, summarizeLoad, type SignRun } from './signing';
 
 type Spec = 'EC-P256' | 'EC-P384';
@@ -73,17 +72,6 @@ interface StepCa {
 
 function openssl(args: string[], cwd: string) {
   execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
-}
-
-function get(url: string, ca: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    https
-      .get(url, { ca }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      })
-      .on('error', reject);
-  });
 }
 
 /** A step-ca as `fx pki install` configures it, on a free loopback port. */
@@ -132,15 +120,7 @@ async function startStepCa(): Promise<StepCa> {
   const log = join(dir, 'step-ca.log');
   const child: ChildProcess = spawn('sh', ['-c', `exec "$0" --password-file "$1" "$2" > "$3" 2>&1`, stepCaBin, join(dir, 'pass'), join(dir, 'config/ca.json'), log], { stdio: 'ignore' });
   const origin = `https://localhost:${port}`;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`step-ca exited: ${readFileSync(log, 'utf8')}`);
-    try {
-      if ((await get(`${origin}/health`, rootPem)) === 200) break;
-    } catch {
-      /* not yet */
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await waitForHealth(origin, child, { ca: rootPem, exited: () => `step-ca exited: ${readFileSync(log, 'utf8')}` });
   const startMs = performance.now() - t0;
   return {
     pid: child.pid!,
@@ -210,12 +190,12 @@ function goKinds(data: string): { kinds: [string, number][]; top: [string, numbe
   return { kinds: [...kinds].sort((a, b) => b[1] - a[1]), top: top.sort((a, b) => b[1] - a[1]).slice(0, 12) };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const spread = (xs: number[]) => [Math.min(...xs), Math.max(...xs)];
 const f = (x: number, d = 0) => x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 
 /**
  * One enrollment's crypto floor in Node (floor.ts) and in step-ca's Go (go-floor.go,
- * built beside step-ca), taking turns for three rounds; medians in µs. Also Go's cost
+ * built beside step-ca), taking turns for `floorRounds` rounds; medians in µs. Also Go's cost
  * of the verify x509.CreateCertificate makes after each signature.
  */
 async function floors(): Promise<{ curve: Spec; nodeMicros: number; goMicros: number; goCheckMicros: number }[]> {
@@ -242,27 +222,26 @@ try {
   stepCa = await startStepCa();
   fedpki = await startServer({ apiOnly: false });
   const fedpkiIdle = rssMiB(fedpki.pid).rss;
+  // Each makes a run's tokens and CSRs, and names the intermediate its certificates must verify under.
   const contenders = {
     'step-ca': {
-      jobs: (spec: Spec, n: number) => stepJobs(stepCa!, spec, n),
+      jobs: async (spec: Spec, n: number) => ({ jobs: await stepJobs(stepCa!, spec, n), intermediatePem: stepCa!.intermediatePem }),
       origin: stepCa.origin,
       rootPem: stepCa.rootPem,
       pid: stepCa.pid,
-      intermediatePem: stepCa.intermediatePem,
     },
     FedPKI: {
-      jobs: async (spec: Spec, n: number) => (await makeJobs(fedpki!, spec, n)).jobs,
+      jobs: (spec: Spec, n: number) => makeJobs(fedpki!, spec, n),
       origin: fedpki.origin,
       rootPem: fedpki.rootPem,
       pid: fedpki.pid,
-      intermediatePem: (await makeJobs(fedpki, 'EC-P256', 1)).intermediatePem,
     },
   };
   const once = async (who: keyof typeof contenders, spec: Spec, n: number) => {
     const c = contenders[who];
-    const jobs = await c.jobs(spec, n);
+    const { jobs, intermediatePem } = await c.jobs(spec, n);
     const out = await driveLoad({ jobs, origins: [c.origin], rootPem: c.rootPem, concurrency, pids: [c.pid] });
-    return summarizeLoad(out, { spec, concurrency, count: n, intermediatePem: c.intermediatePem, label: who });
+    return summarizeLoad(out, { spec, concurrency, count: n, intermediatePem, label: who });
   };
   const floorFigures = await floors();
   for (const x of floorFigures) {
@@ -293,7 +272,7 @@ try {
       const xs = of(who);
       return {
         certsPerSecond: median(xs.map((x) => x.certsPerSecond)),
-        range: [Math.min(...xs.map((x) => x.certsPerSecond)), Math.max(...xs.map((x) => x.certsPerSecond))],
+        range: spread(xs.map((x) => x.certsPerSecond)),
         p50: median(xs.map((x) => x.p50)),
         p99: median(xs.map((x) => x.p99)),
         serverCpuMsPerCert: median(xs.map((x) => x.serverCpuMsPerCert)),
@@ -309,8 +288,8 @@ try {
       curve: spec,
       stepCa: side('step-ca'),
       fedpki: side('FedPKI'),
-      throughputRatio: { median: median(paired.map((p) => p.throughput)), range: [Math.min(...paired.map((p) => p.throughput)), Math.max(...paired.map((p) => p.throughput))] },
-      cpuRatio: { median: median(paired.map((p) => p.cpu)), range: [Math.min(...paired.map((p) => p.cpu)), Math.max(...paired.map((p) => p.cpu))] },
+      throughputRatio: { median: median(paired.map((p) => p.throughput)), range: spread(paired.map((p) => p.throughput)) },
+      cpuRatio: { median: median(paired.map((p) => p.cpu)), range: spread(paired.map((p) => p.cpu)) },
     };
   });
   console.log(`\nMedians of ${rounds} rounds, ${f(count)} enrollments each, concurrency ${concurrency}; ratios paired within each round:`);

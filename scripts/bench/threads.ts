@@ -30,7 +30,7 @@ import { federationSnapshots } from '../../server/signing-snapshot';
 import type { WorkerReply, WorkerRequest } from '../../server/signing-worker';
 import { tokenReader, type PrepareWorkerRequest } from './prepare-worker';
 import { cryptoFloorMicros } from './floor';
-import { PASSWORD, ROOT, cpuByKind, startServer, type ThreadKind } from './server';
+import { PASSWORD, ROOT, cpuByKind, median, startServer, type ThreadKind } from './server';
 import { makeJobs } from './signing';
 
 const spec = (process.argv[2] ?? 'EC-P256') as 'EC-P256' | 'EC-P384';
@@ -133,7 +133,6 @@ for (let r = 0; r < rounds; r++) {
   }));
 }
 await floorWorker.terminate();
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const f = (x: number) => x.toFixed(0).padStart(5);
 console.log(`${spec}, ${params.length} certificates per mode, median of ${rounds} rounds, µs per certificate (CPU by thread from /proc, 10 ms ticks):`);
 console.log(`  ${'mode'.padEnd(28)} ${'wall'.padStart(5)} ${'main'.padStart(5)} ${'sign'.padStart(5)} ${'other'.padStart(5)} ${'total'.padStart(5)}`);
