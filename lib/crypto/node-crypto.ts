@@ -17,13 +17,17 @@ import {
   createCipheriv,
   createDecipheriv,
   createHash,
+  createHmac,
   createPrivateKey,
   createPublicKey,
+  createSecretKey,
   generateKeyPair as generateKeyPairCb,
   generateKeyPairSync,
+  hkdfSync,
   pbkdf2 as pbkdf2Cb,
   randomFillSync,
   sign as nodeSign,
+  timingSafeEqual,
   verify as nodeVerify,
   webcrypto,
 } from 'node:crypto';
@@ -31,7 +35,7 @@ import * as core from 'webcrypto-core';
 
 type Usage = KeyUsage;
 
-/** A CryptoKey whose material is a node:crypto KeyObject (or raw bytes for PBKDF2/AES). */
+/** A CryptoKey whose material is a node:crypto KeyObject (or raw bytes for PBKDF2/HKDF/AES). */
 export class NodeCryptoKey extends core.CryptoKey {
   keyObject!: KeyObject;
   raw?: Buffer;
@@ -212,6 +216,56 @@ class Pbkdf2Provider extends core.Pbkdf2Provider {
   }
 }
 
+/** HMAC with a secret KeyObject; verification compares in constant time. */
+class HmacProvider extends core.HmacProvider {
+  override async onGenerateKey(algorithm: HmacKeyGenParams, extractable: boolean, keyUsages: Usage[]): Promise<CryptoKey> {
+    const length = (algorithm.length ?? this.getDefaultLength(hashAlg(algorithm.hash))) >> 3;
+    return hmacKey(createSecretKey(randomFillSync(Buffer.alloc(length))), hashAlg(algorithm.hash), extractable, keyUsages);
+  }
+
+  override async onImportKey(format: KeyFormat, keyData: JsonWebKey | ArrayBuffer, algorithm: HmacImportParams, extractable: boolean, keyUsages: Usage[]): Promise<CryptoKey> {
+    if (format !== 'raw') throw new core.OperationError('HMAC keys are imported raw here');
+    return hmacKey(createSecretKey(Buffer.from(buf(keyData as ArrayBuffer))), hashAlg(algorithm.hash), extractable, keyUsages);
+  }
+
+  override async onExportKey(format: KeyFormat, key: CryptoKey): Promise<ArrayBuffer> {
+    if (format !== 'raw') throw new core.OperationError('HMAC keys are exported raw here');
+    return toArrayBuffer(asKey(key).keyObject.export());
+  }
+
+  override async onSign(_algorithm: Algorithm, key: CryptoKey, data: ArrayBuffer): Promise<ArrayBuffer> {
+    return toArrayBuffer(hmac(key, buf(data)));
+  }
+
+  override async onVerify(_algorithm: Algorithm, key: CryptoKey, signature: ArrayBuffer, data: ArrayBuffer): Promise<boolean> {
+    return hmacVerify(key, buf(signature), buf(data));
+  }
+}
+
+function hmacKey(keyObject: KeyObject, hash: string, extractable: boolean, keyUsages: Usage[]): NodeCryptoKey {
+  const algorithm = { name: 'HMAC', hash: { name: hash }, length: keyObject.symmetricKeySize! * 8 } as KeyAlgorithm;
+  return wrap(keyObject, algorithm, 'secret', extractable, keyUsages);
+}
+
+const hmac = (key: CryptoKey, data: Buffer): Buffer => createHmac(hashName(key.algorithm as HmacKeyAlgorithm), asKey(key).keyObject).update(data).digest();
+
+function hmacVerify(key: CryptoKey, signature: Buffer, data: Buffer): boolean {
+  const mac = hmac(key, data);
+  return mac.length === signature.length && timingSafeEqual(mac, signature);
+}
+
+class HkdfProvider extends core.HkdfProvider {
+  override async onImportKey(_format: KeyFormat, keyData: ArrayBuffer, algorithm: Algorithm, extractable: boolean, keyUsages: Usage[]): Promise<CryptoKey> {
+    const key = NodeCryptoKey.create({ name: algorithm.name }, 'secret', extractable, keyUsages) as NodeCryptoKey;
+    key.raw = Buffer.from(buf(keyData));
+    return key;
+  }
+
+  override async onDeriveBits(algorithm: HkdfParams, baseKey: CryptoKey, length: number): Promise<ArrayBuffer> {
+    return hkdfSync(hashName(algorithm), asKey(baseKey).raw!, buf(algorithm.salt as ArrayBuffer), buf(algorithm.info as ArrayBuffer), length >> 3);
+  }
+}
+
 class AesCbcProvider extends core.AesCbcProvider {
   override async onGenerateKey(algorithm: AesKeyGenParams, extractable: boolean, keyUsages: Usage[]): Promise<CryptoKey> {
     return this.#key(randomFillSync(Buffer.alloc(algorithm.length >> 3)), extractable, keyUsages);
@@ -250,8 +304,8 @@ const isBytes = (v: unknown): v is ArrayBuffer | ArrayBufferView => v instanceof
 const algName = (a: AlgorithmIdentifier): string | undefined => (typeof a === 'string' ? a : a?.name)?.toUpperCase();
 
 /**
- * The three calls every issuance makes several times — digest, ECDSA sign and verify
- * with a key of this provider — go straight to node:crypto after the checks
+ * The calls every issuance makes — digest, ECDSA sign and verify, HMAC verify with a
+ * key of this provider — go straight to node:crypto after the checks
  * webcrypto-core would make (key type, usage, algorithm, hash); webcrypto-core's generic
  * path copies every buffer and re-validates the algorithm object, ~10 µs a call, which
  * is a measurable share of an issuance. Anything else takes the generic path.
@@ -261,7 +315,7 @@ class NodeSubtle extends core.SubtleCrypto {
 
   constructor() {
     super();
-    for (const p of [this.#ecdsa, new RsaSsaProvider(), new Pbkdf2Provider(), new AesCbcProvider(), ...['SHA-1', 'SHA-256', 'SHA-384', 'SHA-512'].map((n) => new ShaProvider(n))]) {
+    for (const p of [this.#ecdsa, new RsaSsaProvider(), new HmacProvider(), new HkdfProvider(), new Pbkdf2Provider(), new AesCbcProvider(), ...['SHA-1', 'SHA-256', 'SHA-384', 'SHA-512'].map((n) => new ShaProvider(n))]) {
       this.providers.set(p);
     }
   }
@@ -285,6 +339,9 @@ class NodeSubtle extends core.SubtleCrypto {
     const [algorithm, key, signature, data] = args as [EcdsaParams, CryptoKey, BufferSource, BufferSource];
     if (args.length === 4 && this.#fastEcdsa(algorithm, key, 'public', 'verify') && isBytes(signature) && isBytes(data)) {
       return nodeVerify(hashName(algorithm), buf(data), { key: asKey(key).keyObject, dsaEncoding: 'ieee-p1363' }, buf(signature));
+    }
+    if (args.length === 4 && key instanceof NodeCryptoKey && algName(algorithm) === 'HMAC' && key.algorithm.name === 'HMAC' && key.usages.includes('verify') && isBytes(signature) && isBytes(data)) {
+      return hmacVerify(key, buf(signature), buf(data));
     }
     return super.verify(...(args as [AlgorithmIdentifier, CryptoKey, BufferSource, BufferSource]));
   }
@@ -325,6 +382,11 @@ export function signingKeyFrom(keyObject: KeyObject): CryptoKey {
       ? ({ name: 'ECDSA', namedCurve: { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' }[d.namedCurve!] } as KeyAlgorithm)
       : ({ name: 'RSASSA-PKCS1-v1_5', hash: { name: 'SHA-256' }, modulusLength: d.modulusLength, publicExponent: new Uint8Array([1, 0, 1]) } as KeyAlgorithm);
   return wrap(keyObject, algorithm, 'private', false, ['sign']);
+}
+
+/** Wraps a secret KeyObject received from another thread as an HMAC-SHA-256 verification key. */
+export function hmacKeyFrom(keyObject: KeyObject): CryptoKey {
+  return hmacKey(keyObject, 'SHA-256', false, ['verify']);
 }
 
 let shared: Crypto | undefined;

@@ -2,7 +2,8 @@
  * The WebCrypto seam. Every function in lib/pki and lib/ca that needs crypto takes it
  * as a trailing defaulted parameter (`crypto = getCrypto()`), so the same code runs on
  * Node's webcrypto, in the browser, and on any provider built with webcrypto-core
- * (lib/ca/signer.ts uses that to put the CA keys behind a pluggable backend).
+ * (lib/crypto/node-crypto.ts is one: node:crypto underneath, synchronously, and the
+ * seam for putting CA keys behind another backend).
  */
 
 export function getCrypto(): Crypto {
