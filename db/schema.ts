@@ -71,6 +71,8 @@ export const tokens = sqliteTable(
     certSerial: text('cert_serial'),
     cancelledAt: ts('cancelled_at'),
     cancelledBy: text('cancelled_by'),
+    /** HMAC of the token's bytes (lib/ca/token-binding.ts); null for tokens minted before it. */
+    binding: blob('binding', { mode: 'buffer' }),
   },
   (t) => [index('tokens_federation_created_idx').on(t.federationId, t.createdAt)],
 );

@@ -206,6 +206,7 @@ describe('tokens and the audit log', () => {
 
   it('ok/a token record reads back unchanged', async () => {
     const m = await ca.mintToken('unit', { subject: 'node9', sans: ['node9', '10.0.0.9'], role: 'envoy' }, ALICE);
+    expect(m.record.binding).toHaveLength(32);
     expect(await store.getToken(m.claims.jti)).toEqual(m.record);
   });
 

@@ -54,7 +54,7 @@ const toCaKey = (r: CaKeyRow): CaKeyRecord => ({
   certificate: r.certificate ? new Uint8Array(r.certificate) : null,
 });
 
-export const toToken = (r: TokenRow): TokenRecord => ({ ...r, role: r.role as NodeRole });
+export const toToken = (r: TokenRow): TokenRecord => ({ ...r, role: r.role as NodeRole, binding: r.binding ? new Uint8Array(r.binding) : null });
 
 export const toCertificate = (r: CertificateRow): CertificateRecord => {
   const { commonNameLower: _lower, ...rest } = r;
@@ -83,11 +83,12 @@ interface RawToken {
   certSerial: string | null;
   cancelledAt: number | null;
   cancelledBy: string | null;
+  binding: Buffer | null;
 }
 
 const TOKEN_COLUMNS =
   'jti, federation_id as federationId, kind, subject, sans, role, cert_seconds as certSeconds, not_before as notBefore, expires_at as expiresAt, ' +
-  'created_at as createdAt, created_by as createdBy, state, used_at as usedAt, cert_serial as certSerial, cancelled_at as cancelledAt, cancelled_by as cancelledBy';
+  'created_at as createdAt, created_by as createdBy, state, used_at as usedAt, cert_serial as certSerial, cancelled_at as cancelledAt, cancelled_by as cancelledBy, binding';
 
 const dateOrNull = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
 
@@ -100,6 +101,7 @@ const fromRawToken = (r: RawToken): TokenRecord => ({
   createdAt: new Date(r.createdAt),
   usedAt: dateOrNull(r.usedAt),
   cancelledAt: dateOrNull(r.cancelledAt),
+  binding: r.binding ? new Uint8Array(r.binding) : null,
 });
 
 function isUniqueViolation(e: unknown): boolean {
@@ -248,7 +250,7 @@ export class SqliteCaStore implements CaStore {
   async insertToken(token: TokenRecord, audit: AuditEntry): Promise<void> {
     guardWrite(() => this.db.transaction(
       (tx) => {
-        tx.insert(tokens).values(token).run();
+        tx.insert(tokens).values({ ...token, binding: token.binding && Buffer.from(token.binding) }).run();
         tx.insert(auditLog).values(auditRow(audit)).run();
       },
       { behavior: 'immediate' },

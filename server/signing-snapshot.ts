@@ -1,14 +1,15 @@
 /**
  * What crosses to a signing thread about each unlocked federation, and how the thread
- * turns it back into a keyring: names, certificates, the provisioner's public key and
- * the intermediate's KeyObject (shared with the thread, not copied out of it).
+ * turns it back into a keyring: names, certificates, the provisioner's public key, and
+ * the intermediate's and the token binding's KeyObjects (shared with the thread, not
+ * copied out of it).
  */
 
 import type { KeyObject } from 'node:crypto';
 import type { CertificateAuthority } from '../lib/ca/authority';
 import { Keyring, federationContext } from '../lib/ca/keyring';
 import type { CaKeyRecord, FederationRecord } from '../lib/ca/types';
-import { keyObjectOf, signingKeyFrom } from '../lib/crypto/node-crypto';
+import { hmacKeyFrom, keyObjectOf, signingKeyFrom } from '../lib/crypto/node-crypto';
 
 export interface FederationSnapshot {
   federation: FederationRecord;
@@ -16,6 +17,7 @@ export interface FederationSnapshot {
   intermediate: Uint8Array;
   provisionerJwk: string;
   intermediateKey: KeyObject;
+  tokenBinding: KeyObject | null;
 }
 
 /** On the main thread: what a signing thread needs of each unlocked federation. */
@@ -26,6 +28,7 @@ export function federationSnapshots(authority: CertificateAuthority): Federation
     intermediate: ctx.intermediate.der,
     provisionerJwk: JSON.stringify(ctx.provisioner.jwk),
     intermediateKey: keyObjectOf(ctx.intermediate.key),
+    tokenBinding: ctx.tokenBinding ? keyObjectOf(ctx.tokenBinding) : null,
   }));
 }
 
@@ -42,7 +45,7 @@ function keysOf(s: FederationSnapshot): CaKeyRecord[] {
 export async function keyringFrom(snapshots: FederationSnapshot[], aliases: readonly string[], crypto: Crypto): Promise<Keyring> {
   const keyring = new Keyring();
   for (const s of snapshots) {
-    keyring.set(await federationContext({ federation: s.federation, keys: keysOf(s), intermediateKey: signingKeyFrom(s.intermediateKey), aliases }, crypto));
+    keyring.set(await federationContext({ federation: s.federation, keys: keysOf(s), intermediateKey: signingKeyFrom(s.intermediateKey), tokenBinding: s.tokenBinding ? hmacKeyFrom(s.tokenBinding) : undefined, aliases }, crypto));
   }
   return keyring;
 }

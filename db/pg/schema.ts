@@ -73,6 +73,8 @@ export const tokens = pgTable(
     certSerial: text('cert_serial'),
     cancelledAt: ts('cancelled_at'),
     cancelledBy: text('cancelled_by'),
+    /** HMAC of the token's bytes (lib/ca/token-binding.ts); null for tokens minted before it. */
+    binding: bytea('binding'),
   },
   (t) => [index('tokens_federation_created_idx').on(t.federationId, t.createdAt)],
 );

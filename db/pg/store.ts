@@ -78,7 +78,7 @@ const toCaKey = (r: CaKeyRow): CaKeyRecord => ({
   certificate: r.certificate ? new Uint8Array(r.certificate) : null,
 });
 
-const toToken = (r: TokenRow): TokenRecord => ({ ...r, role: r.role as NodeRole });
+const toToken = (r: TokenRow): TokenRecord => ({ ...r, role: r.role as NodeRole, binding: r.binding ? new Uint8Array(r.binding) : null });
 
 export const toCertificate = (r: CertificateRow): CertificateRecord => {
   const { commonNameLower: _lower, ...rest } = r;
@@ -166,7 +166,7 @@ export class PgCaStore implements CaStore {
   async insertToken(token: TokenRecord, audit: AuditEntry): Promise<void> {
     await guardPg(
       this.db.transaction(async (tx) => {
-        await tx.insert(tokens).values(token);
+        await tx.insert(tokens).values({ ...token, binding: token.binding && buffer(token.binding) });
         await tx.insert(auditLog).values(audit);
       }),
     );

@@ -10,7 +10,7 @@ import type { TokenKind, TokenListState } from './vocabulary';
 export type { TokenKind, TokenListState } from './vocabulary';
 
 /** A token as the list shows it: its stored record, with "expired" worked out from the time. */
-export type TokenListRow = Omit<TokenRecord, 'notBefore' | 'state'> & { state: TokenListState };
+export type TokenListRow = Omit<TokenRecord, 'notBefore' | 'state' | 'binding'> & { state: TokenListState };
 
 export interface ListTokensParams {
   federationId?: string;

@@ -80,6 +80,7 @@ async function forge(o: { claims?: Partial<TokenClaims>; record?: Partial<TokenR
         certSerial: null,
         cancelledAt: null,
         cancelledBy: null,
+        binding: null,
         ...o.record,
       },
       { at: NOW, action: 'TOKEN_MINTED', actor: 'test', sourceIp: null, federationId: 'unit', target: null, outcome: 'success', details: null },

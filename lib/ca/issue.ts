@@ -4,7 +4,7 @@
  *   1. parse the CSR                      csr_malformed (400)
  *   2. key policy                         policy_key_* (403)
  *   3. proof of possession                csr_signature_* (400)
- *   4. token: signature, claims, time     token_* (401)
+ *   4. token: signature (or binding), claims, time   token_* (401)
  *   5. token state (known, pending)       token_unknown / token_used / token_cancelled (401)
  *   6. names: CN and SANs fit the token   csr_name_mismatch / csr_san_mismatch (403)
  *   7. validity window                    policy_validity (403)
@@ -27,7 +27,7 @@ import type { FederationContext } from './keyring';
 import { checkCsrNames, checkKeyPolicy } from './policy';
 import { signLeaf } from './profiles';
 import type { CaStore } from './store';
-import type { CertificateRecord, CertificateSource, NodeRole } from './types';
+import type { CertificateRecord, CertificateSource, NodeRole, TokenRecord } from './types';
 import { resolveValidity, type TimeSpec } from './validity';
 import { tokenStateError } from './token';
 import { verifyToken } from './verify-token';
@@ -169,9 +169,13 @@ export async function prepareTokenIssuance(p: SignWithTokenParams, deps: Prepare
   const crypto = deps.crypto ?? getCrypto();
   const now = deps.now();
   const csr = await checkCsr(p.csr, crypto);
-  const { claims, ctx } = await verifyToken({ ott: p.ott, now, lookup: deps.lookup, paths: SIGN_PATHS }, crypto);
+  // The record is read once: for the token's binding (instead of its signature) and then its state.
+  let read: { jti: string; token: Promise<TokenRecord | undefined> } | undefined;
+  const tokenOf = (jti: string) => (read?.jti === jti ? read : (read = { jti, token: deps.store.getToken(jti) })).token;
+  const bindingOf = async (jti: string) => (await tokenOf(jti))?.binding;
+  const { claims, ctx } = await verifyToken({ ott: p.ott, now, lookup: deps.lookup, paths: SIGN_PATHS, bindingOf }, crypto);
   try {
-    const token = await deps.store.getToken(claims.jti);
+    const token = await tokenOf(claims.jti);
     if (!token || token.federationId !== ctx.federation.id || token.kind !== 'sign') throw tokenStateError(undefined);
     if (token.state !== 'pending') throw tokenStateError(token.state);
     if (token.subject !== claims.sub) throw new CaError('token_claims_invalid', 'The token is refused: its subject does not match the issued token.');

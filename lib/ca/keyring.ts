@@ -13,6 +13,7 @@ import { signatureAlgorithmForKey } from '../pki/x509';
 import { CaError } from './errors';
 import { splitCaUrl } from './federation';
 import { createLeafTemplate, type LeafTemplate } from './profiles';
+import { deriveTokenBindingKey } from './token-binding';
 import type { PublicEcJwk } from './token';
 import type { CaKeyRecord, FederationRecord } from './types';
 
@@ -36,6 +37,8 @@ export interface FederationContext {
     privateKey: () => Promise<CryptoKey>;
   };
   leaf: LeafTemplate;
+  /** Binds minted tokens to their records and recognises them when they come back (token-binding.ts). */
+  tokenBinding?: CryptoKey;
   /** Host names a token's `aud` may name (ports are ignored, as step-ca does). */
   hostnames: Set<string>;
 }
@@ -47,10 +50,15 @@ function caCertificate(record: CaKeyRecord | undefined, purpose: string): CaCert
 }
 
 async function decrypt(record: CaKeyRecord, password: string, crypto: Crypto): Promise<CryptoKey> {
+  return (await decryptWithBytes(record, password, crypto)).key;
+}
+
+async function decryptWithBytes(record: CaKeyRecord, password: string, crypto: Crypto): Promise<{ key: CryptoKey; pkcs8: Uint8Array }> {
   const der = fromPem(record.encryptedKey, 'ENCRYPTED PRIVATE KEY');
   if (!der) throw new CaError('internal', `CA key ${record.id} is not an encrypted PKCS#8 PEM.`);
   try {
-    return await importPkcs8(await decryptPrivateKey(der, password, crypto), {}, crypto);
+    const pkcs8 = await decryptPrivateKey(der, password, crypto);
+    return { key: await importPkcs8(pkcs8, {}, crypto), pkcs8 };
   } catch (e) {
     if (e instanceof WrongPasswordError) throw new CaError('wrong_password', 'The CA password is wrong: it does not open the federation keys.');
     throw e;
@@ -85,7 +93,9 @@ export async function unlockFederation(p: UnlockParams, crypto: Crypto = getCryp
   const intRecord = activeKey(p.keys, 'intermediate');
   const provRecord = activeKey(p.keys, 'provisioner');
   if (!intRecord || !provRecord) throw new CaError('internal', `Federation ${p.federation.id} is missing CA keys.`);
-  const intermediateKey = await decrypt(intRecord, p.password, crypto);
+  const intermediate = await decryptWithBytes(intRecord, p.password, crypto);
+  const tokenBinding = await deriveTokenBindingKey(intermediate.pkcs8, p.federation.id, crypto);
+  intermediate.pkcs8.fill(0);
   let provisionerKey: Promise<CryptoKey> | undefined;
   const provisionerPrivateKey = () => {
     provisionerKey ??= decrypt(provRecord, p.password, crypto).catch((e) => {
@@ -94,7 +104,7 @@ export async function unlockFederation(p: UnlockParams, crypto: Crypto = getCryp
     });
     return provisionerKey;
   };
-  return federationContext({ federation: p.federation, keys: p.keys, intermediateKey, provisionerPrivateKey, aliases: p.aliases }, crypto);
+  return federationContext({ federation: p.federation, keys: p.keys, intermediateKey: intermediate.key, tokenBinding, provisionerPrivateKey, aliases: p.aliases }, crypto);
 }
 
 const activeKey = (keys: readonly CaKeyRecord[], purpose: string) => keys.find((k) => k.purpose === purpose && k.active);
@@ -104,6 +114,8 @@ export interface ContextParams {
   keys: readonly CaKeyRecord[];
   /** The intermediate's private key, already unlocked. */
   intermediateKey: CryptoKey;
+  /** The key of token bindings (see token-binding.ts); without it every token's signature is checked. */
+  tokenBinding?: CryptoKey;
   /** Absent where tokens are verified but never minted (signing worker threads). */
   provisionerPrivateKey?: () => Promise<CryptoKey>;
   aliases?: readonly string[];
@@ -132,6 +144,7 @@ export async function federationContext(p: ContextParams, crypto: Crypto = getCr
       privateKey: p.provisionerPrivateKey ?? (() => Promise.reject(new CaError('internal', 'This thread cannot mint tokens.'))),
     },
     leaf: leafTemplateFor(p.federation, intermediate.fields, p.intermediateKey, keyId),
+    tokenBinding: p.tokenBinding,
     hostnames,
   };
 }

@@ -7,6 +7,7 @@ import type { FederationContext } from './keyring';
 import { mintToken, type MintTokenParams } from './mint';
 import { SIGN_PATHS } from './issue';
 import { decodeJwt, unwrapToken, wrapToken } from './token';
+import { isBoundToken } from './token-binding';
 import { MAX_CERT_SECONDS } from './validity';
 import { verifyToken } from './verify-token';
 
@@ -55,7 +56,9 @@ describe('mintToken', () => {
       certSerial: null,
       cancelledAt: null,
       cancelledBy: null,
+      binding: expect.any(Uint8Array),
     });
+    expect(await isBoundToken(ctx.tokenBinding!, m.jwt, m.record.binding!)).toBe(true);
     expect(store.tokens.get(m.claims.jti)).toEqual(m.record);
     expect(store.audit.slice(auditBefore)).toEqual([
       {

@@ -7,6 +7,7 @@ import { CaError } from './errors';
 import type { FederationContext } from './keyring';
 import { validateSans, validateSubject } from './policy';
 import type { CaStore } from './store';
+import { bindToken } from './token-binding';
 import {
   TOKEN_DEFAULT_TTL_SECONDS,
   TOKEN_MAX_TTL_SECONDS,
@@ -149,6 +150,7 @@ async function issueToken(t: TokenToIssue, auditDetails: (record: TokenRecord) =
     certSerial: null,
     cancelledAt: null,
     cancelledBy: null,
+    binding: ctx.tokenBinding ? await bindToken(ctx.tokenBinding, jwt, t.crypto) : null,
   };
   await t.store.insertToken(
     record,

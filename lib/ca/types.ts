@@ -67,6 +67,8 @@ export interface TokenRecord {
   certSerial: string | null;
   cancelledAt: Date | null;
   cancelledBy: string | null;
+  /** HMAC of the token's exact bytes (token-binding.ts); null for tokens minted before bindings. */
+  binding: Uint8Array | null;
 }
 
 export type CertificateSource = 'token' | 'csr' | 'renew' | 'rekey';

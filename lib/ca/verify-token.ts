@@ -1,6 +1,7 @@
 /**
  * Token verification, in the order step-ca checks and with the algorithm pinned:
- * decode → alg must be ES256 → key by `kid` → signature → claim shapes → iss → aud
+ * decode → alg must be ES256 → key by `kid` → signature (or the token's binding to its
+ * record, token-binding.ts) → claim shapes → iss → aud
  * → nbf/exp with 60 s leeway → root fingerprint → federation enabled. Single use is
  * enforced by the store when the certificate is recorded (see `CaStore.recordIssuance`).
  */
@@ -8,6 +9,7 @@
 import { getCrypto } from '../pki/crypto';
 import { CaError } from './errors';
 import type { FederationContext } from './keyring';
+import { isBoundToken } from './token-binding';
 import { TOKEN_LEEWAY_SECONDS, decodeJwt, jwtFromOtt, parseClaims, type TokenClaims } from './token';
 
 export interface VerifiedToken {
@@ -21,10 +23,17 @@ export interface TokenVerifyParams {
   lookup: (kid: string) => FederationContext | undefined;
   /** Paths an `aud` may carry: /1.0/sign and /sign for signing, /1.0/revoke and /revoke for revocation. */
   paths: readonly string[];
+  /**
+   * The binding stored with the record of the token whose `jti` this one claims, if
+   * any. When the token's bytes match it (token-binding.ts), they are the bytes this CA
+   * signed, and the signature is not verified again; otherwise it is.
+   */
+  bindingOf?: (jti: string) => Promise<Uint8Array | null | undefined>;
 }
 
 export async function verifyToken(p: TokenVerifyParams, crypto: Crypto = getCrypto()): Promise<VerifiedToken> {
-  const decoded = decodeJwt(jwtFromOtt(p.ott));
+  const jwt = jwtFromOtt(p.ott);
+  const decoded = decodeJwt(jwt);
   const { header } = decoded;
   if (header.alg !== 'ES256') {
     throw new CaError('token_algorithm_refused', `The token is refused: it must be signed with ES256, not ${JSON.stringify(String(header.alg))}.`);
@@ -35,12 +44,9 @@ export async function verifyToken(p: TokenVerifyParams, crypto: Crypto = getCryp
   const ctx = p.lookup(header.kid);
   if (!ctx) throw new CaError('token_key_unknown', 'The token is refused: it was not signed by a provisioner of this certificate authority.');
   if (decoded.signature.length !== 64) throw new CaError('token_signature_invalid', 'The token is refused: its signature is not valid.');
-  const ok = await crypto.subtle.verify(
-    { name: 'ECDSA', hash: 'SHA-256' },
-    ctx.provisioner.publicKey,
-    decoded.signature as BufferSource,
-    decoded.signingInput as BufferSource,
-  );
+  const ok =
+    (await isBound(p, ctx, jwt, decoded.claims.jti, crypto)) ||
+    (await crypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, ctx.provisioner.publicKey, decoded.signature as BufferSource, decoded.signingInput as BufferSource));
   if (!ok) throw new CaError('token_signature_invalid', 'The token is refused: its signature is not valid.');
 
   const claims = parseClaims(decoded.claims);
@@ -60,6 +66,12 @@ export async function verifyToken(p: TokenVerifyParams, crypto: Crypto = getCryp
     throw new CaError('federation_disabled', `The token is refused: federation "${ctx.federation.name}" has been disabled.`);
   }
   return { claims, ctx };
+}
+
+async function isBound(p: TokenVerifyParams, ctx: FederationContext, jwt: string, jti: unknown, crypto: Crypto): Promise<boolean> {
+  if (!p.bindingOf || !ctx.tokenBinding || typeof jti !== 'string') return false;
+  const binding = await p.bindingOf(jti);
+  return !!binding && isBoundToken(ctx.tokenBinding, jwt, binding, crypto);
 }
 
 function checkAudience(aud: string, ctx: FederationContext, paths: readonly string[]): void {

@@ -103,6 +103,7 @@ export async function forgeToken(o: ForgeOptions): Promise<{ jwt: string; token:
       certSerial: null,
       cancelledAt: null,
       cancelledBy: null,
+      binding: null,
     };
     await o.store.insertToken(record, { at: now, action: 'TOKEN_MINTED', actor: 'test', sourceIp: null, federationId: o.ctx.federation.id, target: null, outcome: 'success', details: null });
   }
