@@ -10,6 +10,10 @@
  *
  * NODE_ARGS is not an environment variable but flags for the server's node, spaces
  * between them (V8 flags that NODE_OPTIONS refuses): `B:NODE_ARGS=--single-threaded-gc`.
+ * Nor is ROOT: the checkout whose server runs, to compare two commits' code, e.g.
+ * `git worktree add /tmp/before HEAD~1 && ln -s $PWD/node_modules /tmp/before/ &&
+ * (cd /tmp/before && node scripts/build-server.mjs)`, then `A:ROOT=/tmp/before B:`. Tokens
+ * are minted by this checkout's code for both, into each server's database.
  */
 
 import { median, startServer, type BenchServer } from './server';
@@ -26,7 +30,7 @@ if (settings.length < 2) throw new Error('name two settings, e.g. A:FEDPKI_SIGNI
 
 const servers: BenchServer[] = [];
 try {
-  for (const { NODE_ARGS, ...env } of settings.map((s) => s.env)) servers.push(await startServer({ apiOnly: true, env, nodeArgs: NODE_ARGS?.split(' ').filter(Boolean) }));
+  for (const { NODE_ARGS, ROOT, ...env } of settings.map((s) => s.env)) servers.push(await startServer({ apiOnly: true, env, nodeArgs: NODE_ARGS?.split(' ').filter(Boolean), root: ROOT }));
   for (const server of servers) await runSigning(server, spec, concurrency, count); // warm-up, not counted
   const runs = settings.map(() => [] as SignRun[]);
   for (let r = 0; r < rounds; r++) {

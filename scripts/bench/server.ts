@@ -92,17 +92,19 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(o: { port?: number; apiOnly?: boolean; env?: Record<string, string>; dataDir?: string; nodeArgs?: string[]; databaseUrl?: string } = {}): Promise<BenchServer> {
+/** `root`: the checkout whose server runs (default this one), to compare two commits' code. */
+export async function startServer(o: { port?: number; apiOnly?: boolean; env?: Record<string, string>; dataDir?: string; nodeArgs?: string[]; databaseUrl?: string; root?: string } = {}): Promise<BenchServer> {
   const dir = mkdtempSync(join(tmpdir(), 'fedpki-bench-'));
   const dataDir = o.dataDir ?? join(dir, 'data');
   const pw = join(dir, 'pw');
   writeFileSync(pw, PASSWORD);
   const port = o.port ?? (await freePort());
-  const args = [...(o.nodeArgs ?? []), join(ROOT, 'bin/fedpki.mjs'), 'run', '-p', dataDir, '--password-file', pw, '--log-level', 'warn'];
+  const root = o.root ?? ROOT;
+  const args = [...(o.nodeArgs ?? []), join(root, 'bin/fedpki.mjs'), 'run', '-p', dataDir, '--password-file', pw, '--log-level', 'warn'];
   if (o.apiOnly) args.push('--api-only');
   const t0 = performance.now();
   const child = spawn(process.execPath, args, {
-    cwd: ROOT,
+    cwd: root,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', FEDPKI_CA_URL: `localhost:${port}`, NEXT_TELEMETRY_DISABLED: '1', ...(o.databaseUrl ? { DATABASE_URL: o.databaseUrl } : {}), ...(o.env ?? {}) },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
