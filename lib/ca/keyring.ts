@@ -1,7 +1,8 @@
 /**
  * Unlocked federations. Decrypting a CA key costs a PBKDF2 run (~0.16 s), so it is
  * done once per process; after that, signing uses the imported CryptoKey and the
- * precompiled leaf template, and token checks use the provisioner's public key.
+ * precompiled leaf template, and token checks use the provisioner's public key, or
+ * the token binding key derived from the intermediate's at unlock (token-binding.ts).
  */
 
 import { readCertificate, subjectKeyIdOf, type CertificateFields } from '../pki/certificate';

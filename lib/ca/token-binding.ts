@@ -17,10 +17,10 @@
  */
 
 import { getCrypto } from '../pki/crypto';
+import { utf8 } from '../pki/encoding';
 
 const HMAC = { name: 'HMAC', hash: 'SHA-256' } as const;
-const SALT = new TextEncoder().encode('fedpki/token-binding/v1');
-const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
+const SALT = utf8('fedpki/token-binding/v1');
 
 /**
  * The federation's binding key, from its intermediate's PKCS#8 bytes.

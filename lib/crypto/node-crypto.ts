@@ -199,11 +199,16 @@ class ShaProvider extends core.ProviderCrypto {
   }
 }
 
+/** A password or key-derivation secret, kept as raw bytes (PBKDF2, HKDF). */
+function rawSecretKey(keyData: ArrayBuffer, algorithm: Algorithm, extractable: boolean, keyUsages: Usage[]): NodeCryptoKey {
+  const key = NodeCryptoKey.create({ name: algorithm.name }, 'secret', extractable, keyUsages) as NodeCryptoKey;
+  key.raw = Buffer.from(buf(keyData));
+  return key;
+}
+
 class Pbkdf2Provider extends core.Pbkdf2Provider {
   override async onImportKey(_format: KeyFormat, keyData: ArrayBuffer, algorithm: Algorithm, extractable: boolean, keyUsages: Usage[]): Promise<CryptoKey> {
-    const key = NodeCryptoKey.create({ name: algorithm.name }, 'secret', extractable, keyUsages) as NodeCryptoKey;
-    key.raw = Buffer.from(buf(keyData));
-    return key;
+    return rawSecretKey(keyData, algorithm, extractable, keyUsages);
   }
 
   override async onDeriveBits(algorithm: Pbkdf2Params, baseKey: CryptoKey, length: number): Promise<ArrayBuffer> {
@@ -256,9 +261,7 @@ function hmacVerify(key: CryptoKey, signature: Buffer, data: Buffer): boolean {
 
 class HkdfProvider extends core.HkdfProvider {
   override async onImportKey(_format: KeyFormat, keyData: ArrayBuffer, algorithm: Algorithm, extractable: boolean, keyUsages: Usage[]): Promise<CryptoKey> {
-    const key = NodeCryptoKey.create({ name: algorithm.name }, 'secret', extractable, keyUsages) as NodeCryptoKey;
-    key.raw = Buffer.from(buf(keyData));
-    return key;
+    return rawSecretKey(keyData, algorithm, extractable, keyUsages);
   }
 
   override async onDeriveBits(algorithm: HkdfParams, baseKey: CryptoKey, length: number): Promise<ArrayBuffer> {
