@@ -45,7 +45,7 @@ try {
   for (const [i, s] of settings.entries()) {
     const xs = runs[i]!;
     console.log(
-      `${s.name} ${JSON.stringify(s.env)}: median ${Math.round(median(xs.map((x) => x.certsPerSecond)))} certs/s, ${median(xs.map((x) => x.serverCpuMsPerCert)).toFixed(3)} ms/cert, p99 ${median(xs.map((x) => x.p99)).toFixed(1)} ms, peak RSS ${Math.max(...xs.map((x) => x.peakRssMiB)).toFixed(0)} MiB`,
+      `${s.name} ${JSON.stringify(s.env)} (${servers[i]!.allocator}): median ${Math.round(median(xs.map((x) => x.certsPerSecond)))} certs/s, ${median(xs.map((x) => x.serverCpuMsPerCert)).toFixed(3)} ms/cert, p99 ${median(xs.map((x) => x.p99)).toFixed(1)} ms, peak RSS ${Math.max(...xs.map((x) => x.peakRssMiB)).toFixed(0)} MiB`,
     );
   }
 } finally {

@@ -72,6 +72,8 @@ async function main() {
   const server = await startServer({ apiOnly: false });
   try {
     row('server', 'start to first answered request', `${fmt(server.startMs)} ms`);
+    row('server', 'memory allocator', server.allocator === 'glibc' ? "glibc's (TCMalloc not installed)" : server.allocator);
+    (json.machine as Record<string, unknown>).allocator = server.allocator;
     // Load the portal once so the idle figure includes Next.js.
     await fetchOnce(`${server.origin}/`);
     await new Promise((r) => setTimeout(r, 1000));

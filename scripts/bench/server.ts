@@ -1,10 +1,10 @@
 /** Starting a FedPKI server for the benchmark, and reading its CPU time and memory from /proc. */
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import https from 'node:https';
 
 export const ROOT = new URL('../..', import.meta.url).pathname;
@@ -64,6 +64,12 @@ export function rssMiB(pid: number): { rss: number; hwm: number } {
   return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
 }
 
+/** The memory allocator a process runs on: a preloaded one seen in its memory map, else glibc's. */
+export function allocatorOf(pid: number): string {
+  const maps = readFileSync(`/proc/${pid}/maps`, 'utf8');
+  return ['tcmalloc', 'jemalloc', 'mimalloc'].find((name) => maps.includes(`lib${name}`)) ?? 'glibc';
+}
+
 /** The median of `xs` (the upper one of an even count), as every bench tool reports its rounds. */
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -88,6 +94,8 @@ export interface BenchServer {
   rootPem: string;
   /** Milliseconds from spawn to the first answered /health. */
   startMs: number;
+  /** 'tcmalloc' when bin/fedpki found it, else 'glibc' (allocatorOf). */
+  allocator: string;
   child: ChildProcess;
   stop(): Promise<void>;
 }
@@ -100,14 +108,18 @@ export async function startServer(o: { port?: number; apiOnly?: boolean; env?: R
   writeFileSync(pw, PASSWORD);
   const port = o.port ?? (await freePort());
   const root = o.root ?? ROOT;
-  const args = [...(o.nodeArgs ?? []), join(root, 'bin/fedpki.mjs'), 'run', '-p', dataDir, '--password-file', pw, '--log-level', 'warn'];
+  const args = ['run', '-p', dataDir, '--password-file', pw, '--log-level', 'warn'];
   if (o.apiOnly) args.push('--api-only');
+  const env: NodeJS.ProcessEnv = { PATH: `${dirname(process.execPath)}:${process.env.PATH}`, HOME: process.env.HOME, NODE_ENV: 'production', FEDPKI_CA_URL: `localhost:${port}`, NEXT_TELEMETRY_DISABLED: '1', ...(o.databaseUrl ? { DATABASE_URL: o.databaseUrl } : {}), ...(o.env ?? {}) };
+  // Started as users start it: through bin/fedpki (which execs node, so the pid is the
+  // server's, with TCMalloc when installed). A checkout from before the launcher: node.
+  const launcher = join(root, 'bin/fedpki');
+  const viaLauncher = existsSync(launcher);
+  if (viaLauncher && o.nodeArgs?.length) env.FEDPKI_NODE_ARGS = o.nodeArgs.join(' ');
   const t0 = performance.now();
-  const child = spawn(process.execPath, args, {
-    cwd: root,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', FEDPKI_CA_URL: `localhost:${port}`, NEXT_TELEMETRY_DISABLED: '1', ...(o.databaseUrl ? { DATABASE_URL: o.databaseUrl } : {}), ...(o.env ?? {}) },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = viaLauncher
+    ? spawn('sh', [launcher, ...args], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] })
+    : spawn(process.execPath, [...(o.nodeArgs ?? []), join(root, 'bin/fedpki.mjs'), ...args], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
   const origin = `https://localhost:${port}`;
@@ -128,6 +140,7 @@ export async function startServer(o: { port?: number; apiOnly?: boolean; env?: R
     databaseUrl: o.databaseUrl,
     rootPem: roots,
     startMs,
+    allocator: allocatorOf(child.pid!),
     child,
     stop: () => stopAndRemove(child, dir),
   };

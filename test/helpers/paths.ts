@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'fedpki.mjs');
+/** bin/fedpki: the command as users start it (execs node on BIN, with TCMalloc when installed). */
+export const LAUNCHER = join(ROOT, 'bin', 'fedpki');
 export const FIXTURES = join(ROOT, 'test', 'fixtures');
 
 /** A fresh temporary folder, removed by the returned function. */

@@ -9,8 +9,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
-import { BIN, ROOT, tempDir } from './paths';
+import { dirname, join } from 'node:path';
+import { BIN, LAUNCHER, ROOT, tempDir } from './paths';
 import { httpsRequest } from './https';
 
 export type TestDatabase = 'sqlite' | 'postgres';
@@ -92,7 +92,8 @@ export interface Fedpki {
 
 export function baseEnv(dataDir: string, extra: Record<string, string> = {}, kdfIterations = 1000): NodeJS.ProcessEnv {
   return {
-    PATH: process.env.PATH,
+    // The launcher starts `node` from PATH: this one.
+    PATH: `${dirname(process.execPath)}:${process.env.PATH}`,
     HOME: process.env.HOME,
     NODE_ENV: 'production',
     FEDPKI_DATA_DIR: dataDir,
@@ -126,10 +127,11 @@ export async function startFedpki(o: FedpkiOptions = {}): Promise<Fedpki> {
     },
     o.kdfIterations,
   );
-  const args = [BIN, 'run', '-p', dataDir, '--password-file', passwordFile, ...(o.apiOnly === false ? [] : ['--api-only']), ...(o.extraArgs ?? [])];
+  // Through bin/fedpki, as `npm start` and the installed command run it.
+  const args = [LAUNCHER, 'run', '-p', dataDir, '--password-file', passwordFile, ...(o.apiOnly === false ? [] : ['--api-only']), ...(o.extraArgs ?? [])];
   if (o.host) args.push('--host', o.host);
   if (o.httpPort) args.push('--http-port', String(o.httpPort));
-  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('sh', args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
