@@ -8,11 +8,12 @@
  *   - FEDPKI_MALLOC=system keeps glibc's allocator;
  *   - an LD_PRELOAD that already names the library is left as it is, one that names
  *     something else keeps it after the library;
+ *   - under npm it runs on npm's node (npm_node_execpath), not the first on PATH;
  *   - FEDPKI_NODE_ARGS reaches node;
  *   - package.json's bin and start script go through the launcher.
  */
 
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeCsr } from '../helpers/csr';
@@ -86,6 +87,18 @@ describe('bin/fedpki', () => {
     const other = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/lib64'].map((d) => join(d, 'libm.so.6')).find((f) => existsSync(f))!;
     srv = await startFedpki({ env: { LD_PRELOAD: other } });
     expect(proc(srv.child.pid!).env.LD_PRELOAD).toBe(`${TCMALLOC}:${other}`);
+  });
+
+  it('runs on the node npm runs on under npm, not on the first node on PATH', async () => {
+    const fake = tempDir();
+    try {
+      const impostor = join(fake.path, 'node');
+      writeFileSync(impostor, '#!/bin/sh\necho "not this node" >&2\nexit 97\n', { mode: 0o755 });
+      srv = await startFedpki({ env: { PATH: `${fake.path}:${process.env.PATH}`, npm_node_execpath: process.execPath } });
+      expect(proc(srv.child.pid!).exe).toBe(process.execPath);
+    } finally {
+      fake.remove();
+    }
   });
 
   it('passes FEDPKI_NODE_ARGS to node', async () => {
