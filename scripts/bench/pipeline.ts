@@ -88,6 +88,9 @@ async function grouped(from: number, sizes: number[], per: number, rounds: numbe
 }
 
 /** The steps of prepare on their own (tokens still pending: nothing is committed here). */
+/** The token record's binding, as prepareTokenIssuance reads it for verifyToken. */
+const bindingOf = async (jti: string) => (await store.getToken(jti))?.binding;
+
 async function steps(from: number, n: number) {
   const t = { csr: 0, token: 0, leaf: 0 };
   for (let i = from; i < from + n; i++) {
@@ -96,7 +99,6 @@ async function steps(from: number, n: number) {
     const csr = await checkCsr(params[i]!.csr, crypto);
     t.csr += micros(t0);
     t0 = process.hrtime.bigint();
-    const bindingOf = async (jti: string) => (await store.getToken(jti))?.binding;
     const { claims, ctx } = await verifyToken({ ott: params[i]!.ott, now, lookup: deps.lookup, paths: SIGN_PATHS, bindingOf }, crypto);
     t.token += micros(t0);
     t0 = process.hrtime.bigint();

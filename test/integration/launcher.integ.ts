@@ -16,6 +16,7 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { unwrapToken } from '@/lib/ca/token';
 import { makeCsr } from '../helpers/csr';
 import { httpsRequest } from '../helpers/https';
 import { opensslVerify } from '../helpers/openssl';
@@ -26,7 +27,6 @@ const TCMALLOC = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/u
 
 const proc = (pid: number) => ({
   maps: readFileSync(`/proc/${pid}/maps`, 'utf8'),
-  exe: readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]!,
   cmdline: readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0'),
   env: Object.fromEntries(
     readFileSync(`/proc/${pid}/environ`, 'utf8')
@@ -51,15 +51,14 @@ describe('bin/fedpki', () => {
   it.skipIf(!TCMALLOC)('runs the server as node itself on TCMalloc, and it issues certificates', async () => {
     srv = await startFedpki();
     const p = proc(srv.child.pid!);
-    expect(p.exe).toMatch(/node$/);
+    expect(p.cmdline[0]).toMatch(/node$/);
     expect(p.cmdline).toContain(join(ROOT, 'bin', 'fedpki.mjs'));
     expect(p.maps).toContain('libtcmalloc_minimal.so');
     expect(p.env.LD_PRELOAD).toBe(TCMALLOC);
 
     const minted = runCli(['get-token', '-n', 'tc-node', '-p', srv.dataDir, '--password-file', srv.passwordFile], srv.env);
     expect(minted.status, minted.stderr).toBe(0);
-    const jwt = Buffer.from(minted.stdout.trim().split('.')[0]!, 'base64').toString('utf8');
-    const r = await httpsRequest(`${srv.origin}/1.0/sign`, { body: { csr: (await makeCsr('tc-node')).pem, ott: jwt }, ca: srv.rootPem });
+    const r = await httpsRequest(`${srv.origin}/1.0/sign`, { body: { csr: (await makeCsr('tc-node')).pem, ott: unwrapToken(minted.stdout).jwt }, ca: srv.rootPem });
     expect(r.status, r.text).toBe(201);
     const { crt, ca } = r.json as { crt: string; ca: string };
     const tmp = tempDir();
@@ -95,7 +94,7 @@ describe('bin/fedpki', () => {
       const impostor = join(fake.path, 'node');
       writeFileSync(impostor, '#!/bin/sh\necho "not this node" >&2\nexit 97\n', { mode: 0o755 });
       srv = await startFedpki({ env: { PATH: `${fake.path}:${process.env.PATH}`, npm_node_execpath: process.execPath } });
-      expect(proc(srv.child.pid!).exe).toBe(process.execPath);
+      expect(proc(srv.child.pid!).cmdline[0]).toBe(process.execPath);
     } finally {
       fake.remove();
     }
