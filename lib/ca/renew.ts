@@ -168,7 +168,7 @@ export interface AuthorizedRenewToken {
 
 /**
  * Step 5 for the token form: verifies the token, that its audience names the
- * federation of the certificate it carries, and uses its jti up.
+ * federation of the certificate it carries, and uses it up (by its jti, or its hash).
  */
 export async function authorizeRenewToken(
   jwt: string,
@@ -187,6 +187,6 @@ export async function authorizeRenewToken(
   if (!ctx.hostnames.has(audHost) && audHost !== o.requestHost) {
     throw unauthenticated(`the renewal token is meant for ${token.aud}, not for this certificate authority`);
   }
-  await deps.store.useOnce(`x5c:${token.jti}`, o.rekey ? 'rekey' : 'renew', acceptedUntil(token.exp), deps.now);
+  await deps.store.useOnce(`x5c:${token.reuseKey}`, o.rekey ? 'rekey' : 'renew', acceptedUntil(token.exp), deps.now);
   return { presented, csrThumbprint: token.csrThumbprint };
 }

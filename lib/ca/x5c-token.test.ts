@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseCsr } from '../pki/csr';
 import { sha256 } from '../pki/crypto';
 import { p1363ToDer } from '../pki/ecdsa';
-import { fromBase64Url, fromUtf8, toBase64, toBase64Url, utf8 } from '../pki/encoding';
+import { fromBase64Url, fromUtf8, toBase64, toBase64Url, toHex, utf8 } from '../pki/encoding';
 import { generateKeyPair, type KeySpec } from '../pki/keys';
 import { makeCsr } from '@/test/helpers/csr';
 import { NOW, NOW_S, flipBit, makeFederation, type TestFederation } from '@/test/helpers/unit';
@@ -154,12 +154,12 @@ describe('createX5cToken', () => {
 });
 
 describe('verifyX5cToken: accepted', () => {
-  it('ok/a renew token returns the leaf, jti, aud and exp', async () => {
+  it('ok/a renew token returns the leaf, its jti as the reuse key, aud and exp', async () => {
     const jwt = await token();
     const got = await verify(jwt);
     expect(got.leafDer).toEqual(p256.der);
     expect(got.leaf.subject.commonName).toBe('node1');
-    expect(got.jti).toBe(decodePart(partsOf(jwt)[1]).jti);
+    expect(got.reuseKey).toBe(decodePart(partsOf(jwt)[1]).jti);
     expect(got.aud).toBe(RENEW_AUD);
     expect(got.exp).toBe(NOW_S + RENEW_TOKEN_TTL_SECONDS);
     expect(got.csrThumbprint).toBeUndefined();
@@ -171,7 +171,18 @@ describe('verifyX5cToken: accepted', () => {
     expect(decodePart(partsOf(jwt)[1]).cnf).toEqual({ 'x5rt#S256': toBase64Url(await sha256(csr.der)) });
     const got = await verify(jwt, { paths: REKEY_PATHS });
     expect(got).toMatchObject({ leafDer: p256.der, aud: REKEY_AUD, exp: NOW_S + RENEW_TOKEN_TTL_SECONDS, csrThumbprint: toBase64Url(await sha256(csr.der)) });
-    expect(got.jti).toMatch(/^[0-9a-f]{64}$/);
+    expect(got.reuseKey).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['no jti, as step\'s CLI makes it (token.NewClaims sets none)', { jti: undefined }],
+    ['an empty jti', { jti: '' }],
+  ])('ok/%s: the SHA-256 of the whole token is its reuse key, as step-ca\'s UseToken', async (_name, claims) => {
+    const jwt = await forge({ claims });
+    const got = await verify(`${jwt}\n`);
+    expect(got.reuseKey).toBe(`sha256:${toHex(await sha256(utf8(jwt)))}`);
+    const other = await forge({ claims: { ...claims, iat: NOW_S - 1 } });
+    expect((await verify(other)).reuseKey).not.toBe(got.reuseKey);
   });
 
   it.each<KeySpec>(['EC-P384', 'EC-P521', 'RSA-2048'])('ok/a %s leaf', async (spec) => {
@@ -345,7 +356,7 @@ describe('verifyX5cToken: claims', () => {
   const NO_AUD = 'it has no audience';
   const NOT_HTTPS = 'its audience is not an https URL';
   const TIMES = 'it must carry nbf (or iat) and exp';
-  const JTI = 'it must carry a jti of 16 to 128 characters';
+  const JTI = 'its jti, when it has one, must be 16 to 128 characters';
 
   it.each<[string, Record<string, unknown>, string]>([
     ['fail/no iss', { iss: undefined }, ISSUER],
@@ -367,7 +378,6 @@ describe('verifyX5cToken: claims', () => {
     ['fail/exp as a string', { exp: String(NOW_S + 300) }, TIMES],
     ['fail/exp not an integer', { exp: NOW_S + 300.5 }, TIMES],
     ['fail/neither nbf nor iat', { nbf: undefined, iat: undefined }, TIMES],
-    ['fail/no jti', { jti: undefined }, JTI],
     ['fail/jti of 15 characters', { jti: 'a'.repeat(15) }, JTI],
     ['fail/jti of 129 characters', { jti: 'a'.repeat(129) }, JTI],
     ['fail/jti is a number', { jti: 1234567890123456789 }, JTI],

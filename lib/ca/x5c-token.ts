@@ -5,13 +5,17 @@
  *   header  {"alg": "ES256" | "ES384" | "ES512" | "RS256", "typ": "JWT",
  *            "x5cInsecure": [base64 DER leaf, base64 DER intermediate …]}
  *   claims  {"iss": "step-ca-client/1.0", "sub": <leaf CN>, "aud": "https://<ca>/1.0/renew",
- *            "nbf", "iat", "exp" (5 minutes), "jti"}
+ *            "nbf", "iat", "exp" (5 minutes), "jti"?}
  *
  * signed by the certificate's own key. "Insecure" because the chain is only a claim:
  * the CA checks it against its own intermediates (lib/ca/renew.ts). FedPKI also takes
  * it on /rekey (aud …/rekey), binding the new CSR with step's `cnf` claim
  * {"x5rt#S256": base64url(SHA-256(CSR DER))}: that is how the browser renewal page
  * proves possession of the current key without sending it.
+ *
+ * step's own CLI makes these tokens without a jti (go.step.sm/cli-utils token.NewClaims
+ * sets none), so, as step-ca's UseToken does, a token without one is used up under
+ * the SHA-256 of the whole token instead.
  */
 
 import { readCertificate, type CertificateFields } from '../pki/certificate';
@@ -91,7 +95,8 @@ export async function createX5cToken(p: X5cTokenParams, crypto: Crypto = getCryp
 export interface VerifiedX5cToken {
   leafDer: Uint8Array;
   leaf: CertificateFields;
-  jti: string;
+  /** What makes the token single use: its jti, or `sha256:<hex of the whole token>` when it has none. */
+  reuseKey: string;
   aud: string;
   exp: number;
   /** base64url SHA-256 of the CSR the token was made for, when it names one. */
@@ -171,14 +176,16 @@ export async function verifyX5cToken(jwt: string, o: { now: Date; paths: readonl
   }
   if (!o.paths.includes(path)) throw refused(`it is meant for ${aud}, not for ${o.paths[0]}`);
   if (exp === undefined || nbf === undefined) throw refused('it must carry nbf (or iat) and exp');
-  if (typeof jti !== 'string' || jti.length < 16 || jti.length > 128) throw refused('it must carry a jti of 16 to 128 characters');
+  const hasJti = jti !== undefined && jti !== '';
+  if (hasJti && (typeof jti !== 'string' || jti.length < 16 || jti.length > 128)) throw refused('its jti, when it has one, must be 16 to 128 characters');
   const now = Math.floor(o.now.getTime() / 1000);
   if (nbf > now + TOKEN_LEEWAY_SECONDS) throw refused('it is not valid yet');
   if (o.now.getTime() >= acceptedUntil(exp).getTime()) throw refused('it has expired');
   if (exp - nbf > MAX_RENEW_TOKEN_LIFETIME_SECONDS) throw refused('it lives longer than an hour');
   const cnf = claims.cnf as Record<string, unknown> | undefined;
   const csrThumbprint = cnf && typeof cnf['x5rt#S256'] === 'string' ? (cnf['x5rt#S256'] as string) : undefined;
-  return { leafDer, leaf, jti, aud, exp, csrThumbprint };
+  const reuseKey = hasJti ? (jti as string) : `sha256:${toHex(await sha256(utf8(jwt.trim()), crypto))}`;
+  return { leafDer, leaf, reuseKey, aud, exp, csrThumbprint };
 }
 
 /** The audience host of a verified token, lowercase, without brackets or port. */

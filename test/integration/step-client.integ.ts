@@ -4,13 +4,14 @@
  * go.step.sm/crypto's CSR builder (built here from Debian's Go sources). It bootstraps
  * trust from the token's sha, posts its CSR to the CA in the token's aud, and decodes
  * FedPKI's answers and errors into step's own types. openssl checks what it writes.
- * The same client renews over mTLS and revokes with a token, as `step ca renew` and
- * `step ca revoke` do.
+ * The same client renews over mTLS and with a token, and revokes with a token, as
+ * `step ca renew [--mtls=false]` and `step ca revoke` do.
  */
 
 import { cpSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpsRequest } from '../helpers/https';
 import { openssl, x509Text } from '../helpers/openssl';
 import { ROOT, tempDir } from '../helpers/paths';
 import { startFedpki, type Fedpki } from '../helpers/server';
@@ -135,6 +136,27 @@ describe.skipIf(!stepClientWanted())("step's own client (fx pki certify's code p
     expect(openssl(['x509', '-in', crt, '-noout', '-pubkey']).stdout).toBe(openssl(['pkey', '-in', join(dir, 'collaborator5.key'), '-pubout']).stdout);
     // the old certificate is still good: it can renew too
     expect(stepClient(step, ['renew', srv.origin, old, 'collaborator5']).status).toBe(0);
+  });
+
+  it("renews with a token as `step ca renew --mtls=false` does (step's CLI puts no jti in it): a new certificate for the same key, and the same token replayed is refused", async () => {
+    const dir = join(tmp.path, 'renewing-token');
+    expect(stepCertify(step, 'collaborator7', srv.mint('collaborator7'), dir).status).toBe(0);
+    const crt = join(dir, 'collaborator7.crt');
+    const before = serialOf(crt);
+    const r = stepClient(step, ['renew-token', srv.origin, dir, 'collaborator7']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^serial=\d+ chain=2\n$/);
+    expect(serialOf(crt)).not.toBe(before);
+    expect(openssl(['verify', '-CAfile', join(dir, 'root_ca.crt'), '-untrusted', crt, crt]).stdout).toContain(': OK');
+    expect(openssl(['x509', '-in', crt, '-noout', '-pubkey']).stdout).toBe(openssl(['pkey', '-in', join(dir, 'collaborator7.key'), '-pubout']).stdout);
+    const jwt = readFileSync(join(dir, 'renew-token.jwt'), 'utf8');
+    const claims = JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+    expect(claims).toMatchObject({ iss: 'step-ca-client/1.0', sub: 'collaborator7', aud: `${srv.origin}/renew` });
+    expect(claims.jti).toBeUndefined();
+    // without a jti, the token's own hash makes it single use
+    const replay = await httpsRequest(`${srv.origin}/renew`, { method: 'POST', headers: { Authorization: `Bearer ${jwt}` }, ca: srv.rootPem });
+    expect(replay.status).toBe(401);
+    expect(replay.json).toMatchObject({ code: 'token_used' });
   });
 
   it('revokes with a token from `fedpki get-token --revoke`, as `step ca revoke` does; the revoked certificate can renew no more, and step says why', () => {

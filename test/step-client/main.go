@@ -19,6 +19,14 @@
 // certificate and key are the TLS client identity, DIR/root_ca.crt the trust; the
 // renewed chain replaces DIR/NAME.crt.
 //
+//	step-client renew-token CA_URL DIR NAME
+//
+// Like `step ca renew DIR/NAME.crt DIR/NAME.key --mtls=false`: no client certificate;
+// a renewal token made as step's CLI makes it (cli-utils token.NewClaims, which sets
+// no jti; iss step-ca-client/1.0, sub the leaf's CN, aud CA_URL/renew; the chain in
+// the x5cInsecure header; signed by the leaf's key) goes as the Bearer of POST /renew.
+// The renewed chain replaces DIR/NAME.crt; the token is written to DIR/renew-token.jwt.
+//
 //	step-client revoke CA_URL ROOT_FILE SERIAL JWT
 //
 // Like `step ca revoke SERIAL --token JWT --reason-code 1` (passive, as step sends it;
@@ -48,6 +56,8 @@ import (
 
 	"github.com/smallstep/certificates/api"
 	"github.com/smallstep/certificates/ca"
+	"go.step.sm/cli-utils/token"
+	"go.step.sm/crypto/pemutil"
 	"go.step.sm/crypto/x509util"
 )
 
@@ -96,6 +106,33 @@ func renew(caURL, dir, name string) {
 	fmt.Printf("serial=%s chain=%d\n", resp.ServerPEM.SerialNumber, len(resp.CertChainPEM))
 }
 
+func renewWithToken(caURL, dir, name string) {
+	crtFile := filepath.Join(dir, name+".crt")
+	key, err := pemutil.Read(filepath.Join(dir, name+".key"))
+	check(err, "key")
+	chain, err := pemutil.ReadCertificateBundle(crtFile)
+	check(err, "certificate")
+	leaf := chain[0]
+	endpoint, err := url.Parse(caURL)
+	check(err, "ca url")
+	claims, err := token.NewClaims(
+		token.WithAudience(endpoint.ResolveReference(&url.URL{Path: "/renew"}).String()),
+		token.WithIssuer("step-ca-client/1.0"),
+		token.WithSubject(leaf.Subject.CommonName),
+		token.WithX5CInsecureFile(crtFile, key),
+	)
+	check(err, "token claims")
+	tok, err := claims.Sign("", key)
+	check(err, "token")
+	check(os.WriteFile(filepath.Join(dir, "renew-token.jwt"), []byte(tok), 0o600), "write")
+	client, err := ca.NewClient(caURL, ca.WithRootFile(filepath.Join(dir, "root_ca.crt")))
+	check(err, "client")
+	resp, err := client.RenewWithToken(tok)
+	check(err, "renew")
+	writeChain(crtFile, resp)
+	fmt.Printf("serial=%s chain=%d\n", resp.ServerPEM.SerialNumber, len(resp.CertChainPEM))
+}
+
 func revoke(caURL, rootFile, serial, jwt string) {
 	client, err := ca.NewClient(caURL, ca.WithRootFile(rootFile))
 	check(err, "client")
@@ -133,12 +170,16 @@ func main() {
 		renew(os.Args[2], os.Args[3], os.Args[4])
 		return
 	}
+	if len(os.Args) == 5 && os.Args[1] == "renew-token" {
+		renewWithToken(os.Args[2], os.Args[3], os.Args[4])
+		return
+	}
 	if len(os.Args) == 6 && os.Args[1] == "revoke" {
 		revoke(os.Args[2], os.Args[3], os.Args[4], os.Args[5])
 		return
 	}
 	if len(os.Args) != 4 {
-		fail("usage: step-client NAME FX_TOKEN OUT_DIR | renew CA_URL DIR NAME | revoke CA_URL ROOT_FILE SERIAL JWT | read CA_URL ROOT_FILE")
+		fail("usage: step-client NAME FX_TOKEN OUT_DIR | renew CA_URL DIR NAME | renew-token CA_URL DIR NAME | revoke CA_URL ROOT_FILE SERIAL JWT | read CA_URL ROOT_FILE")
 	}
 	certify(os.Args[1], os.Args[2], os.Args[3])
 }
