@@ -4,12 +4,16 @@
  * and the expiry notices.
  */
 
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ActivityType, auditEntry } from '../lib/ca/audit';
 import { CertificateAuthority } from '../lib/ca/authority';
+import { signLeafRecord } from '../lib/ca/issue';
+import { parseSpki } from '../lib/pki/spki';
 import { CRL_EXPIRED_GRACE_SECONDS, CRL_VALIDITY_SECONDS } from '../lib/ca/crl';
 import { isCaError } from '../lib/ca/errors';
 import { parseReasonCode } from '../lib/ca/revoke';
@@ -294,6 +298,30 @@ describe('renewal and rekey', () => {
     const fine = await env.issue('fine');
     await env.authority.updateFederation('default', { status: 'disabled' }, { id: 'test' });
     expect(await rejects(env.authority.renew({ presented: fine.der, scope: scope() }))).toBe('federation_disabled');
+  });
+
+  it('fail/a certificate whose key the policy no longer accepts (RSA, exponent 3) cannot renew with the same key, only rekey', async () => {
+    const weak = generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 3 });
+    const ctx = env.authority.federation('default');
+    const now = env.clock.now;
+    const record = await signLeafRecord({
+      ctx,
+      csr: { publicKey: parseSpki(new Uint8Array(weak.publicKey.export({ type: 'spki', format: 'der' }))) },
+      commonName: 'old-rsa',
+      sans: ['old-rsa'],
+      notBefore: now,
+      notAfter: new Date(now.getTime() + 30 * DAY),
+      role: 'collaborator',
+      source: 'csr',
+      tokenJti: null,
+      renewedFrom: null,
+      issuedBy: 'test',
+      now,
+    });
+    await env.store.recordIssuance({ certificate: record, now, audit: auditEntry(ActivityType.CERT_ISSUED, { at: now, actor: 'test', target: record.serial }) });
+    expect(await rejects(env.authority.renew({ presented: record.der, scope: scope() }))).toBe('policy_key_weak');
+    const rekeyed = await env.authority.rekey({ presented: record.der, scope: scope(), csr: (await makeCsr('old-rsa')).der });
+    expect(rekeyed.record).toMatchObject({ source: 'rekey', renewedFrom: record.serial });
   });
 
   it('fail/signed by the intermediate but not on record: the CA\'s own TLS certificate cannot renew', async () => {

@@ -22,11 +22,12 @@ function expectCaError(fn: () => unknown, code: string, message?: string | RegEx
   if (message) expect((thrown as Error).message).toMatch(message);
 }
 
-/** An RSA SubjectPublicKeyInfo with a modulus of exactly `bits` bits (not a real key: policy reads only the size). */
-function rsaSpki(bits: number): PublicKeyInfo {
+/** An RSA SubjectPublicKeyInfo with a modulus of exactly `bits` bits (not a real key: policy reads only the numbers). */
+function rsaSpki(bits: number, exponent: Uint8Array = Uint8Array.of(1, 0, 1), oddModulus = true): PublicKeyInfo {
   const n = new Uint8Array(Math.ceil(bits / 8)).fill(0xc5);
   n[0] = 1 << ((bits - 1) % 8);
-  const key = sequence(unsignedInteger(n), unsignedInteger(Uint8Array.of(1, 0, 1)));
+  if (!oddModulus) n[n.length - 1] = 0xc4;
+  const key = sequence(unsignedInteger(n), unsignedInteger(exponent));
   return parseSpki(sequence(sequence(oid(OID.rsaEncryption), nullValue()), bitString(key)));
 }
 
@@ -39,6 +40,8 @@ describe('checkKeyPolicy', () => {
     ['ok/RSA 3072', () => rsaSpki(3072)],
     ['ok/RSA 4096', () => rsaSpki(4096)],
     ['ok/RSA 8192', () => rsaSpki(8192)],
+    ['ok/RSA exponent 2^256 - 1', () => rsaSpki(2048, new Uint8Array(32).fill(0xff))],
+    ['ok/RSA exponent 65539', () => rsaSpki(2048, Uint8Array.of(1, 0, 3))],
     ['ok/EC P-256', () => keyOf('p-256')],
     ['ok/EC P-384', () => keyOf('p-384')],
     ['ok/EC P-521', () => keyOf('p-521')],
@@ -52,6 +55,13 @@ describe('checkKeyPolicy', () => {
     ['fail/RSA 1536', () => rsaSpki(1536), 'policy_key_weak', /this one has 1536/],
     ['fail/RSA 2047', () => rsaSpki(2047), 'policy_key_weak', /this one has 2047/],
     ['fail/RSA 8200', () => rsaSpki(8200), 'policy_key_unsupported', /over 8192 bits/],
+    ['fail/RSA exponent 1: any padded hash is a valid signature, so no private key is needed', () => rsaSpki(2048, Uint8Array.of(1)), 'policy_key_weak', /public exponent must be odd and from 65537 to 2\^256 - 1, this one is 1;/],
+    ['fail/RSA exponent 3', () => rsaSpki(3072, Uint8Array.of(3)), 'policy_key_weak', /this one is 3;/],
+    ['fail/RSA exponent 65535', () => rsaSpki(2048, Uint8Array.of(0xff, 0xff)), 'policy_key_weak', /this one is 65535;/],
+    ['fail/RSA exponent 65538 (even)', () => rsaSpki(2048, Uint8Array.of(1, 0, 2)), 'policy_key_weak', /this one is 65538;/],
+    ['fail/RSA exponent 2^256 + 1', () => rsaSpki(2048, Uint8Array.of(1, ...new Uint8Array(31), 1)), 'policy_key_weak', /this one is larger;/],
+    ['fail/RSA exponent 0', () => rsaSpki(2048, Uint8Array.of(0)), 'policy_key_weak', /this one is 0;/],
+    ['fail/RSA with an even modulus', () => rsaSpki(2048, undefined, false), 'policy_key_weak', /its modulus must be odd/],
     ['fail/RSA 16384', () => rsaSpki(16384), 'policy_key_unsupported', /over 8192 bits/],
     ['fail/EC secp256k1', () => keyOf('secp256k1'), 'policy_key_unsupported', /curve 1\.3\.132\.0\.10 is not accepted; use P-256, P-384 or P-521/],
     ['fail/Ed25519', () => keyOf('ed25519'), 'policy_key_unsupported', /Ed25519 keys are not accepted/],

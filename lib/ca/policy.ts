@@ -10,6 +10,8 @@ import { CaError } from './errors';
 
 export const MIN_RSA_BITS = 2048;
 export const MAX_RSA_BITS = 8192;
+export const MIN_RSA_EXPONENT = 65537n;
+export const MAX_RSA_EXPONENT = (1n << 256n) - 1n;
 /** X.520 ub-common-name. */
 export const MAX_COMMON_NAME = 64;
 export const MAX_SANS = 50;
@@ -23,6 +25,17 @@ export function checkKeyPolicy(key: PublicKeyInfo): void {
     }
     if (bits > MAX_RSA_BITS) {
       throw new CaError('policy_key_unsupported', `The request was forbidden by the certificate authority: RSA keys over ${MAX_RSA_BITS} bits are not accepted.`);
+    }
+    // An exponent of 1 makes every "signature" the padded hash itself: anyone could sign
+    // for such a key, so proof of possession would prove nothing. Small ones (3) invite
+    // the known low-exponent attacks. As the CA/Browser Forum's Baseline Requirements
+    // (6.1.6): odd, from 2^16 + 1 to 2^256 - 1; and the modulus odd.
+    const e = key.rsaExponent ?? 0n;
+    if (e < MIN_RSA_EXPONENT || e > MAX_RSA_EXPONENT || e % 2n === 0n || key.rsaModulusOdd === false) {
+      throw new CaError(
+        'policy_key_weak',
+        `The request was forbidden by the certificate authority: this RSA key is not usable (its public exponent must be odd and from 65537 to 2^256 - 1, this one is ${e > MAX_RSA_EXPONENT ? 'larger' : String(e)}; its modulus must be odd).`,
+      );
     }
     return;
   }

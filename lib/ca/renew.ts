@@ -23,6 +23,7 @@ import { verifySignedData } from '../pki/signature';
 import { ActivityType, auditEntry } from './audit';
 import { CaError } from './errors';
 import { certificateResult, checkCsr, signLeafRecord, type IssuedCertificate } from './issue';
+import { checkKeyPolicy } from './policy';
 import type { FederationContext } from './keyring';
 import type { CaStore } from './store';
 import type { CertificateRecord } from './types';
@@ -124,6 +125,10 @@ export async function renewCertificate(p: RenewParams, deps: LifecycleDeps): Pro
       throw new CaError('forbidden', 'The request was forbidden by the certificate authority: the CSR is not the one the renewal token was made for.');
     }
     publicKey = csr.publicKey;
+  } else {
+    // The same key again: it must still be one this CA accepts (a key issued under an
+    // older, laxer policy has to be replaced with a rekey).
+    checkKeyPolicy(publicKey);
   }
   const seconds = lifetimeSeconds(old);
   const validity = resolveValidity({ now: deps.now, defaultSeconds: seconds, maxSeconds: seconds, issuerNotAfter: ctx.leaf.issuerNotAfter });

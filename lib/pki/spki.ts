@@ -24,6 +24,9 @@ export interface PublicKeyInfo {
   curve?: NamedCurve;
   /** For RSA keys: the modulus size in bits. */
   rsaBits?: number;
+  /** For RSA keys: the public exponent, and whether the modulus is odd (an even one is no RSA key). */
+  rsaExponent?: bigint;
+  rsaModulusOdd?: boolean;
   /** The BIT STRING payload (the EC point, or the RSAPublicKey DER). */
   subjectPublicKey: Uint8Array;
 }
@@ -39,6 +42,12 @@ const POINT_BYTES: Record<NamedCurve, number> = { 'P-256': 65, 'P-384': 97, 'P-5
 function bitLength(magnitude: Uint8Array): number {
   if (magnitude.length === 0) return 0;
   return (magnitude.length - 1) * 8 + (32 - Math.clz32(magnitude[0]!));
+}
+
+function toBigInt(magnitude: Uint8Array): bigint {
+  let v = 0n;
+  for (const b of magnitude) v = (v << 8n) | BigInt(b);
+  return v;
 }
 
 /** Parses the SPKI TLV at `node` of `buf` (or the whole of `buf`). */
@@ -78,8 +87,10 @@ export function parseSpki(buf: Uint8Array, node: DerNode = readRoot(buf)): Publi
       const rsaKey = readRoot(bytes, TAG.SEQUENCE);
       const [n, e] = children(bytes, rsaKey);
       if (!n || !e) throw new DerError('bad RSAPublicKey');
-      info.rsaBits = bitLength(readUnsignedInteger(bytes, n));
-      readUnsignedInteger(bytes, e);
+      const modulus = readUnsignedInteger(bytes, n);
+      info.rsaBits = bitLength(modulus);
+      info.rsaModulusOdd = (modulus[modulus.length - 1]! & 1) === 1;
+      info.rsaExponent = toBigInt(readUnsignedInteger(bytes, e));
       break;
     }
     case OID.id_RSASSA_PSS:

@@ -5,7 +5,7 @@
  * certificate behind and the token untouched.
  */
 
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,9 @@ import { toBase64Url, utf8 } from '@/lib/pki/encoding';
 import { sha256 } from '@/lib/pki/crypto';
 import { toHex } from '@/lib/pki/encoding';
 import { fromPem } from '@/lib/pki/pem';
+import { bitString, explicit, nullValue, octetString, oid, sequence, unsignedInteger } from '@/lib/pki/der';
+import { encodeName } from '@/lib/pki/name';
+import * as OID from '@/lib/pki/oids';
 import { CertificateAuthority } from '@/lib/ca/authority';
 import { openDatabase } from '@/db/client';
 import { SqliteCaStore } from '@/db/store';
@@ -347,6 +350,31 @@ describe('refusals leave nothing behind', () => {
       },
     },
     {
+      name: 'an RSA key with public exponent 1, whose CSR was "signed" without any private key',
+      status: 403,
+      code: 'policy_key_weak',
+      message: /public exponent must be odd and from 65537 to 2\^256 - 1, this one is 1;/,
+      build: async () => {
+        const t = await forge();
+        return { body: { csr: await exponentOneCsr('node-x'), ott: t.jwt }, jti: t.claims.jti };
+      },
+    },
+    {
+      name: 'an RSA key with public exponent 3 (openssl)',
+      status: 403,
+      code: 'policy_key_weak',
+      message: /this one is 3;/,
+      build: async () => {
+        const t = await forge();
+        const key = join(tmp.path, 'e3.key');
+        const out = join(tmp.path, 'e3.csr');
+        expect(openssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-pkeyopt', 'rsa_keygen_pubexp:3', '-out', key]).status).toBe(0);
+        const r = openssl(['req', '-new', '-key', key, '-out', out, '-subj', '/CN=node-x']);
+        expect(r.status, r.stderr).toBe(0);
+        return { body: { csr: readFileSync(out, 'utf8'), ott: t.jwt }, jti: t.claims.jti };
+      },
+    },
+    {
       name: 'garbage bytes in the CSR',
       status: 400,
       code: 'csr_malformed',
@@ -480,3 +508,20 @@ describe('the audit log', () => {
     expect(await ca.rows('select id, actor from audit_log order by id limit 1')).toEqual(before);
   });
 });
+
+/**
+ * A CSR for an "RSA key" with public exponent 1: with e = 1 the PKCS#1 v1.5 check
+ * s^e mod n = EM holds for s = EM itself, so the self-signature is just the padded
+ * hash and no private key exists. The modulus is random (odd, top bit set).
+ */
+async function exponentOneCsr(cn: string): Promise<string> {
+  const n = randomBytes(256);
+  n[0] = n[0]! | 0x80;
+  n[255] = n[255]! | 1;
+  const spki = sequence(sequence(oid(OID.rsaEncryption), nullValue()), bitString(sequence(unsignedInteger(n), unsignedInteger(Uint8Array.of(1)))));
+  const info = sequence(unsignedInteger(Uint8Array.of(0)), encodeName([{ type: OID.id_at_commonName, value: cn }]), spki, explicit(0));
+  const digestInfo = sequence(sequence(oid(OID.id_sha256), nullValue()), octetString(createHash('sha256').update(info).digest()));
+  const em = Buffer.concat([Buffer.of(0, 1), Buffer.alloc(256 - 3 - digestInfo.length, 0xff), Buffer.of(0), digestInfo]);
+  const der = sequence(info, sequence(oid(OID.sha256WithRSAEncryption), nullValue()), bitString(em));
+  return `-----BEGIN CERTIFICATE REQUEST-----\n${Buffer.from(der).toString('base64')}\n-----END CERTIFICATE REQUEST-----\n`;
+}
