@@ -46,6 +46,15 @@ function causeOf(err: unknown): string | undefined {
   return typeof code === 'string' ? `${code} ${cause.message}` : cause.message;
 }
 
+/** A percent-encoded path segment, decoded; malformed encoding (`/root/%`) is the client's 400, not a 500. */
+export function decodePathPart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new CaError('bad_request', 'The request could not be completed: the path is not validly percent-encoded.');
+  }
+}
+
 /**
  * Reads a request body up to `limit` bytes. Past the limit it stops reading and
  * throws body_too_large; the caller answers 413 and the connection is closed.

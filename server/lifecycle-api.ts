@@ -23,7 +23,7 @@ import { CaError } from '../lib/ca/errors';
 import type { FederationContext } from '../lib/ca/keyring';
 import { fromBase64 } from '../lib/pki/encoding';
 import { fromPem, toPem } from '../lib/pki/pem';
-import { isTls, readBody, readJson, sendBytes, sendJson } from './http';
+import { decodePathPart, isTls, readBody, readJson, sendBytes, sendJson } from './http';
 import { STEP_BODY_LIMIT, TLS_OPTIONS, type StepContext, type StepHandler } from './step-api';
 
 const revokeBody = z.object({
@@ -128,7 +128,7 @@ function federationById(ctx: StepContext, id: string): FederationContext {
 
 async function crl(ctx: StepContext): Promise<void> {
   const { req, res, path, query, scope, deps } = ctx;
-  const id = path === '/crl' ? scope[0]?.federation.id : decodeURIComponent(path.slice('/crl/'.length)).replace(/\.(crl|pem)$/, '');
+  const id = path === '/crl' ? scope[0]?.federation.id : decodePathPart(path.slice('/crl/'.length)).replace(/\.(crl|pem)$/, '');
   if (!id) throw new CaError('not_found', 'No federation is served here.');
   const fed = federationById(ctx, id);
   const current = await deps.authority.currentCrl(fed.federation.id);
@@ -150,7 +150,7 @@ async function crl(ctx: StepContext): Promise<void> {
 }
 
 function intermediate(ctx: StepContext): void {
-  const name = decodeURIComponent(ctx.path.slice('/intermediate/'.length));
+  const name = decodePathPart(ctx.path.slice('/intermediate/'.length));
   const m = name.match(/^([a-z0-9-]+)\.(crt|cer|pem)$/);
   if (!m) throw new CaError('not_found', 'Ask for /intermediate/<federation>.crt.');
   const fed = federationById(ctx, m[1]!);

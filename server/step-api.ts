@@ -13,7 +13,7 @@ import { CaError } from '../lib/ca/errors';
 import type { FederationContext } from '../lib/ca/keyring';
 import { parseTimeSpec } from '../lib/ca/validity';
 import { fromPem } from '../lib/pki/pem';
-import { clientIp, readJson, sendError, sendJson } from './http';
+import { clientIp, decodePathPart, readJson, sendError, sendJson } from './http';
 import type { Logger } from './log';
 
 /** Bodies on this API are small: a CSR (≤16 KiB) and a token (≤8 KiB). */
@@ -124,7 +124,7 @@ async function sign({ req, res, deps, sourceIp }: StepContext): Promise<void> {
 }
 
 function root({ res, path, deps }: StepContext): void {
-  const sha = decodeURIComponent(path.slice('/root/'.length)).toLowerCase().replace(/-/g, '');
+  const sha = decodePathPart(path.slice('/root/'.length)).toLowerCase().replace(/-/g, '');
   const ctx = /^[0-9a-f]{64}$/.test(sha) ? deps.authority.keyring.byRootFingerprint(sha) : undefined;
   if (!ctx) throw new CaError('not_found', `No root certificate with SHA-256 fingerprint ${sha}.`);
   sendJson(res, 200, { ca: ctx.root.pem });

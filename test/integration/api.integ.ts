@@ -81,6 +81,15 @@ describe('the step-compatible read API', () => {
     expect(badLimit.status).toBe(400);
   });
 
+  it('answers malformed percent-encoding in a path with 400 bad_request, not a server error, and keeps serving', async () => {
+    for (const path of ['/root/%', '/1.0/root/%zz', '/crl/%', '/crl/%E0%A4%A.crl', '/intermediate/%.crt']) {
+      const r = await httpsRequest(`${srv.origin}${path}`, { ca: srv.rootPem });
+      expect(r.status, path).toBe(400);
+      expect(r.json, path).toMatchObject({ status: 400, code: 'bad_request', message: expect.stringMatching(/not validly percent-encoded/) });
+    }
+    expect((await httpsRequest(`${srv.origin}/health`, { ca: srv.rootPem })).status).toBe(200);
+  });
+
   it('serves a TLS certificate that chains to the federation root, for localhost and 127.0.0.1', async () => {
     const byName = await httpsRequest(`https://localhost:${srv.port}/health`, { ca: srv.rootPem });
     expect(byName.status).toBe(200);
