@@ -17,6 +17,7 @@ import { EXPIRY_WEBHOOK_KEY, webhookUrlFrom } from '../lib/ca/webhook';
 import { createAppHandler, type NextHandler } from './app';
 import { env, exportToProcess } from './env';
 import { lifecycleRoutes } from './lifecycle-api';
+import { nextSelfAddress } from './next-self';
 import { startLifecycleJobs } from './lifecycle-jobs';
 import { DEFAULT_CLIENT_BOUNDS, Listeners } from './listeners';
 import { SigningPool } from './signing-pool';
@@ -117,7 +118,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     const version = projectVersion(config.root);
     const nextHandler: Promise<NextHandler> = o.apiOnly
       ? Promise.reject(new CaError('not_found', 'This server only serves the API.'))
-      : prepareNext(config);
+      : prepareNext(config, nextSelfAddress(config, authority.keyring.list()[0]?.federation.caUrl));
     nextHandler.catch(() => undefined);
     let pool: SigningPool | undefined;
     if (config.signingThreads > 0) {
@@ -217,13 +218,13 @@ async function applyPublicUrl(authority: CertificateAuthority, publicUrl: string
   log.info('public URL set from the environment', { federation: first.federation.id, publicUrl: url });
 }
 
-async function prepareNext(config: ServerConfig): Promise<NextHandler> {
+async function prepareNext(config: ServerConfig, self: { hostname: string; port: number }): Promise<NextHandler> {
   if (!config.dev && !existsSync(join(config.root, '.next', 'BUILD_ID'))) {
     throw new CaError('unavailable', 'The portal is not built: run `npm run build` (or start with `npm start`, which builds it).');
   }
   exportToProcess({ NEXT_TELEMETRY_DISABLED: '1' });
   const { default: next } = await import('next');
-  const app = next({ dev: config.dev, dir: config.root, quiet: !config.dev });
+  const app = next({ dev: config.dev, dir: config.root, quiet: !config.dev, hostname: self.hostname, port: self.port });
   await app.prepare();
   const handle = app.getRequestHandler();
   return (req, res) => handle(req, res);

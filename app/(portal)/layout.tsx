@@ -1,7 +1,7 @@
 import Link from 'next/link';
 import { requireUser } from '@/app/_lib/auth';
-import { signOutAction } from '@/app/_lib/session-actions';
 import { SiteNav, type NavItem } from '@/app/_components/nav';
+import { SignOutButton } from '@/app/_components/sign-out-button';
 
 export default async function PortalLayout({ children }: { children: React.ReactNode }) {
   const user = await requireUser();
@@ -34,11 +34,7 @@ export default async function PortalLayout({ children }: { children: React.React
             <span className="role" title="Your role">
               {user.role}
             </span>
-            <form action={signOutAction}>
-              <button type="submit" className="link-button">
-                Sign out
-              </button>
-            </form>
+            <SignOutButton />
           </div>
         </div>
       </header>

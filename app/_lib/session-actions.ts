@@ -1,14 +1,15 @@
 'use server';
 
 import { cookies, headers } from 'next/headers';
-import { redirect } from 'next/navigation';
 import { sessionCookieIsSecure } from './auth.config';
 import { currentUser } from './auth';
 import { runtime } from './runtime';
 
 /**
  * Signs out: ends the session row (so the cookie is worthless even if kept), audits
- * SIGN_OUT, clears the cookie and goes to the sign-in page.
+ * SIGN_OUT and clears the cookie. The caller then goes to the sign-in page itself
+ * (SignOutButton): no redirect here, so Next.js makes no server-side fetch of /login
+ * carrying the caller's cookies.
  */
 export async function signOutAction(): Promise<void> {
   const user = await currentUser();
@@ -19,5 +20,4 @@ export async function signOutAction(): Promise<void> {
   for (const { name } of jar.getAll()) {
     if (name === base || name.startsWith(`${base}.`)) jar.set(name, '', { maxAge: 0, path: '/', secure, httpOnly: true, sameSite: 'lax' });
   }
-  redirect('/login');
 }

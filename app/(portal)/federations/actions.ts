@@ -1,7 +1,6 @@
 'use server';
 
 import { revalidatePath } from 'next/cache';
-import { redirect } from 'next/navigation';
 import type { KeySpec } from '@/lib/pki/keys';
 import { validatePublicUrl } from '@/lib/ca/federation';
 import type { ActionState } from '@/app/_lib/action-state';
@@ -11,7 +10,7 @@ import { createFederationSchema, federationIdFor, federationStatusSchema } from 
 import { federationSettingsSchema } from './settings-schema';
 
 /** Creates a federation with its own root, intermediate and provisioner key, and opens its port. */
-export const createFederationAction = validatedActionWithUser(createFederationSchema, 'federation:manage', async (input, user) => {
+export const createFederationAction = validatedActionWithUser<typeof createFederationSchema, { href: string }>(createFederationSchema, 'federation:manage', async (input, user) => {
   const rt = runtime();
   const id = federationIdFor(input.name);
   await rt.authority.createFederation(
@@ -26,7 +25,9 @@ export const createFederationAction = validatedActionWithUser(createFederationSc
     rt.log.warn('federation created but its port could not be opened', { federation: id, caUrl: input.caUrl, error: (e as Error).message });
   }
   revalidatePath('/', 'layout');
-  redirect(`/federations/${id}?created=1${listening ? '' : '&port=closed'}`);
+  // The form navigates there itself: a redirect from an action makes Next.js fetch the
+  // page server-side with the caller's cookies (see server/run.ts nextSelfAddress).
+  return { ok: true, data: { href: `/federations/${id}?created=1${listening ? '' : '&port=closed'}` } };
 });
 
 /** Disables a federation (its tokens and renewals are refused) or enables it again. */

@@ -1,13 +1,19 @@
 'use client';
 
-import { useState } from 'react';
+import { useRouter } from 'next/navigation';
+import { useEffect, useState } from 'react';
 import { MAX_CERT_DAYS } from '@/app/_lib/zod-rules';
 import { Field, FormAlert, useValidatedForm } from '@/app/_components/form';
 import { createFederationAction } from './actions';
 import { KEY_SPECS, createFederationSchema, federationIdFor } from './schema';
 
 export function CreateFederationForm({ suggestedCaUrl }: { suggestedCaUrl: string }) {
-  const { formProps, errors, error, pending } = useValidatedForm(createFederationSchema, createFederationAction);
+  const { formProps, errors, error, pending, state } = useValidatedForm(createFederationSchema, createFederationAction);
+  const router = useRouter();
+  const href = state?.ok ? state.data?.href : undefined;
+  useEffect(() => {
+    if (href) router.push(href);
+  }, [href, router]);
   const [name, setName] = useState('');
   const id = federationIdFor(name);
   return (
