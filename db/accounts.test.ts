@@ -1,8 +1,10 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LOCK_MS } from '../lib/auth/throttle';
+import { LOCK_MS, USER_FAILURE_LIMIT } from '../lib/auth/throttle';
 import { openDatabase, type Db } from './client';
 import { createAccounts, type Accounts } from './accounts';
+import { sessionKey } from './sessions';
 import { tempDir } from '../test/helpers/paths';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -70,7 +72,81 @@ describe('sessions', () => {
   });
 });
 
+describe('session ids at rest', () => {
+  /** Every byte the database keeps on disk: the file, its write-ahead log and shared memory. */
+  const onDisk = (): Buffer => Buffer.concat(readdirSync(tmp.path).map((f) => readFileSync(join(tmp.path, f))));
+  const sessionIds = () => (db.$client.prepare('select id from sessions order by created_at').all() as { id: string }[]).map((r) => r.id);
+
+  it('fail/a copy of the database holds no usable session id: only its SHA-256', async () => {
+    const u = await accounts.createUser({ username: 'root', role: 'admin', password: 'long enough password', createdBy: 'test' });
+    const sid = await accounts.startSession({ userId: u.id, username: 'root', provider: 'credentials', sourceIp: null, now: t0, expiresAt: at(3600_000) });
+    expect(sessionIds()).toEqual([sessionKey(sid)]);
+    expect(sessionKey(sid)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const bytes = onDisk();
+    expect(bytes.includes(sessionKey(sid)), 'the hash is on disk (so the search sees the table)').toBe(true);
+    expect(bytes.includes(sid), 'the cookie id is nowhere on disk').toBe(false);
+    db.$client.pragma('wal_checkpoint(TRUNCATE)');
+    expect(onDisk().includes(sid)).toBe(false);
+    // What is in the table, presented as a cookie's id, is no session and ends none.
+    const stolen = sessionIds()[0]!;
+    expect(await accounts.getActiveSession({ id: stolen, now: at(1) })).toBeUndefined();
+    expect(await accounts.endSession({ id: stolen, now: at(1), sourceIp: null })).toBe(false);
+    // The cookie's id still is, and callers get that same id back (to end it with).
+    expect(await accounts.getActiveSession({ id: sid, now: at(1) })).toMatchObject({ sessionId: sid, userId: u.id });
+    expect(await accounts.endSession({ id: sid, now: at(2), sourceIp: null })).toBe(true);
+    expect(await accounts.getActiveSession({ id: sid, now: at(3) })).toBeUndefined();
+  });
+
+  it('fail/a row from before ids were hashed (raw id as key) no longer matches its cookie', async () => {
+    const u = await accounts.createUser({ username: 'old', role: 'admin', password: 'long enough password', createdBy: 'test' });
+    const raw = 'pre-upgrade-session-id-0123456789abcdef';
+    db.$client.prepare('insert into sessions (id, user_id, created_at, expires_at) values (?, ?, ?, ?)').run(raw, u.id, t0.getTime(), at(3600_000).getTime());
+    expect(await accounts.getActiveSession({ id: raw, now: at(1) })).toBeUndefined();
+    expect(await accounts.endSession({ id: raw, now: at(1), sourceIp: null })).toBe(false);
+    // The row is good in every other way: keyed by the hash, the same cookie works.
+    db.$client.prepare('update sessions set id = ? where id = ?').run(sessionKey(raw), raw);
+    expect(await accounts.getActiveSession({ id: raw, now: at(1) })).toMatchObject({ sessionId: raw, userId: u.id });
+  });
+
+  it('ok/a password change keeps the session that made it, named by its cookie id; disabling ends all', async () => {
+    await accounts.createUser({ username: 'root', role: 'admin', password: 'long enough password', createdBy: 'test' });
+    const u = await accounts.createUser({ username: 'hana', role: 'operator', password: 'long enough password', createdBy: 'test' });
+    const open = () => accounts.startSession({ userId: u.id, username: 'hana', provider: 'credentials', sourceIp: null, now: t0, expiresAt: at(3600_000) });
+    const [a, b, c] = [await open(), await open(), await open()];
+    // Keeping a session by the hash the table holds keeps none.
+    await accounts.setUserPassword({ id: u.id, password: 'another long password' }, { id: 'user:hana', sourceIp: null, sessionId: sessionKey(a) });
+    expect(await accounts.getActiveSession({ id: a, now: at(1) })).toBeUndefined();
+    const [d, e] = [await open(), await open()];
+    await accounts.setUserPassword({ id: u.id, password: 'a third long password' }, { id: 'user:hana', sourceIp: null, sessionId: d });
+    expect(await accounts.getActiveSession({ id: d, now: at(1) })).toMatchObject({ sessionId: d });
+    for (const gone of [b, c, e]) expect(await accounts.getActiveSession({ id: gone, now: at(1) })).toBeUndefined();
+    await accounts.updateUser({ id: u.id, disabled: true }, actor);
+    await accounts.updateUser({ id: u.id, disabled: false }, actor);
+    expect(await accounts.getActiveSession({ id: d, now: at(1) })).toBeUndefined();
+    expect(db.$client.prepare('select count(*) n from sessions where ended_at is null').get()).toEqual({ n: 0 });
+  });
+});
+
 describe('sign-in throttle', () => {
+  it('ok/wrong current passwords on a password change count against the name like sign-ins, audited as such', async () => {
+    const results = [];
+    for (let i = 1; i <= USER_FAILURE_LIMIT; i++) {
+      results.push(await accounts.recordSignInFailure({ username: 'Ivo', sourceIp: '192.0.2.8', now: at(i), reason: 'password', attempt: 'password_change' }));
+    }
+    expect(results.map((r) => Boolean(r.lockedUntil))).toEqual([...Array(USER_FAILURE_LIMIT - 1).fill(false), true]);
+    // The same lock a sign-in meets, from any address.
+    expect(await accounts.signInLockedUntil({ username: 'ivo', sourceIp: '198.51.100.1', now: at(100) })).toEqual(results.at(-1)!.lockedUntil);
+    await accounts.recordSignInFailure({ username: 'ivo', sourceIp: '192.0.2.8', now: at(200), reason: 'locked', attempt: 'password_change' });
+    // Sign-in failures keep their entries as they were.
+    await accounts.recordSignInFailure({ username: 'ivo', sourceIp: '192.0.2.8', now: at(300), reason: 'locked' });
+    expect(audit('SIGN_IN_FAILED').map((r) => [r.actor, r.target, r.source_ip, r.outcome, JSON.parse(r.details)])).toEqual([
+      ...Array.from({ length: USER_FAILURE_LIMIT }, () => ['user:ivo', 'ivo', '192.0.2.8', 'failure', { reason: 'password', attempt: 'password_change' }]),
+      ['user:ivo', 'ivo', '192.0.2.8', 'failure', { reason: 'locked', attempt: 'password_change' }],
+      ['user:ivo', 'ivo', '192.0.2.8', 'failure', { reason: 'locked' }],
+    ]);
+    expect(audit('SIGN_IN_LOCKED')).toEqual([expect.objectContaining({ target: 'ivo', source_ip: '192.0.2.8' })]);
+  });
+
   it('ok/locks a name after 5 failures, audits it once, and the lock ends', async () => {
     const results = [];
     for (const i of [1, 2, 3, 4, 5]) results.push(await accounts.recordSignInFailure({ username: 'Dave', sourceIp: '192.0.2.7', now: at(i * 1000), reason: 'password' }));

@@ -102,7 +102,7 @@ export interface AccountActor {
   /** "user:alice". */
   id: string;
   sourceIp: string | null;
-  /** The acting session, kept open when the actor changes their own password. */
+  /** The acting session's id (as its cookie carries it), kept open when the actor changes their own password. */
   sessionId?: string;
 }
 

@@ -4,9 +4,10 @@
  * page, server action and route handler runs first.
  *
  * Sessions are revocable: the JWT cookie carries a session id, and `currentUser()`
- * checks its database row on every request (not ended, not expired, user enabled)
- * and takes the role from the user row, so sign-out, disabling an account or a role
- * change take effect on the next request.
+ * checks its database row (keyed by the id's hash: db/sessions.ts `sessionKey`) on
+ * every request (not ended, not expired, user enabled) and takes the role from the
+ * user row, so sign-out, disabling an account or a role change take effect on the
+ * next request.
  */
 
 import 'server-only';
@@ -70,18 +71,26 @@ async function openSession(user: { id: string; username: string; role: Role }, p
 const signInQueue: KeyedQueue = ((globalThis as { __fedpkiSignInQueue?: KeyedQueue }).__fedpkiSignInQueue ??= new KeyedQueue());
 
 /**
+ * Runs a password check in line with every other one for the same user name and from
+ * the same address — sign-ins and password changes alike — so that parallel guesses
+ * each see the failures counted before them (the lock would otherwise let a burst
+ * through while scrypt runs).
+ */
+export function inPasswordQueue<T>(username: string, sourceIp: string | null, task: () => Promise<T>): Promise<T> {
+  return signInQueue.run([userThrottleKey(username), ...(sourceIp ? [ipThrottleKey(sourceIp)] : [])], task);
+}
+
+/**
  * Password sign-in. A locked name or address is refused before the password is
  * checked; an unknown name costs the same scrypt run as a known one; every outcome is
  * audited with the source address. Attempts for one name, and from one address, are
- * checked one at a time, so that parallel guesses each see the failures counted
- * before them (the lock would otherwise let a burst through while scrypt runs).
+ * checked one at a time (`inPasswordQueue`).
  */
 async function authorizePassword(credentials: Record<string, string> | undefined): Promise<User> {
   const username = String(credentials?.username ?? '').trim().toLowerCase().slice(0, 64);
   const password = String(credentials?.password ?? '').slice(0, 1024);
   const sourceIp = await clientIp();
-  const keys = [userThrottleKey(username), ...(sourceIp ? [ipThrottleKey(sourceIp)] : [])];
-  return signInQueue.run(keys, () => checkPassword(username, password, sourceIp));
+  return inPasswordQueue(username, sourceIp, () => checkPassword(username, password, sourceIp));
 }
 
 async function checkPassword(username: string, password: string, sourceIp: string | null): Promise<User> {

@@ -14,7 +14,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
-import { encode } from 'next-auth/jwt';
+import { decode, encode } from 'next-auth/jwt';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, type LaunchedBrowser } from '../helpers/browser';
@@ -400,7 +400,9 @@ describe('the admin portal', () => {
     const secret = JSON.parse(query<{ value: string }>("select value from settings where key = 'auth_secret'")[0]!.value) as string;
     const live = query<{ id: string; user_id: string }>('select s.id, s.user_id from sessions s join users u on u.id = s.user_id where u.username = ? and s.ended_at is null', AUDITOR.username);
     expect(live).toHaveLength(1);
-    const sid = live[0]!.id;
+    // The table holds only the hash of the session id; the cookie carries the id itself.
+    const sid = (await decode({ token: auditorCookie.slice(auditorCookie.indexOf('=') + 1), secret }))!.sid!;
+    expect(live[0]!.id).toBe(createHash('sha256').update(sid).digest('base64url'));
     const asAdmin = { sub: adminId(), name: 'admin', role: 'admin' as const };
     const cookie = (value: string) => `__Secure-next-auth.session-token=${value}`;
     const mint = actions.get('mintTokenAction')!;
@@ -425,6 +427,8 @@ describe('the admin portal', () => {
     await expectSignedOut('expired', cookie(await encode({ token: { sub: live[0]!.user_id, name: AUDITOR.username, role: 'auditor' as const, sid }, secret, maxAge: -120 })));
     await expectSignedOut('a live session claimed for another user', cookie(await encode({ token: { ...asAdmin, sid }, secret })));
     await expectSignedOut('a session id the server never issued', cookie(await encode({ token: { ...asAdmin, sid: 'forged-session-id' }, secret })));
+    // All a copy of the database gives: the secret and the live session's row key.
+    await expectSignedOut('a live session row read from the database', cookie(await encode({ token: { sub: live[0]!.user_id, name: AUDITOR.username, role: 'auditor' as const, sid: live[0]!.id }, secret })));
 
     // Signing out ends the session: the same cookie, replayed, no longer works.
     await browser.context.clearCookies();

@@ -26,10 +26,11 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, get as httpGet, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { join, relative } from 'node:path';
 import Database from 'better-sqlite3';
 import { strToU8, zipSync } from 'fflate';
-import { encode } from 'next-auth/jwt';
+import { decode, encode } from 'next-auth/jwt';
 import type { Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLES, can, type Permission, type Role } from '@/lib/auth/roles';
@@ -501,10 +502,13 @@ describe('2. route handlers', () => {
     const secret = JSON.parse(query<{ value: string }>("select value from settings where key = 'auth_secret'")[0]!.value) as string;
     const adminId = query<{ id: string }>("select id from users where username = 'admin'")[0]!.id;
     const auditorCookie = await sessionCookieOf(AUDITOR);
-    const auditor = query<{ id: string; user_id: string }>(
-      'select s.id, s.user_id from sessions s join users u on u.id = s.user_id where u.username = ? and s.ended_at is null order by s.created_at desc',
-      AUDITOR.username,
-    )[0]!;
+    // The auditor's live session id, as its cookie carries it; the sessions table holds only its hash.
+    const auditor = {
+      id: (await decode({ token: auditorCookie.slice(SESSION_COOKIE.length + 1), secret }))!.sid!,
+      user_id: query<{ id: string }>('select id from users where username = ?', AUDITOR.username)[0]!.id,
+    };
+    const stored = query<{ id: string }>('select s.id from sessions s join users u on u.id = s.user_id where u.username = ? and s.ended_at is null', AUDITOR.username);
+    expect(stored).toHaveLength(1);
     const asAdmin = { sub: adminId, name: 'admin', role: 'admin' as const };
     const cookie = (v: string) => `${SESSION_COOKIE}=${v}`;
     bad.garbage = cookie('not-a-token');
@@ -512,6 +516,8 @@ describe('2. route handlers', () => {
     bad.expired = cookie(await encode({ token: { sub: auditor.user_id, name: AUDITOR.username, role: 'auditor' as const, sid: auditor.id }, secret, maxAge: -120 }));
     bad['a live session claimed for another user'] = cookie(await encode({ token: { ...asAdmin, sid: auditor.id }, secret }));
     bad['a session id never issued'] = cookie(await encode({ token: { ...asAdmin, sid: 'forged-session-id' }, secret }));
+    // What a copy of the database gives: the secret and a live session's row key.
+    bad['a live session row read from the database'] = cookie(await encode({ token: { sub: auditor.user_id, name: AUDITOR.username, role: 'auditor' as const, sid: stored[0]!.id }, secret }));
     bad['no session id'] = cookie(await encode({ token: asAdmin, secret }));
     expect((await get('/api/audit/export', auditorCookie)).status).toBe(200);
 
@@ -600,7 +606,7 @@ describe('2. route handlers', () => {
       ...routeFigures,
       row: {
         area: 'Portal access control',
-        tried: `${Object.keys(ROUTE_CASES).length} route handler files (${routeFigures.paths} downloads + next-auth's session) × 3 roles and ${routeFigures.badCookies} bad sessions (none, garbage, another secret, expired, another user's, unknown id, no id, signed out, disabled account); ${portal.length} portal pages × the same (${(routeFigures.requests + requests).toLocaleString('en-US')} requests)`,
+        tried: `${Object.keys(ROUTE_CASES).length} route handler files (${routeFigures.paths} downloads + next-auth's session) × 3 roles and ${routeFigures.badCookies} bad sessions (none, garbage, another secret, expired, another user's, unknown id, a row key read from the database, no id, signed out, disabled account); ${portal.length} portal pages × the same (${(routeFigures.requests + requests).toLocaleString('en-US')} requests)`,
         held: `every bad session refused (401 JSON with no file, or a redirect to sign-in; ${routeFigures.refused} refusals), roles as granted; server actions are covered by portal.e2e.ts`,
       },
     });
@@ -1334,6 +1340,78 @@ describe('6. framing', () => {
         area: 'Framing (clickjacking)',
         tried: `${paths.length} pages (/enroll, /renew, sign-in and two signed-in portal pages) in iframes on another site and on a sibling host: ${framed} frames`,
         held: "none rendered (CSP frame-ancestors 'none', X-Frame-Options DENY)",
+      },
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------
+// 7. the portal's requests to itself
+
+describe("7. the portal's requests to itself", () => {
+  it('sends no request, and so no session cookie, to localhost:3000 (Next.js’s default address) when a federation is created or someone signs out, over TLS or the plain listener', async () => {
+    // A redirect from a server action makes Next.js fetch the target page itself, with
+    // the caller's cookies, from the address it believes it runs at.
+    const reached: string[] = [];
+    const traps: NetServer[] = [];
+    for (const host of ['127.0.0.1', '::1']) {
+      const trap = createNetServer((socket) => {
+        reached.push(host);
+        socket.destroy();
+      });
+      const bound = await new Promise<boolean>((resolve, reject) => {
+        trap.once('error', (e: NodeJS.ErrnoException) =>
+          e.code === 'EADDRNOTAVAIL' || e.code === 'EAFNOSUPPORT' ? resolve(false) : reject(new Error(`port 3000 on ${host} must be free for this test to see what reaches it (${e.code})`)),
+        );
+        trap.listen(3000, host, () => resolve(true));
+      });
+      if (bound) traps.push(trap);
+    }
+    expect(traps.length).toBeGreaterThan(0);
+    const plain = `http://127.0.0.1:${httpPort}`;
+    const toPlain = (cookie: string) => cookie.replace(`${SESSION_COOKIE}=`, 'next-auth.session-token=');
+    // Its own account, from an address part 5 left locked on purpose: the lock is lifted here.
+    const rw = new Database(join(srv.dataDir, 'fedpki.db'), { fileMustExist: true });
+    try {
+      rw.prepare('delete from sign_in_throttle').run();
+    } finally {
+      rw.close();
+    }
+    const SELF = { username: 'self-request', password: 'self request password 1' };
+    const made = await callAction(srv.origin, actions.get('createUserAction')!, { username: SELF.username, role: 'operator', password: SELF.password, confirm: SELF.password }, adminCookie);
+    expect(made.text).toContain('"ok":true');
+    const openSessions = () => query<{ n: number }>('select count(*) n from sessions where ended_at is null and user_id = (select id from users where username = ?)', SELF.username)[0]!.n;
+    let flows = 0;
+    try {
+      const create = actions.get('createFederationAction')!;
+      for (const [origin, cookie, name] of [
+        [srv.origin, adminCookie, 'Self request TLS'],
+        [plain, toPlain(adminCookie), 'Self request plain'],
+      ] as const) {
+        const r = await callAction(origin, create, { name, caUrl: `localhost:${await freePort()}`, keySpec: 'EC-P256', certValidityDays: '30' }, cookie);
+        expect(r.text, origin).toContain('"ok":true');
+        expect(r.text, 'the form is told where to go').toMatch(/"href":"\/federations\/self-request-(tls|plain)\?created=1"/);
+        flows++;
+      }
+      for (const origin of [srv.origin, plain]) {
+        const cookie = await sessionCookieOf(SELF);
+        const before = openSessions();
+        const out = await callAction(origin, actions.get('signOutAction')!, {}, origin === plain ? toPlain(cookie) : cookie);
+        expect(out.status, origin).toBeLessThan(400);
+        expect(openSessions(), `${origin}: the session ended`).toBe(before - 1);
+        flows++;
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      expect(reached, 'connections to port 3000').toEqual([]);
+    } finally {
+      await Promise.all(traps.map((t) => new Promise((r) => t.close(r))));
+    }
+    recordFigures('portal-7-self-requests', {
+      flows,
+      row: {
+        area: "The portal's requests to itself",
+        tried: `${flows} server actions that used to redirect (create a federation, sign out) over TLS and the plain listener, with a listener waiting on localhost:3000 (Next.js's default address, which a custom server gets unless told its own)`,
+        held: 'no connection reached it: the actions return where to go and the browser goes there; Next.js is given an address of FedPKI itself',
       },
     });
   });

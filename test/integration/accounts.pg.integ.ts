@@ -8,7 +8,9 @@
  * through A is good at B, and signing out at A ends it at B; failed sign-ins arriving
  * at both instances at once are each counted, and lock the name (and the address)
  * exactly once; two administrators demoted at once through A and B leave one; a
- * single-sign-on user's first sign-in at both at once makes one account. Every change
+ * single-sign-on user's first sign-in at both at once makes one account; the sessions
+ * table holds only hashes of session ids, so an id read from it opens nothing; wrong
+ * current passwords on a password change count towards the same lock. Every change
  * carries its audit entry. (test/e2e/portal-pg.e2e.ts shows the same with two real
  * servers and a browser.)
  */
@@ -17,6 +19,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { openStore, type Database } from '@/db/open';
 import type { PgDb } from '@/db/pg/client';
+import { sessionKey } from '@/db/sessions';
 import { LOCK_MS, USER_FAILURE_LIMIT, IP_FAILURE_LIMIT } from '@/lib/auth/throttle';
 import { ROOT, tempDir } from '../helpers/paths';
 import { newTestPostgresUrl } from '../helpers/server';
@@ -187,6 +190,49 @@ describe('accounts and sessions on PostgreSQL, two instances', () => {
     await expect(b.accounts.upsertSsoUser({ username: 'hal@example.org', provider: 'oidc', role: 'admin', sourceIp: null })).rejects.toThrow(/password account/);
     await a.accounts.updateUser({ id: both[0]!.id, disabled: true }, actor);
     await expect(b.accounts.upsertSsoUser({ username: 'gina@example.org', provider: 'oidc', role: 'operator', sourceIp: null })).rejects.toThrow(/disabled/);
+  });
+
+  it('fail/the sessions table holds only the SHA-256 of each id: an id read from it opens and ends nothing', async () => {
+    await a.accounts.createUser({ username: 'root', role: 'admin', password: PASSWORD, createdBy: 'test' });
+    const u = await a.accounts.createUser({ username: 'ines', role: 'operator', password: PASSWORD, createdBy: 'test' });
+    const open = (d: Database) => d.accounts.startSession({ userId: u.id, username: 'ines', provider: 'credentials', sourceIp: null, now: t0, expiresAt: at(3600_000) });
+    const [s1, s2, s3] = [await open(a), await open(b), await open(a)];
+    const stored = (await pgOf(a).execute<{ id: string }>(sql`select id from sessions where user_id = ${u.id}`)).rows.map((r) => r.id);
+    expect(stored.sort()).toEqual([s1, s2, s3].map(sessionKey).sort());
+    for (const sid of [s1, s2, s3]) {
+      const found = await pgOf(a).execute<{ n: number }>(sql`select count(*)::int n from sessions where strpos(id, ${sid}) > 0 or strpos(coalesce(source_ip, ''), ${sid}) > 0`);
+      expect(found.rows[0]!.n, 'the cookie id is in no row').toBe(0);
+    }
+    for (const key of stored) {
+      expect(await b.accounts.getActiveSession({ id: key, now: at(1) })).toBeUndefined();
+      expect(await b.accounts.endSession({ id: key, now: at(1), sourceIp: null })).toBe(false);
+    }
+    expect(await b.accounts.getActiveSession({ id: s1, now: at(1) })).toMatchObject({ sessionId: s1, userId: u.id });
+    // A password change through B keeps the session named by its cookie id (started at A).
+    await b.accounts.setUserPassword({ id: u.id, password: 'another long password' }, { id: 'user:ines', sourceIp: null, sessionId: s3 });
+    expect(await a.accounts.getActiveSession({ id: s3, now: at(1) })).toMatchObject({ sessionId: s3 });
+    expect(await a.accounts.getActiveSession({ id: s1, now: at(1) })).toBeUndefined();
+    expect(await a.accounts.getActiveSession({ id: s2, now: at(1) })).toBeUndefined();
+    expect(await b.accounts.endSession({ id: s3, now: at(2), sourceIp: null })).toBe(true);
+    // A row from before ids were hashed: its raw id matches nothing any more.
+    await pgOf(a).execute(sql`insert into sessions (id, user_id, created_at, expires_at) values ('pre-upgrade-raw-id', ${u.id}, ${t0.toISOString()}, ${at(3600_000).toISOString()})`);
+    expect(await a.accounts.getActiveSession({ id: 'pre-upgrade-raw-id', now: at(1) })).toBeUndefined();
+  });
+
+  it('ok/wrong current passwords on password changes at A and B count towards the sign-in lock, audited as password changes', async () => {
+    const results = await Promise.all(
+      Array.from({ length: USER_FAILURE_LIMIT + 2 }, (_, i) =>
+        (i % 2 ? a : b).accounts.recordSignInFailure({ username: 'Jo', sourceIp: '192.0.2.77', now: at(i), reason: 'password', attempt: 'password_change' }),
+      ),
+    );
+    expect(results.filter((r) => r.lockedUntil)).toHaveLength(3);
+    expect(await a.accounts.signInLockedUntil({ username: 'jo', sourceIp: null, now: at(100) })).toBeDefined();
+    await b.accounts.recordSignInFailure({ username: 'jo', sourceIp: '192.0.2.77', now: at(101), reason: 'locked', attempt: 'password_change' });
+    const failed = await newAudit('SIGN_IN_FAILED');
+    expect(failed).toHaveLength(USER_FAILURE_LIMIT + 3);
+    expect(failed.every((r) => r.actor === 'user:jo' && r.target === 'jo' && r.outcome === 'failure' && r.details?.attempt === 'password_change')).toBe(true);
+    expect(failed.at(-1)!.details).toEqual({ reason: 'locked', attempt: 'password_change' });
+    expect(await newAudit('SIGN_IN_LOCKED')).toEqual([expect.objectContaining({ target: 'jo', details: expect.objectContaining({ scope: 'user', failures: USER_FAILURE_LIMIT }) })]);
   });
 
   it('fail/odd input finds nothing rather than failing', async () => {
