@@ -132,6 +132,7 @@ describe('revocation', () => {
     const minted = await env.authority.mintRevokeToken({ serial: a.serial }, { id: 'cli' });
     expect(minted.claims.sub).toBe(serialToDecimal(a.serial));
     expect(minted.claims.aud).toBe('https://localhost:9443/1.0/revoke');
+    expect(minted.claims.role, 'a revoke token names no node role').toBeUndefined();
     expect(await rejects(env.authority.revokeWithToken({ serial: serialToDecimal(b.serial), ott: minted.jwt }))).toBe('forbidden');
     const done = await env.authority.revokeWithToken({ serial: serialToDecimal(a.serial), ott: minted.token, reasonCode: 5 });
     expect(done.certificate.revocationReason).toBe(5);

@@ -37,6 +37,7 @@ describe('mintToken', () => {
       sans: ['collaborator1'],
       sha: ctx.root.fingerprint,
       sub: 'collaborator1',
+      role: 'collaborator',
     });
     expect(m.claims.jti).toMatch(/^[0-9a-f]{64}$/);
     expect(m.record).toEqual({

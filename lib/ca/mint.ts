@@ -131,6 +131,7 @@ async function issueToken(t: TokenToIssue, auditDetails: (record: TokenRecord) =
     sans: t.sans,
     sha: ctx.root.fingerprint,
     sub: t.subject,
+    ...(t.kind === 'sign' ? { role: t.role } : {}),
   };
   const jwt = await signJwt({ alg: 'ES256', kid: ctx.provisioner.kid, typ: 'JWT' }, claims, await ctx.provisioner.privateKey(), t.crypto);
   const record: TokenRecord = {

@@ -166,10 +166,19 @@ describe('parseClaims', () => {
     ['ok/extra claims are ignored', { extra: { x: 1 }, step: {} }, {}],
     ['ok/several sans', { sans: ['a', '10.0.0.1', 'b@c'] }, { sans: ['a', '10.0.0.1', 'b@c'] }],
     ['ok/time zero', { nbf: 0 }, { nbf: 0 }],
+    ['ok/FedPKI\'s role claim', { role: 'aggregator' }, { role: 'aggregator' }],
   ])('%s', (_name, patch, expected) => {
     const raw: Record<string, unknown> = { ...CLAIMS, ...patch };
     for (const k of Object.keys(patch)) if (patch[k] === undefined) delete raw[k];
     expect(parseClaims(raw)).toEqual({ ...CLAIMS, ...expected });
+  });
+
+  it.each<[string, unknown]>([
+    ['an unknown role', 'chef'],
+    ['a role that is not a string', 7],
+    ['an empty role', ''],
+  ])('ok/%s is left out (the claim only informs the enrollment page), not refused', (_name, role) => {
+    expect(parseClaims({ ...CLAIMS, role })).toEqual(CLAIMS);
   });
 
   it.each<[string, Record<string, unknown>]>([

@@ -13,7 +13,7 @@ import { getCrypto, randomBytes, sha256 } from '../pki/crypto';
 import { fromBase64, fromBase64Url, fromUtf8, toBase64, toBase64Url, toHex, utf8 } from '../pki/encoding';
 import { fromPem } from '../pki/pem';
 import { CaError } from './errors';
-import type { TokenState } from './types';
+import { NODE_ROLES, type NodeRole, type TokenState } from './types';
 
 export const TOKEN_DEFAULT_TTL_SECONDS = 24 * 3600;
 export const TOKEN_MIN_TTL_SECONDS = 5 * 60;
@@ -40,6 +40,11 @@ export interface TokenClaims {
   nbf: number;
   iat: number;
   exp: number;
+  /**
+   * FedPKI's own claim: the role the admin chose for the node, so the enrollment page
+   * lays out the right bundle. step's client and step-ca ignore claims they do not know.
+   */
+  role?: NodeRole;
 }
 
 export interface DecodedJwt {
@@ -189,6 +194,8 @@ export function parseClaims(raw: Record<string, unknown>): TokenClaims {
     nbf: num('nbf'),
     iat: num('iat'),
     exp: num('exp'),
+    // Informational only (nothing is decided by it): an unknown value is left out, not refused.
+    ...(typeof raw.role === 'string' && (NODE_ROLES as readonly string[]).includes(raw.role) ? { role: raw.role as NodeRole } : {}),
   };
 }
 
