@@ -65,7 +65,7 @@ export function AuditTable({ rows, federationNames, compact = false }: { rows: A
             <tr key={r.id}>
               <td className="nowrap small" data-label="Time">{formatDateTime(r.at)}</td>
               <td data-label="Action">
-                {actionLabel(r.action)} {r.outcome === 'failure' && <StatusBadge status="failure" />}
+                {actionLabel(r.action)} {r.outcome === 'failure' && !r.action.endsWith('_FAILED') && <StatusBadge status="failure" />}
               </td>
               <td className="nowrap" data-label="Actor">{r.actor}</td>
               {!compact && <td className="mono small" data-label="Source">{r.sourceIp ?? '—'}</td>}

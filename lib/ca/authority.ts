@@ -7,7 +7,7 @@
 import { readCertificate } from '../pki/certificate';
 import { getCrypto } from '../pki/crypto';
 import { exportPkcs8, exportSpki, generateKeyPair } from '../pki/keys';
-import { sansToList, splitSans } from '../pki/extensions/subject-alt-name';
+import { splitSans } from '../pki/extensions/subject-alt-name';
 import { extKeyUsage } from '../pki/extensions/ext-key-usage';
 import { id_kp_serverAuth } from '../pki/oids';
 import { toPem } from '../pki/pem';
@@ -23,7 +23,7 @@ import { mintRevokeToken, mintToken, type MintRevokeTokenParams, type MintTokenP
 import { answerOcsp, type OcspAnswer } from './ocsp';
 import { authenticateCertificate, authorizeRenewToken, renewCertificate } from './renew';
 import { alreadyRevoked, authorizeRevokeToken, parseReasonCode, parseSerial, revokeCertificate, type RevokeParams } from './revoke';
-import { validateSans, validateSubject } from './policy';
+import { csrSigningNames } from './policy';
 import { signLeaf } from './profiles';
 import type { CaStore } from './store';
 import type { Actor, CertificateRecord, CrlRecord, FederationRecord, NodeRole, RevocationChannel, TokenRecord } from './types';
@@ -223,11 +223,7 @@ export class CertificateAuthority {
     const ctx = this.federation(p.federationId);
     if (ctx.federation.status !== 'active') throw new CaError('conflict', `Federation "${ctx.federation.name}" is disabled.`);
     const csr = await checkCsr(p.csr, this.crypto);
-    const cn = csr.subject.commonName;
-    if (!cn) throw new CaError('csr_name_mismatch', 'The CSR has no common name; OpenFL identifies nodes by it.');
-    const subject = validateSubject(cn);
-    const requested = sansToList(csr.sans);
-    const sans = validateSans(requested.length ? requested : [subject]);
+    const { subject, sans } = csrSigningNames(csr);
     const now = this.now();
     const seconds = p.certSeconds ?? ctx.federation.defaultCertSeconds;
     const validity = resolveValidity({ now, defaultSeconds: seconds, maxSeconds: seconds, issuerNotAfter: ctx.leaf.issuerNotAfter });

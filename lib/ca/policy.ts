@@ -121,3 +121,16 @@ export function validateSans(values: readonly string[]): string[] {
   }
   return sansToList(sans);
 }
+
+/**
+ * The names an uploaded CSR is signed for (OpenFL's manual workflow): its CN, and its
+ * SANs or else DNS:<CN>, each checked as a token's would be. The portal shows the
+ * refusal when the CSR is read, before anyone confirms its hash.
+ */
+export function csrSigningNames(csr: Pick<ParsedCsr, 'subject' | 'sans'>): { subject: string; sans: string[] } {
+  const cn = csr.subject.commonName;
+  if (!cn) throw new CaError('csr_name_mismatch', 'The CSR has no common name; OpenFL identifies nodes by it.');
+  const subject = validateSubject(cn);
+  const requested = sansToList(csr.sans);
+  return { subject, sans: validateSans(requested.length ? requested : [subject]) };
+}

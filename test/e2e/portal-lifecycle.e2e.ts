@@ -283,6 +283,8 @@ describe('the certificate lifecycle in the portal', () => {
     await form.getByLabel('Public URL').fill('pki.example.org/path?x=1');
     await form.getByRole('button', { name: 'Save settings' }).click();
     await form.getByText(/The public URL is an http:\/\/ or https:\/\/ base address/).waitFor();
+    // The refused value stays in the field to be corrected.
+    expect(await form.getByLabel('Public URL').inputValue()).toBe('pki.example.org/path?x=1');
     await form.getByLabel('Public URL').fill(`${publicUrl}/`);
     await form.getByLabel('Allow renewal after expiry').check();
     await form.getByRole('button', { name: 'Save settings' }).click();

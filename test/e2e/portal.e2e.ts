@@ -319,6 +319,21 @@ describe('the admin portal', () => {
     expect(cols).toBe(`collaborators:\n- ${NODE}\n- ${CSR_NODE}\n`);
   });
 
+  it('refuses a CSR whose name cannot be certified as soon as it is read, before any hash is confirmed', async () => {
+    const dir = join(tmp.path, 'bad-name');
+    mkdirSync(dir);
+    const made = openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'r.csr'), '-subj', '/CN=bad name']);
+    expect(made.status, made.stderr).toBe(0);
+    const signedBefore = query("select count(*) n from audit_log where action = 'CSR_SIGNED'");
+    const csr = new CsrPage(page, srv.origin);
+    await csr.goto();
+    await csr.paste(readFileSync(join(dir, 'r.csr'), 'utf8'));
+    await page.getByText(/This CSR cannot be signed: A subject name may use letters, digits/).first().waitFor();
+    expect(await page.getByTestId('csr-hash').count()).toBe(0);
+    expect(await page.getByRole('form', { name: 'Sign the request' }).count()).toBe(0);
+    expect(query("select count(*) n from audit_log where action = 'CSR_SIGNED'")).toEqual(signedBefore);
+  });
+
   it('disables a federation after asking once more, and enables it again', async () => {
     await page.goto(`${srv.origin}/federations/${federationId}`);
     await page.getByRole('button', { name: 'Disable federation' }).click();

@@ -1,7 +1,8 @@
 'use server';
 
 import { revalidatePath } from 'next/cache';
-import { CaError } from '@/lib/ca/errors';
+import { CaError, isCaError } from '@/lib/ca/errors';
+import { csrSigningNames } from '@/lib/ca/policy';
 import { checkCsr } from '@/lib/ca/issue';
 import { OpenflPackageError, openflCsrHash, readCertRequestZip } from '@/lib/openfl/manual';
 import { parseCsrInput } from '@/lib/pki/csr';
@@ -62,9 +63,16 @@ export const inspectCsrAction = validatedActionWithUser(inspectCsrSchema, 'csr:s
   }
   const parsed = readCsr(bytes);
   const csr = await checkCsr(parsed);
+  // Refused now, as signing would refuse it, rather than after the hash is confirmed.
+  const field = input.csrFile ? 'csrFile' : 'csrText';
+  try {
+    csrSigningNames(csr);
+  } catch (e) {
+    if (isCaError(e)) throw new CaError(e.code, `This CSR cannot be signed: ${e.message}`, { fieldErrors: { [field]: [e.message] } });
+    throw e;
+  }
   const commonName = csr.subject.commonName ?? '';
   const notes: string[] = [];
-  if (!commonName) notes.push('The CSR has no common name; it cannot be signed (OpenFL identifies nodes by it).');
   if (packageName && commonName && packageName !== commonName) {
     notes.push(`The file is named for “${packageName}” but the CSR says “${commonName}”; the certificate and the files returned use “${commonName}”.`);
   }

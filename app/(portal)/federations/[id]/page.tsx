@@ -127,7 +127,7 @@ export default async function FederationPage({ params, searchParams }: { params:
                 <div className="small muted">
                   {crl
                     ? `Number ${crl.number}, published ${formatDateTime(new Date(crl.thisUpdate.getTime() + STATUS_BACKDATE_SECONDS * 1000))}, valid until ${formatDateTime(crl.nextUpdate)}.`
-                    : 'Not published yet: the server makes the first one shortly after start.'}
+                    : 'Not published yet: the server publishes the first one within a minute (the download builds it now if asked before).'}
                 </div>
               </dd>
               <dt>OCSP responder</dt>

@@ -1,12 +1,16 @@
 'use client';
 
-import { useActionState } from 'react';
+import { useActionState, useState } from 'react';
 import { Field, FormAlert, SubmitButton } from '@/app/_components/form';
 import { updateFederationSettingsAction } from '../actions';
 
 /** Public URL and renewal after expiry; the server checks the URL with the CA's rule and answers next to the field. */
 export function FederationSettingsForm({ id, publicUrl, allowRenewAfterExpiry, envNote }: { id: string; publicUrl: string | null; allowRenewAfterExpiry: boolean; envNote?: string }) {
   const [state, action] = useActionState(updateFederationSettingsAction, null);
+  // Controlled, so what was typed survives the form reset React does after an action:
+  // a refused URL stays in the field to be corrected.
+  const [url, setUrl] = useState(publicUrl ?? '');
+  const [renewAfterExpiry, setRenewAfterExpiry] = useState(allowRenewAfterExpiry);
   const saved = state?.ok ? state.data : undefined;
   return (
     <form action={action} className="form" aria-label="Federation settings">
@@ -28,10 +32,10 @@ export function FederationSettingsForm({ id, publicUrl, allowRenewAfterExpiry, e
           </>
         }
       >
-        {(p) => <input {...p} type="text" inputMode="url" autoCapitalize="none" spellCheck={false} defaultValue={publicUrl ?? ''} placeholder="http://pki.example.org" />}
+        {(p) => <input {...p} type="text" inputMode="url" autoCapitalize="none" spellCheck={false} value={url} onChange={(e) => setUrl(e.target.value)} placeholder="http://pki.example.org" />}
       </Field>
       <label className="checkbox">
-        <input type="checkbox" name="allowRenewAfterExpiry" defaultChecked={allowRenewAfterExpiry} />
+        <input type="checkbox" name="allowRenewAfterExpiry" checked={renewAfterExpiry} onChange={(e) => setRenewAfterExpiry(e.target.checked)} />
         Allow renewal after expiry
       </label>
       <p className="small muted">
