@@ -97,7 +97,7 @@ const signBody = z.object({
   templateData: z.unknown().optional(),
 });
 
-async function sign({ req, res, deps, sourceIp, scope }: StepContext): Promise<void> {
+async function sign({ req, res, deps, sourceIp }: StepContext): Promise<void> {
   const parsed = signBody.safeParse(await readJson(req, STEP_BODY_LIMIT));
   if (!parsed.success) throw new CaError('bad_request', 'The request could not be completed: the body must be {"csr", "ott", "notBefore"?, "notAfter"?} with string values.');
   const { csr, ott, notBefore, notAfter } = parsed.data;
@@ -116,7 +116,6 @@ async function sign({ req, res, deps, sourceIp, scope }: StepContext): Promise<v
     notBefore: parseTimeSpec(notBefore, 'notBefore'),
     notAfter: parseTimeSpec(notAfter, 'notAfter'),
     sourceIp,
-    federationIds: scope.map((c) => c.federation.id),
   });
   if (deps.log.enabled('info')) {
     deps.log.info('certificate issued', { federation: issued.record.federationId, serial: issued.record.serial, subject: issued.record.commonName });

@@ -124,12 +124,6 @@ export interface SignWithTokenParams {
   notBefore?: TimeSpec;
   notAfter?: TimeSpec;
   sourceIp?: string | null;
-  /**
-   * The federations served where the request arrived (a federation's own port); a
-   * token of any other is refused. Unset: any federation (in process, the CLI, the
-   * plain listener behind a proxy).
-   */
-  federationIds?: readonly string[];
 }
 
 /** Reads what issuance needs from storage; writes go through `CaStore.recordIssuance`. */
@@ -181,10 +175,6 @@ export async function prepareTokenIssuance(p: SignWithTokenParams, deps: Prepare
   const bindingOf = async (jti: string) => (await tokenOf(jti))?.binding;
   const { claims, ctx } = await verifyToken({ ott: p.ott, now, lookup: deps.lookup, paths: SIGN_PATHS, bindingOf }, crypto);
   try {
-    if (p.federationIds && !p.federationIds.includes(ctx.federation.id)) {
-      // Federations on different ports are independent: each answers for its own tokens.
-      throw new CaError('token_audience_invalid', `The token is refused: it belongs to federation "${ctx.federation.name}", whose CA is at ${ctx.federation.caUrl}, not to the one this address serves.`);
-    }
     const token = await tokenOf(claims.jti);
     if (!token || token.federationId !== ctx.federation.id || token.kind !== 'sign') throw tokenStateError(undefined);
     if (token.state !== 'pending') throw tokenStateError(token.state);
