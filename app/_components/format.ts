@@ -38,10 +38,8 @@ export function formatDuration(seconds: number): string {
   return `${Math.round(seconds / 60)} minutes`;
 }
 
-/** Hex with a colon every byte, as OpenSSL prints fingerprints and serials. */
-export function colonHex(hex: string): string {
-  return (hex.match(/.{1,2}/g) ?? []).join(':').toUpperCase();
-}
+/** Hex with a colon every byte, as OpenSSL prints fingerprints and serials (shared with /enroll and the CLI). */
+export { colonHex } from '@/lib/pki/encoding';
 
 /** "12 days left", "5 hours left": how long until `d`, rounded as `relative` rounds. */
 export function timeLeft(d: Date, now = new Date()): string {

@@ -30,7 +30,7 @@ export function Result({ node, summary, headingRef }: { node: EnrolledNode; summ
       </h3>
       <ul className={styles.checks}>
         <li>
-          <span aria-hidden="true">✓ </span>It chains to the root whose fingerprint you checked ({summary.fingerprintGroups.slice(0, 2).join(' ')} …).
+          <span aria-hidden="true">✓ </span>It chains to the root whose fingerprint you checked ({summary.fingerprintGroups[0]}:…).
         </li>
         <li>
           <span aria-hidden="true">✓ </span>It certifies the key made in this browser.

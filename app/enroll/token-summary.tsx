@@ -77,13 +77,17 @@ export function TokenSummaryCard({ summary, now, live, headingRef, onReplace }: 
         Root certificate fingerprint (SHA-256)
       </h4>
       <p className={styles.fingerprint} aria-labelledby="fp-title" data-testid="fingerprint">
-        {summary.fingerprintGroups.map((g, i) => (
-          <span key={i}>{g}</span>
+        {summary.fingerprintGroups.map((g, i, all) => (
+          <span key={i}>
+            {g}
+            {i < all.length - 1 && ':'}
+          </span>
         ))}
       </p>
       <p className={styles.compare}>
-        <strong>Compare this fingerprint with the one your administrator gave you</strong> — reading it aloud together, group by group, is best. If any
-        group differs, stop: the token is not from your federation’s certificate authority.
+        <strong>Compare this fingerprint with the one your administrator gave you</strong> — reading it aloud together, group by group, is best. The
+        portal and <code>openssl x509 -noout -fingerprint -sha256</code> print it the same way (upper or lower case does not matter). If any group
+        differs, stop: the token is not from your federation’s certificate authority.
       </p>
       <p className={styles.check}>
         <span aria-hidden="true">✓ </span>The root certificate inside the token is the one the token’s signed claims name.

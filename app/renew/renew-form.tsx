@@ -27,6 +27,8 @@ export function RenewForm() {
   const [checkError, setCheckError] = useState<string>();
   const [rekey, setRekey] = useState(false);
   const [phase, setPhase] = useState<Phase>({ kind: 'idle' });
+  /** Changed to remount the file inputs: a file input cannot be emptied otherwise. */
+  const [round, setRound] = useState(0);
 
   /** Reads the chosen file here (FileReader; nothing is uploaded) and checks the pair once both are chosen. */
   const read = (which: 'cert' | 'key') => async (e: React.ChangeEvent<HTMLInputElement>) => {
@@ -76,21 +78,34 @@ export function RenewForm() {
     }
   }
 
+  /** Starts over with no files chosen; the certificate just issued stays valid. */
+  function again() {
+    setFiles({});
+    setCreds(undefined);
+    setCheckError(undefined);
+    setRekey(false);
+    setPhase({ kind: 'idle' });
+    setRound((n) => n + 1);
+  }
+
   const busy = phase.kind === 'working';
+  // Once renewed, the same files would only get yet another certificate: the form stays
+  // as it was, read-only, until "Renew another certificate" empties it.
+  const done = phase.kind === 'done';
   const cn = creds?.leaf.subject.commonName ?? '';
   const expired = creds?.expired ?? false;
 
   return (
     <div className="panel">
-      <div className={styles.files}>
+      <div className={styles.files} key={round}>
         <label className={styles.field}>
           <span>Certificate file</span>
-          <input type="file" accept=".crt,.pem,.cer" onChange={read('cert')} disabled={busy} data-testid="cert-file" />
+          <input type="file" accept=".crt,.pem,.cer" onChange={read('cert')} disabled={busy || done} data-testid="cert-file" />
           <small className="muted">NAME.crt, as enrollment wrote it (PEM)</small>
         </label>
         <label className={styles.field}>
           <span>Key file</span>
-          <input type="file" accept=".key,.pem" onChange={read('key')} disabled={busy} data-testid="key-file" />
+          <input type="file" accept=".key,.pem" onChange={read('key')} disabled={busy || done} data-testid="key-file" />
           <small className="muted">NAME.key: PKCS#8, EC or RSA PEM; read here only</small>
         </label>
       </div>
@@ -119,7 +134,7 @@ export function RenewForm() {
         </dl>
       )}
 
-      <fieldset className={styles.choice} disabled={!creds || busy}>
+      <fieldset className={styles.choice} disabled={!creds || busy || done}>
         <legend>Key</legend>
         <label>
           <input type="radio" name="mode" checked={!rekey} onChange={() => setRekey(false)} /> Keep the current key
@@ -130,9 +145,11 @@ export function RenewForm() {
         </label>
       </fieldset>
 
-      <button type="button" className={styles.button} onClick={renew} disabled={!creds || busy} data-testid="renew">
-        {rekey ? 'Renew with a new key' : 'Renew certificate'}
-      </button>
+      {!done && (
+        <button type="button" className={styles.button} onClick={renew} disabled={!creds || busy} data-testid="renew">
+          {rekey ? 'Renew with a new key' : 'Renew certificate'}
+        </button>
+      )}
 
       <div aria-live="polite">
         {phase.kind === 'working' && <p className="muted">{phase.step}</p>}
@@ -152,6 +169,12 @@ export function RenewForm() {
               {phase.keyPem && <Download name={`${fileSafeName(cn)}.key`} text={phase.keyPem} label="New private key" />}
             </div>
             {phase.keyPem && <p className={styles.warn}>Save the new key now and keep it private: it exists only in this page and is lost when you leave.</p>}
+            <div className={styles.again}>
+              <p className="muted">This certificate is renewed: sending the same files again would only issue one more. To renew a different one, start over.</p>
+              <button type="button" className={styles.secondary} onClick={again} data-testid="renew-another">
+                Renew another certificate
+              </button>
+            </div>
           </div>
         )}
       </div>

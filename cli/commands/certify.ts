@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CaError } from '../../lib/ca/errors';
 import { prepareEnrollment, readEnrollmentToken, verifyEnrollment, type SignResponse } from '../../lib/enroll/client';
+import { colonHex } from '../../lib/pki/encoding';
 import { exportPkcs8 } from '../../lib/pki/keys';
 import { guard } from '../_shared';
 import { keySpecFromFlags, postToCa } from '../ca-client';
@@ -26,7 +27,7 @@ export default defineCommand({
         throw new CaError('bad_request', `token subject '${token.claims.sub}' and argument '${args.name}' do not match`);
       }
       const spec = keySpecFromFlags({ kty: args.kty, curve: args.curve, size: args.size }, 'EC-P384');
-      process.stderr.write(`Enrolling ${token.claims.sub} with ${token.caOrigin} (root ${token.rootFingerprint.slice(0, 16)}…), ${spec} key made here\n`);
+      process.stderr.write(`Enrolling ${token.claims.sub} with ${token.caOrigin} (root ${colonHex(token.rootFingerprint).slice(0, 23)}…), ${spec} key made here\n`);
       const prepared = await prepareEnrollment(token, spec);
       const response = await postToCa<SignResponse>({
         origin: token.caOrigin,

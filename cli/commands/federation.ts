@@ -1,6 +1,7 @@
 import { defineCommand } from 'citty';
 import { CaError } from '../../lib/ca/errors';
 import { CA_KEY_SPECS } from '../../lib/ca/federation';
+import { colonHex } from '../../lib/pki/encoding';
 import { isKeySpec } from '../../lib/pki/keys';
 import { dataDirArg, guard, openCa, passwordFileArg } from '../_shared';
 
@@ -12,7 +13,7 @@ const list = defineCommand({
       const ca = await openCa(args['ca-path'] as string | undefined, args['password-file'], { unlock: false });
       try {
         for (const f of await ca.store.listFederations()) {
-          process.stdout.write(`${f.id}\t${f.status}\t${f.caUrl}\t${f.keySpec}\t${f.rootFingerprint}\t${f.name}\n`);
+          process.stdout.write(`${f.id}\t${f.status}\t${f.caUrl}\t${f.keySpec}\t${colonHex(f.rootFingerprint)}\t${f.name}\n`);
         }
       } finally {
         await ca.close();
@@ -42,6 +43,8 @@ const create = defineCommand({
           { id: 'cli' },
         );
         process.stderr.write(`Created federation ${ctx.federation.id} at https://${ctx.federation.caUrl} (a running server opens it within seconds)\n`);
+        process.stderr.write(`Root fingerprint (SHA-256), as the portal and the enrollment page show it: ${colonHex(ctx.root.fingerprint)}\n`);
+        // Plain hex on stdout, for scripts: \`step ca bootstrap --fingerprint\` takes it so.
         process.stdout.write(`${ctx.root.fingerprint}\n`);
       } finally {
         await ca.close();

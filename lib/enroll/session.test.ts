@@ -4,7 +4,7 @@ import { memoryAuthority } from '@/test/helpers/memory-store';
 import type { CertificateAuthority } from '../ca/authority';
 import { isCaError } from '../ca/errors';
 import { fromPem } from '../pki/pem';
-import { fromUtf8, toBase64, utf8 } from '../pki/encoding';
+import { colonHex, fromUtf8, toBase64, utf8 } from '../pki/encoding';
 import { readPkcs12 } from '../pki/pkcs12';
 import { decryptPrivateKey } from '../pki/pkcs8';
 import { exportPkcs8 } from '../pki/keys';
@@ -48,8 +48,10 @@ describe('readTokenForPage', () => {
     const { summary, token } = await readTokenForPage(await mint('collaborator1', ['collaborator1', '10.0.0.7']));
     expect(summary).toMatchObject({ subject: 'collaborator1', sans: ['collaborator1', '10.0.0.7'], federation: 'Test Federation', caOrigin: 'https://localhost:9123' });
     expect(summary.rootFingerprint).toBe(authority.federation('default').root.fingerprint);
-    expect(summary.fingerprintGroups).toHaveLength(16);
-    expect(summary.fingerprintGroups.join('')).toBe(summary.rootFingerprint);
+    // As the portal shows it (app/_components/hex.tsx): uppercase bytes between colons.
+    expect(summary.fingerprintGroups).toHaveLength(8);
+    expect(summary.fingerprintGroups.join(':')).toBe(colonHex(summary.rootFingerprint));
+    expect(summary.fingerprintGroups[0]).toMatch(/^[0-9A-F]{2}(:[0-9A-F]{2}){3}$/);
     expect(token.jwt.split('.')).toHaveLength(3);
   });
 

@@ -8,7 +8,7 @@
 import { CaError, isCaError } from '../ca/errors';
 import { readCertificate } from '../pki/certificate';
 import { getCrypto } from '../pki/crypto';
-import { groupHex } from '../pki/encoding';
+import { groupColonHex } from '../pki/encoding';
 import type { KeySpec } from '../pki/keys';
 import { prepareEnrollment, readEnrollmentToken, verifyEnrollment, type InspectedToken, type SignResponse, type VerifiedEnrollment } from './client';
 import { NETWORK_REFUSAL, describeRefusal, verificationRefusal, type Refusal } from './messages';
@@ -31,7 +31,10 @@ export interface TokenSummary {
   expiresAt: Date;
   /** SHA-256 of the root, lowercase hex. */
   rootFingerprint: string;
-  /** The fingerprint in groups of four for reading aloud. */
+  /**
+   * The fingerprint as the portal and `openssl x509 -fingerprint -sha256` print it
+   * (B1:E6:…), in groups of four bytes for reading aloud; joined with ':' it is whole.
+   */
   fingerprintGroups: string[];
 }
 
@@ -71,7 +74,7 @@ export async function readTokenForPage(text: string, now = new Date(), crypto: C
       caOrigin: token.caOrigin,
       expiresAt: token.expiresAt,
       rootFingerprint: token.rootFingerprint,
-      fingerprintGroups: groupHex(token.rootFingerprint, 4).split(' '),
+      fingerprintGroups: groupColonHex(token.rootFingerprint, 4),
     },
   };
 }

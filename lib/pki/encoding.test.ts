@@ -117,9 +117,16 @@ describe('byte helpers', () => {
     expect(BYTES[4]).toBe(4);
   });
 
-  it('ok/groupHex', () => {
-    expect(enc.groupHex('ab12cd34ef')).toBe('ab12 cd34 ef');
-    expect(enc.groupHex('ab12cd', 2)).toBe('ab 12 cd');
-    expect(enc.groupHex('')).toBe('');
+  it('ok/colonHex prints as `openssl x509 -fingerprint` does', () => {
+    expect(enc.colonHex('ab12cd34ef')).toBe('AB:12:CD:34:EF');
+    expect(enc.colonHex('')).toBe('');
+  });
+
+  it('ok/groupColonHex cuts colonHex into groups of bytes that join back with colons', () => {
+    expect(enc.groupColonHex('ab12cd34ef0167')).toEqual(['AB:12:CD:34', 'EF:01:67']);
+    expect(enc.groupColonHex('ab12cd', 2)).toEqual(['AB:12', 'CD']);
+    expect(enc.groupColonHex('')).toEqual([]);
+    const fp = 'b1e611e4'.repeat(8);
+    expect(enc.groupColonHex(fp).join(':')).toBe(enc.colonHex(fp));
   });
 });

@@ -96,7 +96,24 @@ export function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   return bytes.slice().buffer as ArrayBuffer;
 }
 
-/** Groups a hex fingerprint for reading aloud: "ab12 cd34 …". */
-export function groupHex(hex: string, size = 4): string {
-  return hex.match(new RegExp(`.{1,${size}}`, 'g'))?.join(' ') ?? '';
+/**
+ * Hex as OpenSSL prints fingerprints and serials (`openssl x509 -fingerprint -sha256`):
+ * uppercase, a colon between bytes. The portal, the enrollment page and the CLI all
+ * show fingerprints this way, so a person comparing two of them sees the same text.
+ * @example colonHex('b1e611e4') // 'B1:E6:11:E4'
+ */
+export function colonHex(hex: string): string {
+  return (hex.match(/.{1,2}/g) ?? []).join(':').toUpperCase();
+}
+
+/**
+ * A fingerprint for reading aloud: `colonHex` cut into groups of `size` bytes, each
+ * group without its trailing colon, so joining them with ':' gives `colonHex` back.
+ * @example groupColonHex('b1e611e40a', 2) // ['B1:E6', '11:E4', '0A']
+ */
+export function groupColonHex(hex: string, size = 4): string[] {
+  const bytes = colonHex(hex).split(':').filter(Boolean);
+  const groups: string[] = [];
+  for (let i = 0; i < bytes.length; i += size) groups.push(bytes.slice(i, i + size).join(':'));
+  return groups;
 }

@@ -65,12 +65,9 @@ const publicKeyOfKey = (keyFile: string, extra: string[] = []) => ok(['pkey', '-
 const publicKeyOfCert = (certFile: string) => ok(['x509', '-in', certFile, '-pubkey', '-noout']);
 const subjectOf = (certFile: string) => ok(['x509', '-in', certFile, '-noout', '-subject', '-nameopt', 'RFC2253']).trim();
 
+/** As `openssl x509 -fingerprint -sha256` prints it, which is how the portal shows it too: B1:E6:… */
 function rootFingerprint(pem: string): string {
-  return ok(['x509', '-noout', '-fingerprint', '-sha256'], pem)
-    .split('=')[1]!
-    .replace(/:/g, '')
-    .trim()
-    .toLowerCase();
+  return ok(['x509', '-noout', '-fingerprint', '-sha256'], pem).split('=')[1]!.trim();
 }
 
 /** PEM blocks of a file, in order. */
@@ -100,15 +97,18 @@ describe('enrolling through the page', () => {
     await p.open();
     await p.enterToken(srv.mint(name));
 
-    // The token as the page shows it: subject, federation, countdown, root fingerprint.
+    // The token as the page shows it: subject, federation, countdown, root fingerprint —
+    // the latter character for character as openssl and the portal print it.
     await p.summary.getByText(`Token for ${name}`).waitFor();
     expect(await p.fingerprint()).toBe(rootFingerprint(srv.rootPem));
+    expect(await p.page.getByTestId('fingerprint').locator('span').allTextContents()).toHaveLength(8);
     await expect(p.summary.getByTestId('countdown').innerText()).resolves.toMatch(/^23 h 59 min \d+ s$/);
     await expect(p.summary.innerText()).resolves.toContain('Compare this fingerprint with the one your administrator gave you');
     if (spec === 'EC-P384') await screenshot(p.page, 'enroll-token');
 
     expect(await p.generate(spec)).toBe('done');
     if (spec === 'EC-P384') await screenshot(p.page, 'enroll-done');
+    expect(await p.page.getByText('It chains to the root whose fingerprint you checked').innerText()).toContain(`(${rootFingerprint(srv.rootPem).slice(0, 11)}:…)`);
 
     // Director/Envoy layout: fx pki certify's names; the chain verifies; key and certificate match.
     unzip(await p.download('director-envoy', dir), join(dir, 'de'));

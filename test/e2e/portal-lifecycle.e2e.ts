@@ -90,6 +90,8 @@ async function crlText(): Promise<string> {
 }
 
 const revokeForm = (p: Page = page) => p.getByRole('form', { name: 'Revoke this certificate' });
+/** The "Valid until" field on a certificate's page. */
+const validUntil = () => page.locator('dl.fields dt', { hasText: /^Valid until$/ }).locator('xpath=following-sibling::dd[1]').innerText();
 
 beforeAll(async () => {
   tmp = tempDir();
@@ -186,6 +188,8 @@ describe('the certificate lifecycle in the portal', () => {
     await stale.goto(`${srv.origin}/certificates/${n.serial}`);
     await page.bringToFront(); // a background tab gets few animation frames, which Playwright's clicks wait for
     await screenshot(page, 'lifecycle-certificate-valid');
+    expect(await validUntil()).toMatch(/\(in \d+ days\)$/);
+    expect(await page.getByRole('link', { name: 'OpenFL zip' }).count()).toBe(1);
 
     // No reason, no confirmation step.
     await revokeForm().getByRole('button', { name: 'Revoke…' }).click();
@@ -210,6 +214,18 @@ describe('the certificate lifecycle in the portal', () => {
     expect(text).toMatch(/CRL number \d+ lists it/);
     expect(await revokeForm().count()).toBe(0);
     await screenshot(page, 'lifecycle-certificate-revoked');
+    // It no longer reads as good: the revocation stands where the countdown was, and the
+    // OpenFL bundle (for installing) is gone; the certificate itself stays for the record.
+    const revokedAt = /revoked \d{4}-\d\d-\d\d \d\d:\d\d UTC \(key compromise\)$/;
+    expect(await validUntil()).toMatch(revokedAt);
+    expect(await validUntil()).not.toMatch(/\bin \d+ days/);
+    expect(await page.locator('.callout.error').first().innerText()).toMatch(/^Revoked \d{4}-\d\d-\d\d \d\d:\d\d UTC \(key compromise\): peers that check revocation refuse it/);
+    expect(await page.getByRole('link', { name: 'OpenFL zip' }).count()).toBe(0);
+    expect(await page.getByRole('link', { name: 'Certificate', exact: true }).count()).toBe(1);
+    expect((await page.request.get(`${srv.origin}/api/certificates/${n.serial}/certificate.crt`)).status()).toBe(200);
+    const bundle = await page.request.get(`${srv.origin}/api/certificates/${n.serial}/openfl.zip`);
+    expect(bundle.status()).toBe(409);
+    expect(await bundle.json()).toMatchObject({ code: 'conflict' });
 
     expect(query('select reason_code, reason, actor, via from revocations where serial = ?', n.serial)).toEqual([
       { reason_code: 1, reason: 'laptop stolen, ticket 4711', actor: 'user:admin', via: 'portal' },

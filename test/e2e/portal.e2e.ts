@@ -1,7 +1,8 @@
 /**
  * The admin portal end to end, in Debian's Chromium against the real server on a fresh
  * database: the first administrator signs in, creates a federation, mints a token that
- * enrolls through the API, finds the certificate, signs an OpenFL request zip; an
+ * enrolls through the API, cancels another, finds the certificate, signs an OpenFL
+ * request zip; changes a role and disables and enables an account; an
  * operator and an auditor get exactly their role's powers, even when they call server
  * actions directly; visitors without a session — or with a forged, expired or ended
  * one — are refused everywhere; repeated bad passwords lock the name.
@@ -334,6 +335,31 @@ describe('the admin portal', () => {
     expect(query("select count(*) n from audit_log where action = 'CSR_SIGNED'")).toEqual(signedBefore);
   });
 
+  it('cancels a token after asking once more, says so, and stops counting down to its expiry', async () => {
+    const tokens = new TokensPage(page, srv.origin);
+    await tokens.goto();
+    await tokens.mint({ subject: 'collaborator-cancelled-3' });
+    await tokens.goto();
+    const row = tokens.row('collaborator-cancelled-3');
+    expect(await row.locator('td[data-label="Expires"]').innerText()).toMatch(/^in \d+ (hours?|days?)$/);
+    await row.getByRole('button', { name: 'Cancel… the token for collaborator-cancelled-3' }).click();
+    expect(await row.innerText()).toContain('No node can use it after this.');
+    await screenshot(page, 'token-cancel-confirm');
+    await row.getByRole('button', { name: 'Keep it' }).click();
+    expect(query("select state from tokens where subject = 'collaborator-cancelled-3'")).toEqual([{ state: 'pending' }]);
+    await row.getByRole('button', { name: 'Cancel… the token for collaborator-cancelled-3' }).click();
+    await row.getByRole('button', { name: 'Yes, cancel the token for collaborator-cancelled-3' }).click();
+    expect(await row.getByRole('status').innerText()).toBe('Cancelled: it can no longer be used.');
+    await row.locator('.badge', { hasText: 'cancelled' }).waitFor();
+    expect(await row.locator('td[data-label="Expires"]').innerText()).toMatch(/^cancelled \d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
+    expect(await row.getByRole('button').count()).toBe(0);
+    await screenshot(page, 'token-cancelled');
+    expect(query("select state, cancelled_by from tokens where subject = 'collaborator-cancelled-3'")).toEqual([{ state: 'cancelled', cancelled_by: 'user:admin' }]);
+    // On the next visit the row still says when it was cancelled, not when it would have expired.
+    await tokens.goto();
+    expect(await tokens.row('collaborator-cancelled-3').locator('td[data-label="Expires"]').innerText()).toMatch(/^cancelled /);
+  });
+
   it('disables a federation after asking once more, and enables it again', async () => {
     await page.goto(`${srv.origin}/federations/${federationId}`);
     await page.getByRole('button', { name: 'Disable federation' }).click();
@@ -364,6 +390,44 @@ describe('the admin portal', () => {
     await screenshot(page, 'account');
     await page.goto(`${srv.origin}/audit`);
     await screenshot(page, 'audit');
+  });
+
+  it('changes a role and the control keeps the saved role; disables after asking once more; says what it did', async () => {
+    const users = new UsersPage(page, srv.origin);
+    await users.goto();
+    const row = page.getByRole('row').filter({ hasText: 'direct-call' });
+    const role = row.getByLabel('Role of direct-call');
+    await role.selectOption('operator');
+    await row.getByRole('button', { name: 'Save role of direct-call' }).click();
+    expect(await row.getByRole('status').innerText()).toBe('Saved: direct-call is now operator.');
+    expect(await row.locator('td[data-label="Role"]').innerText()).toBe('operator');
+    // The control shows the saved role, so saving again keeps it (it used to send the old one back).
+    expect(await role.inputValue()).toBe('operator');
+    const updates = () => query("select id from audit_log where target = 'direct-call' and action = 'USER_UPDATED'").length;
+    await row.getByRole('button', { name: 'Save role of direct-call' }).click();
+    await expect.poll(updates).toBe(2);
+    await row.getByRole('button', { name: 'Save role of direct-call' }).waitFor();
+    expect(await role.inputValue()).toBe('operator');
+    expect(query("select role from users where username = 'direct-call'")).toEqual([{ role: 'operator' }]);
+    await screenshot(page, 'users-role-saved');
+
+    await row.getByRole('button', { name: 'Disable… direct-call' }).click();
+    expect(await row.innerText()).toContain('Signs them out now');
+    await screenshot(page, 'users-disable-confirm');
+    await row.getByRole('button', { name: 'Keep it enabled' }).click();
+    expect(query("select disabled from users where username = 'direct-call'")).toEqual([{ disabled: 0 }]);
+    await row.getByRole('button', { name: 'Disable… direct-call' }).click();
+    await row.getByRole('button', { name: 'Yes, disable direct-call' }).click();
+    await row.getByRole('button', { name: 'Enable direct-call' }).waitFor();
+    expect(await row.getByRole('status').innerText()).toBe('direct-call is disabled and signed out.');
+    expect(query("select disabled from users where username = 'direct-call'")).toEqual([{ disabled: 1 }]);
+    expect(await role.inputValue()).toBe('operator');
+    await screenshot(page, 'users-disabled');
+    await row.getByRole('button', { name: 'Enable direct-call' }).click();
+    await row.getByRole('button', { name: 'Disable… direct-call' }).waitFor();
+    expect(await row.getByRole('status').innerText()).toBe('direct-call can sign in again.');
+    expect(query("select disabled from users where username = 'direct-call'")).toEqual([{ disabled: 0 }]);
+    expect(query<{ action: string }>("select action from audit_log where target = 'direct-call' and action like 'USER_%' order by id").map((r) => r.action)).toEqual(['USER_CREATED', 'USER_UPDATED', 'USER_UPDATED', 'USER_DISABLED', 'USER_UPDATED']);
   });
 
   it('lets an operator mint tokens but not manage accounts or federations, even by calling the actions', async () => {

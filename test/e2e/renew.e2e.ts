@@ -15,6 +15,7 @@ import { openTestCa, type TestCa } from '../helpers/ca';
 import { opensslVerify } from '../helpers/openssl';
 import { ROOT, tempDir } from '../helpers/paths';
 import { baseEnv, runCli, startFedpki, type Fedpki } from '../helpers/server';
+import { screenshot } from './pages/portal';
 
 let srv: Fedpki;
 let ca: TestCa;
@@ -28,6 +29,9 @@ interface Recorded {
   body: Buffer;
 }
 const recorded: Recorded[] = [];
+
+/** POSTs to /renew so far: one per certificate the page had issued. */
+const renewals = () => recorded.filter((r) => r.method === 'POST' && new URL(r.url).pathname === '/renew').length;
 
 function record(req: Request) {
   recorded.push({ url: req.url(), method: req.method(), headers: req.headers(), body: req.postDataBuffer() ?? Buffer.alloc(0) });
@@ -111,9 +115,18 @@ describe('the browser renewal page', () => {
     const page = await browser.context.newPage();
     await choose(page, files);
     await expect.poll(() => page.getByTestId('summary').textContent()).toContain('browser-node');
+    const before = renewals();
     await page.getByTestId('renew').click();
     await page.getByTestId('done').waitFor({ timeout: 30_000 });
     const serial = (await page.getByTestId('new-serial').textContent())!.trim();
+    // Done: the same files cannot be sent again (each click used to issue one more
+    // certificate); starting over is explicit and empties the form.
+    expect(await page.getByTestId('renew').count()).toBe(0);
+    expect(await page.getByTestId('cert-file').isDisabled()).toBe(true);
+    expect(await page.getByTestId('key-file').isDisabled()).toBe(true);
+    expect(await page.getByTestId('rekey').isDisabled()).toBe(true);
+    expect(renewals() - before).toBe(1);
+    await screenshot(page, 'renew-done');
     expect(serial).not.toBe(old.serialNumber.toLowerCase());
 
     const chain = await download(page, 'download-browser-node.crt');
@@ -130,6 +143,18 @@ describe('the browser renewal page', () => {
     mkdirSync(join(ROOT, 'test-results'), { recursive: true });
     await page.screenshot({ path: join(ROOT, 'test-results', 'renew-page.png'), fullPage: true });
     expectNeverSent(readFileSync(files.key, 'utf8'), 'the current key');
+
+    await page.getByTestId('renew-another').click();
+    await page.getByTestId('done').waitFor({ state: 'detached' });
+    expect(await page.getByTestId('cert-file').inputValue()).toBe('');
+    expect(await page.getByTestId('key-file').inputValue()).toBe('');
+    expect(await page.getByTestId('summary').count()).toBe(0);
+    expect(await page.getByTestId('renew').isDisabled()).toBe(true);
+    await page.getByTestId('cert-file').setInputFiles(files.cert);
+    await page.getByTestId('key-file').setInputFiles(files.key);
+    await page.getByTestId('summary').waitFor();
+    expect(await page.getByTestId('renew').isEnabled()).toBe(true);
+    expect(renewals() - before).toBe(1);
     await page.close();
   });
 

@@ -91,7 +91,7 @@ describe('fedpki', () => {
 
   it('migrate and federation list work on the folder', () => {
     expect(cli(['migrate', '-p', dataDir]).stderr).toMatch(/is up to date/);
-    expect(cli(['federation', 'list', '-p', dataDir]).stdout).toMatch(/^default\tactive\tlocalhost:19999\tEC-P256\t[0-9a-f]{64}\tFedPKI\n$/);
+    expect(cli(['federation', 'list', '-p', dataDir]).stdout).toMatch(/^default\tactive\tlocalhost:19999\tEC-P256\t[0-9A-F]{2}(:[0-9A-F]{2}){31}\tFedPKI\n$/);
   });
 
   it('uninstall asks first: without a terminal it needs --yes, and then removes the folder', () => {

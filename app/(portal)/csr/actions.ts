@@ -27,6 +27,8 @@ export interface InspectedCsr {
   sha384: string;
   /** Things the person signing should notice. */
   notes: string[];
+  /** Why it cannot be signed (its names), when it cannot. */
+  refusal?: string;
 }
 
 function readCsr(bytes: Uint8Array) {
@@ -63,13 +65,13 @@ export const inspectCsrAction = validatedActionWithUser(inspectCsrSchema, 'csr:s
   }
   const parsed = readCsr(bytes);
   const csr = await checkCsr(parsed);
-  // Refused now, as signing would refuse it, rather than after the hash is confirmed.
-  const field = input.csrFile ? 'csrFile' : 'csrText';
+  // Said now, as signing would refuse it, rather than after the hash is confirmed.
+  let refusal: string | undefined;
   try {
     csrSigningNames(csr);
   } catch (e) {
-    if (isCaError(e)) throw new CaError(e.code, `This CSR cannot be signed: ${e.message}`, { fieldErrors: { [field]: [e.message] } });
-    throw e;
+    if (!isCaError(e)) throw e;
+    refusal = e.message;
   }
   const commonName = csr.subject.commonName ?? '';
   const notes: string[] = [];
@@ -91,6 +93,7 @@ export const inspectCsrAction = validatedActionWithUser(inspectCsrSchema, 'csr:s
       signatureAlgorithm: csr.signatureAlgorithm?.name ?? csr.signatureAlgorithmOid,
       sha384: await openflCsrHash(csr.der),
       notes,
+      refusal,
     },
   };
 });

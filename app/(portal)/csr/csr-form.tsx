@@ -52,34 +52,24 @@ function SignStep({ inspected, federations, onBack }: { inspected: InspectedCsr;
   const signed = sign.state?.data;
   if (signed) return <Signed signed={signed} onAnother={onBack} />;
   const blocked = !inspected.commonName;
+  if (inspected.refusal) {
+    return (
+      <div className="stack">
+        <RequestDetails inspected={inspected} />
+        <div className="callout error" role="alert">
+          This CSR cannot be signed: {inspected.refusal}
+        </div>
+        <div className="form-actions">
+          <button type="button" className="button secondary" onClick={onBack}>
+            Choose another request
+          </button>
+        </div>
+      </div>
+    );
+  }
   return (
     <div className="stack">
-      <section aria-labelledby="request">
-        <h3 id="request">The request</h3>
-        <dl className="fields">
-          {inspected.fileName && (
-            <>
-              <dt>File</dt>
-              <dd className="break">{inspected.fileName}</dd>
-            </>
-          )}
-          <dt>Subject</dt>
-          <dd className="break">{inspected.subject || '—'}</dd>
-          <dt>Alternative names</dt>
-          <dd className="break">{inspected.sans.join(', ') || '—'}</dd>
-          <dt>Key</dt>
-          <dd>{inspected.key}</dd>
-          <dt>Signed with</dt>
-          <dd>{inspected.signatureAlgorithm}</dd>
-          <dt>SHA-384 hash</dt>
-          <dd>
-            <code className="break" data-testid="csr-hash">
-              {inspected.sha384}
-            </code>{' '}
-            <CopyButton text={inspected.sha384} />
-          </dd>
-        </dl>
-      </section>
+      <RequestDetails inspected={inspected} />
       {inspected.notes.map((n) => (
         <div key={n} className="callout warn">
           {n}
@@ -121,6 +111,42 @@ function SignStep({ inspected, federations, onBack }: { inspected: InspectedCsr;
         </div>
       </form>
     </div>
+  );
+}
+
+/** What the request asks for; its hash only when it can be signed (the hash is what the signer confirms). */
+function RequestDetails({ inspected }: { inspected: InspectedCsr }) {
+  return (
+    <section aria-labelledby="request">
+      <h3 id="request">The request</h3>
+      <dl className="fields">
+        {inspected.fileName && (
+          <>
+            <dt>File</dt>
+            <dd className="break">{inspected.fileName}</dd>
+          </>
+        )}
+        <dt>Subject</dt>
+        <dd className="break">{inspected.subject || '—'}</dd>
+        <dt>Alternative names</dt>
+        <dd className="break">{inspected.sans.join(', ') || '—'}</dd>
+        <dt>Key</dt>
+        <dd>{inspected.key}</dd>
+        <dt>Signed with</dt>
+        <dd>{inspected.signatureAlgorithm}</dd>
+        {!inspected.refusal && (
+          <>
+            <dt>SHA-384 hash</dt>
+            <dd>
+              <code className="break" data-testid="csr-hash">
+                {inspected.sha384}
+              </code>{' '}
+              <CopyButton text={inspected.sha384} />
+            </dd>
+          </>
+        )}
+      </dl>
+    </section>
   );
 }
 

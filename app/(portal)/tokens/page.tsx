@@ -2,6 +2,7 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { can } from '@/lib/auth/roles';
 import { normalizeSerial } from '@/lib/pki/certificate';
+import type { TokenListRow } from '@/db/queries/tokens';
 import { TOKEN_KINDS, TOKEN_LIST_STATES, type TokenKind, type TokenListState } from '@/db/queries/vocabulary';
 import { requireUser } from '@/app/_lib/auth';
 import { runtime } from '@/app/_lib/runtime';
@@ -147,9 +148,13 @@ export default async function TokensPage({ searchParams }: { searchParams: Searc
                     <div className="muted">{t.createdBy}</div>
                   </td>
                   <td className="small" data-label="Expires">
-                    {t.state === 'used' ? <span className="muted">used {formatDateTime(t.usedAt)}</span> : <span title={formatDateTime(t.expiresAt)}>{relative(t.expiresAt, now)}</span>}
+                    <TokenExpiry token={t} now={now} />
                   </td>
-                  <td className="actions-cell">{t.state === 'pending' && can(user.role, 'token:cancel') && <CancelTokenButton jti={t.jti} subject={t.kind === 'sign' ? t.subject : `certificate ${normalizeSerial(t.subject, 10) ?? t.subject}`} />}</td>
+                  <td className="actions-cell">
+                    {can(user.role, 'token:cancel') && (
+                      <CancelTokenButton jti={t.jti} pending={t.state === 'pending'} subject={t.kind === 'sign' ? t.subject : `certificate ${normalizeSerial(t.subject, 10) ?? t.subject}`} />
+                    )}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -172,6 +177,17 @@ export default async function TokensPage({ searchParams }: { searchParams: Searc
         </div>
       </section>
     </>
+  );
+}
+
+/** When a pending token expires; a used or cancelled one no longer does, so it says when that happened instead. */
+function TokenExpiry({ token: t, now }: { token: TokenListRow; now: Date }) {
+  if (t.state === 'used') return <span className="muted">used {formatDateTime(t.usedAt)}</span>;
+  if (t.state === 'cancelled') return <span className="muted">cancelled {formatDateTime(t.cancelledAt)}</span>;
+  return (
+    <span className={t.state === 'expired' ? 'muted' : undefined} title={formatDateTime(t.expiresAt)}>
+      {t.state === 'expired' ? `expired ${relative(t.expiresAt, now)}` : relative(t.expiresAt, now)}
+    </span>
   );
 }
 

@@ -7,18 +7,38 @@ import { SubmitButton } from '@/app/_components/form';
 import { resetPasswordAction, updateUserAction } from './actions';
 import { ROLE_DESCRIPTIONS, resetPasswordSchema } from './schema';
 
-/** Role, enable/disable and password reset for one account row. */
+/**
+ * Role, enable/disable and password reset for one account row. The role control shows
+ * the saved role; each change is confirmed under the row; disabling asks once more,
+ * naming what it ends, as disabling a federation does.
+ */
 export function UserRowActions({ id, username, role, disabled, hasPassword, self }: { id: string; username: string; role: Role; disabled: boolean; hasPassword: boolean; self: boolean }) {
+  // Both forms post the server action itself (not a wrapper), so that they render with
+  // its action id like every other portal form.
   const [roleState, roleAction] = useActionState(updateUserAction, null);
   const [toggleState, toggleAction] = useActionState(updateUserAction, null);
   const [resetState, resetAction] = useActionState(resetPasswordAction, null);
+  /** Which of the two was sent last: its answer is the one to show. */
+  const [last, setLast] = useState<'role' | 'toggle'>();
+  const [confirming, setConfirming] = useState(false);
+  const [wasDisabled, setWasDisabled] = useState(disabled);
   const [resetting, setResetting] = useState(false);
   const [resetError, setResetError] = useState<string>();
-  const error = roleState?.error ?? toggleState?.error;
+  if (disabled !== wasDisabled) {
+    setWasDisabled(disabled);
+    setConfirming(false);
+  }
+  const state = last === 'role' ? roleState : last === 'toggle' ? toggleState : null;
+  const error = state?.error;
+  let done: string | undefined;
+  if (state?.ok) done = last === 'role' ? `Saved: ${username} is now ${role}.` : disabled ? `${username} is disabled and signed out.` : `${username} can sign in again.`;
   if (self) return <span className="small muted">You</span>;
   return (
     <div className="row-actions">
-      <form action={roleAction} className="row-form">
+      {/* Keyed by the saved role. React resets a form after its action, and a select resets to
+          the option it was first rendered with, not to a changed defaultValue: without a new
+          form per saved role, the control showed the old role and a second Save sent it back. */}
+      <form key={role} action={roleAction} className="row-form" onSubmit={() => setLast('role')}>
         <input type="hidden" name="id" value={id} />
         <label className="visually-hidden" htmlFor={`role-${id}`}>
           Role of {username}
@@ -34,14 +54,31 @@ export function UserRowActions({ id, username, role, disabled, hasPassword, self
           Save<span className="visually-hidden"> role of {username}</span>
         </SubmitButton>
       </form>
-      <form action={toggleAction}>
-        <input type="hidden" name="id" value={id} />
-        <input type="hidden" name="disabled" value={disabled ? 'false' : 'true'} />
-        <SubmitButton className={disabled ? 'button secondary small' : 'button danger small'}>
-          {disabled ? 'Enable' : 'Disable'}
-          <span className="visually-hidden"> {username}</span>
-        </SubmitButton>
-      </form>
+      {disabled ? (
+        <form action={toggleAction} onSubmit={() => setLast('toggle')}>
+          <input type="hidden" name="id" value={id} />
+          <input type="hidden" name="disabled" value="false" />
+          <SubmitButton className="button secondary small" pendingText="Enabling…">
+            Enable<span className="visually-hidden"> {username}</span>
+          </SubmitButton>
+        </form>
+      ) : confirming ? (
+        <form action={toggleAction} className="row-confirm" onSubmit={() => setLast('toggle')} aria-label={`Disable ${username}`}>
+          <input type="hidden" name="id" value={id} />
+          <input type="hidden" name="disabled" value="true" />
+          <span className="small">Signs them out now; they cannot sign in until enabled.</span>
+          <SubmitButton className="button danger small" pendingText="Disabling…">
+            Yes, disable {username}
+          </SubmitButton>
+          <button type="button" className="button secondary small" onClick={() => setConfirming(false)}>
+            Keep it enabled
+          </button>
+        </form>
+      ) : (
+        <button type="button" className="button danger small" onClick={() => setConfirming(true)}>
+          Disable…<span className="visually-hidden"> {username}</span>
+        </button>
+      )}
       {hasPassword &&
         (resetting ? (
           <form
@@ -70,6 +107,11 @@ export function UserRowActions({ id, username, role, disabled, hasPassword, self
       {(error ?? resetError ?? resetState?.fieldErrors?.password?.[0] ?? resetState?.error) && (
         <span className="field-error" role="alert">
           {error ?? resetError ?? resetState?.fieldErrors?.password?.[0] ?? resetState?.error}
+        </span>
+      )}
+      {done && (
+        <span className="small" role="status">
+          {done}
         </span>
       )}
       {resetState?.ok && (

@@ -48,8 +48,9 @@ export class EnrollPage {
     return this.page.locator('section[aria-labelledby="step-token"]');
   }
 
+  /** The root fingerprint exactly as the page prints it (the text a person would copy). */
   async fingerprint(): Promise<string> {
-    return (await this.page.getByTestId('fingerprint').innerText()).replace(/\s+/g, '');
+    return ((await this.page.getByTestId('fingerprint').textContent()) ?? '').trim();
   }
 
   /** The refusal shown on the page (role=alert), with its code. */

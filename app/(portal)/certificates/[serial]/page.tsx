@@ -72,15 +72,19 @@ export default async function CertificatePage({ params }: { params: Promise<{ se
           <a className="button secondary" href={`${base}/fullchain.crt`} download>
             With chain
           </a>
-          <a className="button secondary" href={`${base}/openfl.zip`} download>
-            OpenFL zip
-          </a>
+          {cert.status !== 'revoked' && (
+            <a className="button secondary" href={`${base}/openfl.zip`} download>
+              OpenFL zip
+            </a>
+          )}
         </div>
       </div>
       {cert.status === 'revoked' && (
         <div className="callout error" role="status">
-          Revoked {formatDateTime(cert.revokedAt)}
-          {cert.revocationReason !== null && <> ({reasonLabel(cert.revocationReason)})</>}: peers that check revocation refuse it.
+          <strong>
+            Revoked {formatDateTime(cert.revokedAt)} ({reasonLabel(cert.revocationReason)})
+          </strong>
+          : peers that check revocation refuse it, whatever its validity dates say. Its files stay here for your records; the node enrolls again with a new token.
         </div>
       )}
       <div className="columns-wide">
@@ -103,7 +107,14 @@ export default async function CertificatePage({ params }: { params: Promise<{ se
               <dd>{formatDateTime(info.notBefore)}</dd>
               <dt>Valid until</dt>
               <dd>
-                {formatDateTime(info.notAfter)} <span className="muted">({relative(info.notAfter, now)})</span>
+                {formatDateTime(info.notAfter)}{' '}
+                {cert.status === 'revoked' ? (
+                  <strong>
+                    — revoked {formatDateTime(cert.revokedAt)} ({reasonLabel(cert.revocationReason)})
+                  </strong>
+                ) : (
+                  <span className="muted">({relative(info.notAfter, now)})</span>
+                )}
               </dd>
               <dt>Public key</dt>
               <dd>{info.publicKey}</dd>
