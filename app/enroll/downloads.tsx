@@ -20,6 +20,7 @@ export interface DownloadsProps {
 export function Downloads({ node, kit, role, onRole: setRole, keySaved, onKeySaved }: DownloadsProps) {
   const name = node.token.claims.sub;
   const guessed = kit.guessRole(name, node.token.claims.sans);
+  const stated = node.token.claims.role && kit.roleFromToken(node.token.claims.role) ? node.token.claims.role : undefined;
   const [busy, setBusy] = useState<string>();
   const [error, setError] = useState<string>();
   const [encryptKey, setEncryptKey] = useState(false);
@@ -84,8 +85,12 @@ export function Downloads({ node, kit, role, onRole: setRole, keySaved, onKeySav
             </label>
           </fieldset>
           <p className={styles.help}>
-            The token does not say; {guessed === 'aggregator' ? 'the name looks like a host name, so the aggregator is chosen' : 'a plain name suggests a collaborator'}. It only
-            changes the file names.
+            {stated ? (
+              <>Your administrator made this token for {stated === 'aggregator' || stated === 'director' ? 'the' : 'a'} {stated}.</>
+            ) : (
+              <>The token does not say; {guessed === 'aggregator' ? 'the name looks like a host name, so the aggregator is chosen' : 'a plain name suggests a collaborator'}.</>
+            )}{' '}
+            It only changes the file names.
           </p>
           <p>
             <code>cert/cert_chain.crt</code> (root, then intermediate), <code>{base}.crt</code> and <code>{base}.key</code>.

@@ -72,7 +72,7 @@ export function EnrollFlow() {
       const kit = await loadKit();
       const node = await kit.requestCertificate(read.token, spec, { onStep: (step) => setPhase({ kind: 'working', read, spec, step }) });
       setKeySaved(false);
-      setPhase({ kind: 'done', read, node, kit, role: kit.guessRole(node.token.claims.sub, node.token.claims.sans) });
+      setPhase({ kind: 'done', read, node, kit, role: kit.roleFromToken(node.token.claims.role)?.side ?? kit.guessRole(node.token.claims.sub, node.token.claims.sans) });
       requestAnimationFrame(() => resultHeading.current?.focus());
     } catch (e) {
       const refusal = refusalOf(e);
@@ -145,7 +145,7 @@ export function EnrollFlow() {
             keySaved={keySaved}
             onKeySaved={() => setKeySaved(true)}
           />
-          <WhatNext name={phase.node.token.claims.sub} file={phase.kit.fileSafeName(phase.node.token.claims.sub)} role={phase.role} />
+          <WhatNext name={phase.node.token.claims.sub} file={phase.kit.fileSafeName(phase.node.token.claims.sub)} role={phase.role} workflow={phase.kit.roleFromToken(phase.node.token.claims.role)?.workflow} />
         </section>
       )}
     </>

@@ -3,9 +3,10 @@ import styles from './enroll.module.css';
 
 /**
  * Where the files go and the `fx` commands that read them, for the side the node is
- * on (a director or aggregator when `role` is 'aggregator', else an envoy or collaborator).
+ * on (a director or aggregator when `role` is 'aggregator', else an envoy or collaborator),
+ * the workflow the token's role runs opened first (the Director/Envoy one when it names none).
  */
-export function WhatNext({ name, file, role }: { name: string; file: string; role: OpenflRole }) {
+export function WhatNext({ name, file, role, workflow }: { name: string; file: string; role: OpenflRole; workflow?: 'director-envoy' | 'aggregator' }) {
   const server = role === 'aggregator';
   const certFlags = `  -rc cert/root_ca.crt \\\n  -oc cert/${file}.crt \\\n  -pk cert/${file}.key`;
   return (
@@ -15,7 +16,7 @@ export function WhatNext({ name, file, role }: { name: string; file: string; rol
         Unzip the bundle in the folder you start OpenFL from: it creates (or adds to) a <code>cert/</code> folder there. Then delete the zip, and keep the key
         readable only by you: <code>chmod 600 cert/*.key cert/*/*.key</code>.
       </p>
-      <details className={styles.details} open>
+      <details className={styles.details} open={workflow !== 'aggregator'}>
         <summary>Director / Envoy workflow</summary>
         {server ? (
           <>
@@ -33,7 +34,7 @@ export function WhatNext({ name, file, role }: { name: string; file: string; rol
           </>
         )}
       </details>
-      <details className={styles.details}>
+      <details className={styles.details} open={workflow === 'aggregator'}>
         <summary>Aggregator-based workflow</summary>
         <p>
           Unzip the aggregator-workflow bundle inside the workspace (the folder that holds <code>plan/</code>).

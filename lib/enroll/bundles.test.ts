@@ -2,7 +2,7 @@ import { unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { fromUtf8 } from '../pki/encoding';
 import { exportPkcs8, generateKeyPair } from '../pki/keys';
-import { aggregatorWorkflowFiles, directorEnvoyFiles, fileSafeName, guessRole, zipBundle, type NodeMaterial } from './bundles';
+import { aggregatorWorkflowFiles, directorEnvoyFiles, fileSafeName, guessRole, roleFromToken, zipBundle, type NodeMaterial } from './bundles';
 import { pemLabelOf } from '@/test/helpers/unit';
 
 const ROOT = '-----BEGIN CERTIFICATE-----\nUk9PVA==\n-----END CERTIFICATE-----\n';
@@ -62,6 +62,20 @@ describe('zipBundle', () => {
       if (view.getUint32(i, true) === 0x02014b50) modes.push((view.getUint32(i + 38, true) >>> 16) & 0o777);
     }
     expect(modes).toEqual([0o644, 0o600, 0o600]);
+  });
+});
+
+describe('roleFromToken', () => {
+  it.each([
+    ['aggregator', { side: 'aggregator', workflow: 'aggregator' }],
+    ['collaborator', { side: 'collaborator', workflow: 'aggregator' }],
+    ['director', { side: 'aggregator', workflow: 'director-envoy' }],
+    ['envoy', { side: 'collaborator', workflow: 'director-envoy' }],
+    ['api', undefined],
+    ['other', undefined],
+    [undefined, undefined],
+  ] as const)('%s → %j', (role, want) => {
+    expect(roleFromToken(role)).toEqual(want);
   });
 });
 

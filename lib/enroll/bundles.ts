@@ -21,9 +21,31 @@ import { zipSync, type Zippable } from 'fflate';
 import { traditionalPrivateKeyPem } from '../pki/key-formats';
 import { utf8 } from '../pki/encoding';
 import { parseIp } from '../pki/extensions/subject-alt-name';
+import type { NodeRole } from '../ca/types';
 import { fileSafeName } from './file-name';
 
 export type OpenflRole = 'collaborator' | 'aggregator';
+
+/**
+ * The side and the workflow of the role the admin chose, when the token names one
+ * (FedPKI's `role` claim): a director or an aggregator is the server side, an envoy or a
+ * collaborator the client side; the envoy and director run the Director/Envoy
+ * workflow, the others the aggregator-based one. API nodes and others: undefined.
+ */
+export function roleFromToken(role: NodeRole | undefined): { side: OpenflRole; workflow: 'director-envoy' | 'aggregator' } | undefined {
+  switch (role) {
+    case 'aggregator':
+      return { side: 'aggregator', workflow: 'aggregator' };
+    case 'collaborator':
+      return { side: 'collaborator', workflow: 'aggregator' };
+    case 'director':
+      return { side: 'aggregator', workflow: 'director-envoy' };
+    case 'envoy':
+      return { side: 'collaborator', workflow: 'director-envoy' };
+    default:
+      return undefined;
+  }
+}
 
 export interface NodeMaterial {
   /** The node's name: the token subject and the certificate CN. */
@@ -67,8 +89,8 @@ export function aggregatorWorkflowFiles(m: NodeMaterial, role: OpenflRole): Bund
 
 /**
  * Which side of the aggregator workflow a subject probably is: an FQDN, "localhost" or
- * an IP address (or IP SANs) suggests the aggregator, a bare name a collaborator. The
- * token does not say; the page lets the user change it.
+ * an IP address (or IP SANs) suggests the aggregator, a bare name a collaborator. For
+ * tokens that name no role (older ones); the page lets the user change it.
  */
 export function guessRole(subject: string, sans: readonly string[] = []): OpenflRole {
   if (subject.includes('.') || subject.toLowerCase() === 'localhost' || parseIp(subject)) return 'aggregator';

@@ -5,5 +5,5 @@
 
 export { RefusalError, readTokenForPage, requestCertificate, type EnrolledNode, type EnrollStep, type ReadToken, type TokenSummary } from './session';
 export { buildDownload, type DownloadFile, type DownloadRequest } from './downloads';
-export { fileSafeName, guessRole, type OpenflRole } from './bundles';
+export { fileSafeName, guessRole, roleFromToken, type OpenflRole } from './bundles';
 export type { Refusal } from './messages';

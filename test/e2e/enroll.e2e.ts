@@ -217,6 +217,21 @@ describe('enrolling through the page', () => {
     expect(asked).toBe(false);
   });
 
+  it('lays out the role the admin chose, not what the name suggests: an aggregator with a plain name, a collaborator with a host name', async () => {
+    for (const [name, role, side, workflow] of [
+      ['aggregator1', 'aggregator', 'aggregator', 'Aggregator-based workflow'],
+      ['collab.site-b.test', 'collaborator', 'collaborator', 'Aggregator-based workflow'],
+      ['envoy.site-c.test', 'envoy', 'collaborator', 'Director / Envoy workflow'],
+    ] as const) {
+      const p = await enrollThroughPage(name, 'EC-P256', { extra: ['--role', role] });
+      expect(await p.page.locator(`input[name=role][value=${side}]`).isChecked(), name).toBe(true);
+      await p.page.getByText(new RegExp(`Your administrator made this token for (a|the) ${role}\\.`)).waitFor();
+      const open = await p.page.locator('details[open] > summary').allTextContents();
+      expect(open, name).toEqual([workflow]);
+      await p.page.close();
+    }
+  });
+
   it('the aggregator layout from the page completes mutual TLS with a collaborator’s', async () => {
     const aggName = 'agg.federation.test';
     const colName = 'collab-mtls';
