@@ -2,6 +2,7 @@
 
 import type { Ref } from 'react';
 import type { EnrolledNode, TokenSummary } from '@/lib/enroll/kit';
+import { formatDateTime } from '@/app/_components/format';
 import styles from './enroll.module.css';
 import { keyLabel } from './key-choice';
 
@@ -46,7 +47,7 @@ export function Result({ node, summary, headingRef }: { node: EnrolledNode; summ
         </dd>
         <dt>Valid until</dt>
         <dd>
-          <time dateTime={v.notAfter.toISOString()}>{v.notAfter.toLocaleString()}</time>
+          <time dateTime={v.notAfter.toISOString()}>{formatDateTime(v.notAfter)}</time>
         </dd>
       </dl>
     </div>

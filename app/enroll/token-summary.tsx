@@ -2,6 +2,7 @@
 
 import type { Ref } from 'react';
 import type { TokenSummary } from '@/lib/enroll/kit';
+import { formatDateTime } from '@/app/_components/format';
 import styles from './enroll.module.css';
 
 /** "2 h 5 min 30 s", "3 days 4 h", or "expired". */
@@ -61,7 +62,7 @@ export function TokenSummaryCard({ summary, now, live, headingRef, onReplace }: 
                 {formatRemaining(remaining)}
               </span>{' '}
               <span className={styles.muted}>
-                (<time dateTime={summary.expiresAt.toISOString()}>{summary.expiresAt.toLocaleString()}</time>)
+                (<time dateTime={summary.expiresAt.toISOString()}>{formatDateTime(summary.expiresAt)}</time>)
               </span>
             </dd>
           </>

@@ -7,6 +7,7 @@ import { privateKeyToPem } from '@/lib/pki/private-key';
 import { loadCredentials, prepareRekey, renewalToken, verifyRenewal, type Credentials, type VerifiedRenewal } from '@/lib/enroll/renew';
 import type { SignResponse } from '@/lib/enroll/client';
 import { fileSafeName } from '@/lib/enroll/file-name';
+import { formatDateTime } from '@/app/_components/format';
 import styles from './renew.module.css';
 
 type Phase = { kind: 'idle' } | { kind: 'working'; step: string } | { kind: 'done'; result: VerifiedRenewal; keyPem?: string } | { kind: 'error'; message: string };
@@ -124,7 +125,7 @@ export function RenewForm() {
           <dd className="mono">{creds.leaf.serialNumber}</dd>
           <dt>Valid until</dt>
           <dd>
-            {creds.leaf.notAfter.toUTCString()}
+            {formatDateTime(creds.leaf.notAfter)}
             {expired && <strong className={styles.warn}> (expired)</strong>}
           </dd>
           <dt>Key</dt>
@@ -162,7 +163,7 @@ export function RenewForm() {
           <div className={styles.done} data-testid="done">
             <p>
               <strong>Renewed.</strong> New serial <span className="mono" data-testid="new-serial">{phase.result.serialNumber}</span>, valid until{' '}
-              {phase.result.notAfter.toUTCString()}. The certificate was checked here: same names, {phase.keyPem ? 'the new key' : 'your key'}, the same issuer.
+              {formatDateTime(phase.result.notAfter)}. The certificate was checked here: same names, {phase.keyPem ? 'the new key' : 'your key'}, the same issuer.
             </p>
             <div className={styles.downloads}>
               <Download name={`${fileSafeName(cn)}.crt`} text={phase.result.chainPem} label="Certificate chain" />

@@ -101,6 +101,8 @@ describe('enrolling through the page', () => {
     // the latter character for character as openssl and the portal print it.
     await p.summary.getByText(`Token for ${name}`).waitFor();
     expect(await p.fingerprint()).toBe(rootFingerprint(srv.rootPem));
+    // Dates as the portal prints them: UTC to the minute, whatever the browser's locale.
+    expect(await p.summary.locator('time').innerText()).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/);
     expect(await p.page.getByTestId('fingerprint').locator('span').allTextContents()).toHaveLength(8);
     await expect(p.summary.getByTestId('countdown').innerText()).resolves.toMatch(/^23 h 59 min \d+ s$/);
     await expect(p.summary.innerText()).resolves.toContain('Compare this fingerprint with the one your administrator gave you');
