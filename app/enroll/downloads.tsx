@@ -20,7 +20,7 @@ export interface DownloadsProps {
 export function Downloads({ node, kit, role, onRole: setRole, keySaved, onKeySaved }: DownloadsProps) {
   const name = node.token.claims.sub;
   const guessed = kit.guessRole(name, node.token.claims.sans);
-  const stated = node.token.claims.role && kit.roleFromToken(node.token.claims.role) ? node.token.claims.role : undefined;
+  const stated = kit.roleFromToken(node.token.claims.role) ? node.token.claims.role : undefined;
   const [busy, setBusy] = useState<string>();
   const [error, setError] = useState<string>();
   const [encryptKey, setEncryptKey] = useState(false);

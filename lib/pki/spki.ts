@@ -10,6 +10,7 @@
 
 import type { NamedCurve, SignatureAlgorithm } from './algorithms';
 import { TAG, DerError, children, expectTag, readBitString, readNode, readOid, readRoot, readUnsignedInteger, type DerNode } from './der';
+import { toHex } from './encoding';
 import * as OID from './oids';
 
 export type KeyType = 'EC' | 'RSA' | 'Ed25519' | 'Ed448' | 'DSA' | 'RSA-PSS' | 'unknown';
@@ -42,12 +43,6 @@ const POINT_BYTES: Record<NamedCurve, number> = { 'P-256': 65, 'P-384': 97, 'P-5
 function bitLength(magnitude: Uint8Array): number {
   if (magnitude.length === 0) return 0;
   return (magnitude.length - 1) * 8 + (32 - Math.clz32(magnitude[0]!));
-}
-
-function toBigInt(magnitude: Uint8Array): bigint {
-  let v = 0n;
-  for (const b of magnitude) v = (v << 8n) | BigInt(b);
-  return v;
 }
 
 /** Parses the SPKI TLV at `node` of `buf` (or the whole of `buf`). */
@@ -90,7 +85,7 @@ export function parseSpki(buf: Uint8Array, node: DerNode = readRoot(buf)): Publi
       const modulus = readUnsignedInteger(bytes, n);
       info.rsaBits = bitLength(modulus);
       info.rsaModulusOdd = (modulus[modulus.length - 1]! & 1) === 1;
-      info.rsaExponent = toBigInt(readUnsignedInteger(bytes, e));
+      info.rsaExponent = BigInt(`0x${toHex(readUnsignedInteger(bytes, e))}`);
       break;
     }
     case OID.id_RSASSA_PSS:

@@ -14,7 +14,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, type LaunchedBrowser } from '../helpers/browser';
@@ -22,6 +21,7 @@ import { httpsRequest } from '../helpers/https';
 import { openssl, x509Text } from '../helpers/openssl';
 import { tempDir } from '../helpers/paths';
 import { TEST_ADMIN_PASSWORD, baseEnv, freePort, runCli, startFedpki, type Fedpki } from '../helpers/server';
+import { queryFile } from '../helpers/sqlite-file';
 import { callAction, serverActions, type ServerAction } from './actions';
 import { LoginPage, cookieHeader, screenshot, signOut } from './pages/portal';
 import { UsersPage } from './pages/users';
@@ -49,14 +49,7 @@ const nodes: Record<string, Node> = {};
 let intermediateFile = '';
 let rootFile = '';
 
-function query<T>(sql: string, ...args: unknown[]): T[] {
-  const d = new Database(join(srv.dataDir, 'fedpki.db'), { readonly: true, fileMustExist: true });
-  try {
-    return d.prepare(sql).all(...args) as T[];
-  } finally {
-    d.close();
-  }
-}
+const query = <T>(sql: string, ...args: unknown[]): T[] => queryFile<T>(srv.dataDir, sql, ...args);
 
 /** `fedpki get-token` then `fedpki certify`, as a node operator would. */
 function enroll(name: string, extra: string[] = []): Node {

@@ -28,7 +28,6 @@ import { createServer as createHttpServer, get as httpGet, type IncomingMessage,
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { join, relative } from 'node:path';
-import Database from 'better-sqlite3';
 import { strToU8, zipSync } from 'fflate';
 import { decode, encode } from 'next-auth/jwt';
 import type { Frame, Page } from 'playwright-core';
@@ -40,6 +39,7 @@ import { httpsRequest, type Response as HttpResponse } from '../helpers/https';
 import { openssl } from '../helpers/openssl';
 import { ROOT, tempDir } from '../helpers/paths';
 import { TEST_ADMIN_PASSWORD, freePort, startFedpki, type Fedpki } from '../helpers/server';
+import { queryFile, writeFile } from '../helpers/sqlite-file';
 import { callAction, serverActions, type ServerAction } from './actions';
 import { LoginPage, cookieHeader } from './pages/portal';
 
@@ -74,14 +74,7 @@ const pageProblems: string[] = [];
 // ---------------------------------------------------------------------------------
 // helpers
 
-function query<T>(sql: string, ...args: unknown[]): T[] {
-  const d = new Database(join(srv.dataDir, 'fedpki.db'), { readonly: true, fileMustExist: true });
-  try {
-    return d.prepare(sql).all(...args) as T[];
-  } finally {
-    d.close();
-  }
-}
+const query = <T>(sql: string, ...args: unknown[]): T[] => queryFile<T>(srv.dataDir, sql, ...args);
 
 function setCookies(r: HttpResponse): string[] {
   const h = r.headers['set-cookie'];
@@ -1372,12 +1365,7 @@ describe("7. the portal's requests to itself", () => {
     const plain = `http://127.0.0.1:${httpPort}`;
     const toPlain = (cookie: string) => cookie.replace(`${SESSION_COOKIE}=`, 'next-auth.session-token=');
     // Its own account, from an address part 5 left locked on purpose: the lock is lifted here.
-    const rw = new Database(join(srv.dataDir, 'fedpki.db'), { fileMustExist: true });
-    try {
-      rw.prepare('delete from sign_in_throttle').run();
-    } finally {
-      rw.close();
-    }
+    writeFile(srv.dataDir, 'delete from sign_in_throttle');
     const SELF = { username: 'self-request', password: 'self request password 1' };
     const made = await callAction(srv.origin, actions.get('createUserAction')!, { username: SELF.username, role: 'operator', password: SELF.password, confirm: SELF.password }, adminCookie);
     expect(made.text).toContain('"ok":true');

@@ -16,7 +16,6 @@
 
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { decode, encode } from 'next-auth/jwt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatDateTime } from '@/app/_components/format';
@@ -25,6 +24,7 @@ import { USER_FAILURE_LIMIT } from '@/lib/auth/throttle';
 import { callAction, serverActions, type ServerAction } from '../e2e/actions';
 import { httpsRequest, type Response } from '../helpers/https';
 import { TEST_ADMIN_PASSWORD, startFedpki, type Fedpki } from '../helpers/server';
+import { queryFile, writeFile } from '../helpers/sqlite-file';
 
 const SESSION_COOKIE = '__Secure-next-auth.session-token';
 const NOT_SIGNED_IN = 'You are not signed in, or your session has ended: sign in again.';
@@ -37,25 +37,9 @@ const NEW_PASSWORD = 'a brand new password 2';
 let srv: Fedpki;
 let actions: Map<string, ServerAction>;
 
-function query<T>(sql: string, ...args: unknown[]): T[] {
-  const d = new Database(join(srv.dataDir, 'fedpki.db'), { readonly: true, fileMustExist: true });
-  try {
-    return d.prepare(sql).all(...args) as T[];
-  } finally {
-    d.close();
-  }
-}
+const query = <T>(sql: string, ...args: unknown[]): T[] => queryFile<T>(srv.dataDir, sql, ...args);
 
-/** A write the server's own code never makes (ending a lock early, to go on testing). */
-function write(sql: string, ...args: unknown[]): void {
-  const d = new Database(join(srv.dataDir, 'fedpki.db'), { fileMustExist: true });
-  try {
-    d.pragma('busy_timeout = 10000');
-    d.prepare(sql).run(...args);
-  } finally {
-    d.close();
-  }
-}
+const write = (sql: string, ...args: unknown[]): void => writeFile(srv.dataDir, sql, ...args);
 
 const get = (path: string, cookie?: string) => httpsRequest(srv.origin + path, { insecure: true, headers: cookie ? { Cookie: cookie } : {} });
 
