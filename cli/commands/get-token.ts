@@ -47,7 +47,7 @@ export default defineCommand({
     'ca-path': dataDirArg,
     'ca-url': { type: 'string', description: 'choose the federation served at host:port' },
     federation: { type: 'string', description: 'choose the federation by id' },
-    san: { type: 'string', description: 'subject alternative name (repeatable; default the name)' },
+    san: { type: 'string', description: 'an extra subject alternative name besides the name itself, e.g. an IP (repeatable)' },
     role: { type: 'string', description: `node role: ${NODE_ROLES.join(', ')} (default collaborator)` },
     ttl: { type: 'string', description: 'token lifetime, 5m to 7d (default 24h)' },
     'cert-validity': { type: 'string', description: 'certificate lifetime (default the federation’s, 365d)' },

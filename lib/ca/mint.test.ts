@@ -88,13 +88,19 @@ describe('mintToken', () => {
   it('ok/subject trimmed, SANs normalised (IP canonical, duplicates dropped, DNS then IP), role and lifetimes as asked', async () => {
     const m = await mint({ subject: '  Collaborator_1 ', sans: ['2001:DB8::1', 'collaborator1.fed.example', 'collaborator1.fed.example'], role: 'aggregator', ttlSeconds: 600, certSeconds: 3600 });
     expect(m.claims.sub).toBe('Collaborator_1');
-    expect(m.claims.sans).toEqual(['collaborator1.fed.example', '2001:db8::1']);
+    expect(m.claims.sans).toEqual(['Collaborator_1', 'collaborator1.fed.example', '2001:db8::1']);
     expect(m.claims.exp - m.claims.nbf).toBe(600);
     expect(m.record).toMatchObject({ role: 'aggregator', certSeconds: 3600, sans: m.claims.sans, subject: 'Collaborator_1' });
   });
 
   it('ok/an empty SAN list means [subject]', async () => {
     expect((await mint({ sans: [] })).claims.sans).toEqual(['collaborator1']);
+  });
+
+  it('ok/extra SANs add to the subject, never replace it (gRPC checks a host name against the SANs only)', async () => {
+    const m = await mint({ subject: 'agg.example.org', sans: ['192.168.1.10'], role: 'aggregator' });
+    expect(m.claims.sans).toEqual(['agg.example.org', '192.168.1.10']);
+    expect((await mint({ subject: 'agg.example.org', sans: ['AGG.example.org', '10.0.0.1'] })).claims.sans).toEqual(['agg.example.org', '10.0.0.1']);
   });
 
   it('ok/an IP subject', async () => {

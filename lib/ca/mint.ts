@@ -50,7 +50,12 @@ export async function mintToken(
 ): Promise<MintedToken> {
   if (ctx.federation.status !== 'active') throw new CaError('conflict', `Federation "${ctx.federation.name}" is disabled; enable it to mint tokens.`);
   const subject = validateSubject(p.subject);
-  const sans = validateSans(p.sans && p.sans.length ? p.sans : [subject]);
+  // The subject is always one of the names: gRPC (OpenFL) checks a peer's host name
+  // against the SANs only, so an aggregator whose name were missing from them could not
+  // be dialled by it. Extra names (IPs, aliases) come after it, each once (a DNS name
+  // differing from the subject only in case is the subject).
+  const extra = (p.sans ?? []).filter((s) => s.trim().toLowerCase() !== subject.toLowerCase());
+  const sans = validateSans([...new Set([subject, ...extra])]);
   const ttl = checkTtl(p.ttlSeconds);
   const certSeconds = p.certSeconds ?? ctx.federation.defaultCertSeconds;
   if (!Number.isInteger(certSeconds) || certSeconds < MIN_CERT_SECONDS || certSeconds > MAX_CERT_SECONDS) {
