@@ -30,12 +30,20 @@ describe('OpenFL manual workflow packages', () => {
 
   it('ok/builds agg_to_col_<name>_signed_cert.zip with client/col_<name>.crt and cert_chain.crt', () => {
     const cert = new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x01]);
-    const zip = buildSignedCertZip({ name: 'one', certificate: cert, chainPem: 'ROOT\nINTERMEDIATE\n' });
+    const zip = buildSignedCertZip({ name: 'one', role: 'collaborator', certificate: cert, chainPem: 'ROOT\nINTERMEDIATE\n' });
     const files = unzipSync(zip);
     expect(Object.keys(files).sort()).toEqual(['cert_chain.crt', 'client/col_one.crt']);
     expect(strFromU8(files['client/col_one.crt']!)).toBe(toPem(cert, 'CERTIFICATE'));
     expect(strFromU8(files['cert_chain.crt']!)).toBe('ROOT\nINTERMEDIATE\n');
-    expect(signedPackageName('one')).toBe('agg_to_col_one_signed_cert.zip');
+    expect(signedPackageName('one', 'collaborator')).toBe('agg_to_col_one_signed_cert.zip');
+  });
+
+  it("ok/an aggregator's certificate goes where plan.py looks for it: server/agg_<fqdn, lowercased>.crt", () => {
+    const cert = new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x01]);
+    const files = unzipSync(buildSignedCertZip({ name: 'Agg.Example.org', role: 'aggregator', certificate: cert, chainPem: 'ROOT\nINTERMEDIATE\n' }));
+    expect(Object.keys(files).sort()).toEqual(['cert_chain.crt', 'server/agg_agg.example.org.crt']);
+    expect(strFromU8(files['server/agg_agg.example.org.crt']!)).toBe(toPem(cert, 'CERTIFICATE'));
+    expect(signedPackageName('Agg.Example.org', 'aggregator')).toBe('agg_agg.example.org_signed_cert.zip');
   });
 });
 

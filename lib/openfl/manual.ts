@@ -5,7 +5,11 @@
  * the SHA-384 of the CSR PEM; the aggregator signs and sends back
  * `agg_to_col_<name>_signed_cert.zip` holding `client/col_<name>.crt` and
  * `cert_chain.crt` (root then signing CA), which `fx collaborator certify --import`
- * unpacks into the collaborator's cert/ folder. Runs in the browser and on the server.
+ * unpacks into the collaborator's cert/ folder. The aggregator's own certificate never
+ * travels in such a zip (`fx aggregator certify` signs it where the CA is); for one
+ * signed here, the zip holds `server/agg_<fqdn>.crt` (plan.py lowercases agg_addr) and
+ * `cert_chain.crt`, to unpack into the workspace's cert/ folder. Runs in the browser and
+ * on the server.
  */
 
 import { unzipSync, zipSync } from 'fflate';
@@ -59,23 +63,30 @@ export async function openflCsrHash(csrDer: Uint8Array, crypto: Crypto = getCryp
 }
 
 export interface SignedCertPackageParams {
-  /** The collaborator name as it goes into the file names (the certificate's CN). */
+  /** The node name as it goes into the file names (the certificate's CN). */
   name: string;
+  /** The certificate's role: an aggregator's goes under server/, any other under client/. */
+  role: string;
   /** The collaborator's certificate (DER). */
   certificate: Uint8Array;
   /** Root PEM, then the signing (intermediate) CA PEM. */
   chainPem: string;
 }
 
-export const signedPackageName = (name: string): string => `agg_to_col_${name}_signed_cert.zip`;
+export const signedPackageName = (name: string, role: string): string =>
+  role === 'aggregator' ? `agg_${name.toLowerCase()}_signed_cert.zip` : `agg_to_col_${name}_signed_cert.zip`;
 
-/** Builds `agg_to_col_<name>_signed_cert.zip` for `fx collaborator certify --import`. */
+/** The certificate's path inside the package, relative to the node's cert/ folder. */
+export const signedCertPath = (name: string, role: string): string =>
+  role === 'aggregator' ? `server/agg_${name.toLowerCase()}.crt` : `client/col_${name}.crt`;
+
+/** Builds `agg_to_col_<name>_signed_cert.zip` for `fx collaborator certify --import` (or an aggregator's, above). */
 export function buildSignedCertZip(p: SignedCertPackageParams): Uint8Array {
   // A fixed timestamp keeps the archive identical for identical contents.
   const mtime = new Date('2000-01-01T00:00:00Z');
   return zipSync(
     {
-      [`client/col_${p.name}.crt`]: utf8(toPem(p.certificate, 'CERTIFICATE')),
+      [signedCertPath(p.name, p.role)]: utf8(toPem(p.certificate, 'CERTIFICATE')),
       'cert_chain.crt': utf8(p.chainPem),
     },
     { level: 6, mtime },

@@ -101,6 +101,7 @@ export const inspectCsrAction = validatedActionWithUser(inspectCsrSchema, 'csr:s
 export interface SignedCsr {
   serial: string;
   commonName: string;
+  role: string;
   packaged: 'zip' | 'pem';
   federationId: string;
 }
@@ -114,5 +115,5 @@ export const signCsrAction = validatedActionWithUser(signCsrSchema, 'csr:sign', 
     { id: user.actorId, sourceIp: user.sourceIp },
   );
   revalidatePath('/certificates');
-  return { ok: true, data: { serial: issued.record.serial, commonName: issued.record.commonName, packaged: input.packaged, federationId: input.federationId } };
+  return { ok: true, data: { serial: issued.record.serial, commonName: issued.record.commonName, role: issued.record.role, packaged: input.packaged, federationId: input.federationId } };
 });

@@ -5,6 +5,7 @@ import Link from 'next/link';
 import { CopyButton } from '@/app/_components/copy-button';
 import { CertValidityField, FederationSelectField, type FederationChoice } from '@/app/_components/federation-fields';
 import { Field, FieldMessage, FormAlert, useValidatedForm } from '@/app/_components/form';
+import { signedCertPath, signedPackageName } from '@/lib/openfl/manual';
 import { inspectCsrAction, signCsrAction, type InspectedCsr, type SignedCsr } from './actions';
 import { CSR_ROLES, inspectCsrSchema, signCsrSchema } from './schema';
 
@@ -152,7 +153,8 @@ function RequestDetails({ inspected }: { inspected: InspectedCsr }) {
 
 function Signed({ signed, onAnother }: { signed: SignedCsr; onAnother: () => void }) {
   const base = `/api/certificates/${signed.serial}`;
-  const zip = `agg_to_col_${signed.commonName}_signed_cert.zip`;
+  const zip = signedPackageName(signed.commonName, signed.role);
+  const certPath = signedCertPath(signed.commonName, signed.role);
   return (
     <div className="stack" aria-live="polite">
       <div className="callout ok" role="status">
@@ -160,12 +162,21 @@ function Signed({ signed, onAnother }: { signed: SignedCsr; onAnother: () => voi
       </div>
       {signed.packaged === 'zip' ? (
         <>
-          <p>
-            Send this file back to the collaborator. It holds <code>client/col_{signed.commonName}.crt</code> and <code>cert_chain.crt</code>; they import it with:
-          </p>
-          <div className="command-row">
-            <pre className="command">fx collaborator certify --import {zip}</pre>
-          </div>
+          {signed.role === 'aggregator' ? (
+            <p>
+              This file holds <code>{certPath}</code> and <code>cert_chain.crt</code>: unpack it into the aggregator workspace&apos;s <code>cert/</code> folder, beside the{' '}
+              <code>server/agg_{signed.commonName.toLowerCase()}.key</code> that <code>fx aggregator generate-cert-request</code> made.
+            </p>
+          ) : (
+            <>
+              <p>
+                Send this file back to the collaborator. It holds <code>{certPath}</code> and <code>cert_chain.crt</code>; they import it with:
+              </p>
+              <div className="command-row">
+                <pre className="command">fx collaborator certify --import {zip}</pre>
+              </div>
+            </>
+          )}
           <div className="form-actions">
             <a className="button" href={`${base}/openfl.zip`} download={zip}>
               Download {zip}

@@ -7,8 +7,8 @@ import { runtime } from '@/app/_lib/runtime';
 /**
  * A certificate's files: certificate.crt (the leaf), fullchain.crt (leaf then
  * intermediate, as `step ca certificate` writes it) and openfl.zip (OpenFL's
- * agg_to_col_<name>_signed_cert.zip for `fx collaborator certify --import`; not for a
- * revoked certificate).
+ * agg_to_col_<name>_signed_cert.zip for `fx collaborator certify --import`, or an
+ * aggregator's server/agg_<fqdn>.crt with cert_chain.crt; not for a revoked certificate).
  */
 export const GET = withPermission<{ serial: string; file: string }>('view', async (_req, { serial, file }) => {
   const rt = runtime();
@@ -25,8 +25,8 @@ export const GET = withPermission<{ serial: string; file: string }>('view', asyn
     case 'openfl.zip': {
       // The bundle is for installing; a revoked certificate is kept for the record only (certificate.crt).
       if (cert.status === 'revoked') throw new CaError('conflict', 'This certificate is revoked: there is nothing to install. The node enrolls again with a new token.');
-      const zip = buildSignedCertZip({ name: cert.commonName, certificate: cert.der, chainPem: ctx.root.pem + ctx.intermediate.pem });
-      return download(zip as Uint8Array<ArrayBuffer>, signedPackageName(cert.commonName), 'application/zip');
+      const zip = buildSignedCertZip({ name: cert.commonName, role: cert.role, certificate: cert.der, chainPem: ctx.root.pem + ctx.intermediate.pem });
+      return download(zip as Uint8Array<ArrayBuffer>, signedPackageName(cert.commonName, cert.role), 'application/zip');
     }
     default:
       throw new CaError('not_found', 'No such file: certificate.crt, fullchain.crt or openfl.zip.');
