@@ -226,7 +226,7 @@ export class CertificateAuthority {
     const { subject, sans } = csrSigningNames(csr);
     const now = this.now();
     const seconds = p.certSeconds ?? ctx.federation.defaultCertSeconds;
-    const validity = resolveValidity({ now, defaultSeconds: seconds, maxSeconds: seconds, issuerNotAfter: ctx.leaf.issuerNotAfter });
+    const validity = resolveValidity({ now, defaultSeconds: seconds, maxSeconds: seconds, issuerNotBefore: ctx.leaf.issuerNotBefore, issuerNotAfter: ctx.leaf.issuerNotAfter });
     const record = await signLeafRecord(
       { ctx, csr, commonName: subject, sans, ...validity, role: p.role ?? 'collaborator', source: 'csr', tokenJti: null, issuedBy: actor.id, now },
       this.crypto,
@@ -256,7 +256,7 @@ export class CertificateAuthority {
     const keys = await generateKeyPair('EC-P256', {}, this.crypto);
     const spki = parseSpki(await exportSpki(keys.publicKey, this.crypto));
     const now = this.now().getTime();
-    const notBefore = new Date(now - BACKDATE_SECONDS * 1000);
+    const notBefore = new Date(Math.max(now - BACKDATE_SECONDS * 1000, ctx.leaf.issuerNotBefore.getTime()));
     let notAfter = new Date(now + lifetimeSeconds * 1000);
     if (notAfter > ctx.leaf.issuerNotAfter) notAfter = ctx.leaf.issuerNotAfter;
     const der = await signLeaf(

@@ -186,6 +186,7 @@ export async function prepareTokenIssuance(p: SignWithTokenParams, deps: Prepare
       notAfter: p.notAfter,
       defaultSeconds: token.certSeconds,
       maxSeconds: token.certSeconds,
+      issuerNotBefore: ctx.leaf.issuerNotBefore,
       issuerNotAfter: ctx.leaf.issuerNotAfter,
     });
     const record = await signLeafRecord(

@@ -70,6 +70,7 @@ function leafTemplateFor(federation: FederationRecord, issuer: CertificateFields
   return createLeafTemplate({
     signatureAlgorithm: signatureAlgorithmForKey(key),
     issuerName: issuer.subjectDer,
+    issuerNotBefore: issuer.notBefore,
     issuerNotAfter: issuer.notAfter,
     issuerKeyId: keyId,
     signingKey: key,

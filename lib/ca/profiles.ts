@@ -54,6 +54,8 @@ export function revocationUrls(publicUrl: string, federationId: string) {
 export interface LeafTemplate {
   signatureAlgorithm: SignatureAlgorithm;
   issuerName: Uint8Array;
+  /** The issuer's own validity: a leaf starts no earlier and ends no later. */
+  issuerNotBefore: Date;
   issuerNotAfter: Date;
   signingKey: CryptoKey;
   /** Extensions that depend only on the issuer, pre-encoded. */
@@ -66,6 +68,7 @@ export interface LeafTemplate {
 export interface LeafTemplateParams {
   signatureAlgorithm: SignatureAlgorithm;
   issuerName: Uint8Array;
+  issuerNotBefore: Date;
   issuerNotAfter: Date;
   issuerKeyId: Uint8Array;
   signingKey: CryptoKey;
@@ -83,6 +86,7 @@ export function createLeafTemplate(p: LeafTemplateParams): LeafTemplate {
   return {
     signatureAlgorithm: p.signatureAlgorithm,
     issuerName: p.issuerName,
+    issuerNotBefore: p.issuerNotBefore,
     issuerNotAfter: p.issuerNotAfter,
     signingKey: p.signingKey,
     basicConstraints: basicConstraints({ ca: false }),

@@ -131,7 +131,7 @@ export async function renewCertificate(p: RenewParams, deps: LifecycleDeps): Pro
     checkKeyPolicy(publicKey);
   }
   const seconds = lifetimeSeconds(old);
-  const validity = resolveValidity({ now: deps.now, defaultSeconds: seconds, maxSeconds: seconds, issuerNotAfter: ctx.leaf.issuerNotAfter });
+  const validity = resolveValidity({ now: deps.now, defaultSeconds: seconds, maxSeconds: seconds, issuerNotBefore: ctx.leaf.issuerNotBefore, issuerNotAfter: ctx.leaf.issuerNotAfter });
   const actor = `${p.via}:${old.serial}`;
   const rekey = Boolean(p.csr);
   const record = await signLeafRecord(

@@ -115,11 +115,13 @@ describe('parseTimeSpec (the /sign body notBefore/notAfter)', () => {
 });
 
 describe('resolveValidity', () => {
+  const ISSUER_START = at('2026-01-01T00:00:00Z');
   const ISSUER_END = at('2036-02-28T12:00:00Z');
   const base = (p: Partial<ValidityParams> = {}): ValidityParams => ({
     now: NOW,
     defaultSeconds: DEFAULT_CERT_SECONDS,
     maxSeconds: DEFAULT_CERT_SECONDS,
+    issuerNotBefore: ISSUER_START,
     issuerNotAfter: ISSUER_END,
     ...p,
   });
@@ -133,6 +135,8 @@ describe('resolveValidity', () => {
     ['ok/notBefore relative; default lifetime counts from it', { notBefore: rel(3600), defaultSeconds: 86400 }, '2026-03-01T13:00:00.000Z', '2026-03-02T13:00:00.000Z'],
     ['ok/notBefore absolute; notAfter duration counts from notBefore', { notBefore: abs('2026-03-05T00:00:00Z'), notAfter: rel(86400) }, '2026-03-05T00:00:00.000Z', '2026-03-06T00:00:00.000Z'],
     ['ok/notBefore -5m (step --not-before=-5m)', { notBefore: rel(-300), notAfter: rel(3600) }, '2026-03-01T11:55:00.000Z', '2026-03-01T12:55:00.000Z'],
+    ['ok/notBefore 48 hours back, the most a client may ask', { notBefore: rel(-48 * 3600), notAfter: rel(49 * 3600) }, '2026-02-27T12:00:00.000Z', '2026-03-01T13:00:00.000Z'],
+    ['ok/the default start is backdated, but not to before the intermediate began', { issuerNotBefore: at('2026-03-01T11:59:30Z') }, '2026-03-01T11:59:30.000Z', '2027-03-01T12:00:00.000Z'],
     ['ok/exactly the maximum plus the backdate', { notAfter: rel(DEFAULT_CERT_SECONDS) }, '2026-03-01T11:59:00.000Z', '2027-03-01T12:00:00.000Z'],
     ['ok/exactly five minutes', { notBefore: rel(0), notAfter: rel(300) }, '2026-03-01T12:00:00.000Z', '2026-03-01T12:05:00.000Z'],
     ['ok/fractions of a second are cut', { notBefore: rel(0.7), notAfter: rel(3600.9) }, '2026-03-01T12:00:00.000Z', '2026-03-01T13:00:01.000Z'],
@@ -158,6 +162,9 @@ describe('resolveValidity', () => {
     ['fail/one second over the maximum', { notAfter: rel(DEFAULT_CERT_SECONDS + 1) }, 'policy_validity', /requested duration of 8760h1m1s is more than the authorized maximum of 8760h1m0s\./],
     ['fail/over a token maximum of one day', { maxSeconds: 86400, defaultSeconds: 86400, notAfter: rel(2 * 86400) }, 'policy_validity', /requested duration of 48h1m0s is more than the authorized maximum of 24h1m0s/],
     ['fail/under five minutes', { notBefore: rel(0), notAfter: rel(299) }, 'policy_validity', /under 5 minutes/],
+    ['fail/notBefore more than 48 hours back', { notBefore: rel(-48 * 3600 - 1), notAfter: rel(3600) }, 'policy_validity', /notBefore may be at most 48 hours in the past/],
+    ['fail/notBefore months back, inside the maximum duration', { notBefore: abs('2025-12-29T14:56:45Z'), notAfter: rel(8700 * 3600) }, 'policy_validity', /at most 48 hours in the past/],
+    ['fail/notBefore before the intermediate began', { notBefore: rel(-3600), notAfter: rel(3600), issuerNotBefore: at('2026-03-01T11:30:00Z') }, 'policy_validity', /start before the intermediate certificate that signs it/],
     ['fail/the intermediate has expired', { issuerNotAfter: at('2026-03-01T00:00:00Z') }, 'unavailable', /intermediate certificate has expired/],
     ['fail/the intermediate expires this very second', { issuerNotAfter: NOW }, 'unavailable', /intermediate certificate has expired/],
     ['fail/the certificate would start after the intermediate ends', { notBefore: abs('2026-05-01T00:00:00Z'), notAfter: rel(86400), issuerNotAfter: at('2026-04-01T00:00:00Z') }, 'policy_validity', /start after the intermediate certificate expires/],

@@ -13,6 +13,12 @@ export const DAY_SECONDS = 24 * 3600;
 export const DEFAULT_CERT_SECONDS = 365 * DAY_SECONDS;
 export const MIN_CERT_SECONDS = 5 * 60;
 export const MAX_CERT_SECONDS = 5 * 365 * DAY_SECONDS;
+/**
+ * How far in the past a client may ask a certificate to start (the CA/Browser Forum's
+ * limit on backdating): a certificate vouches for its key from notBefore on, and a
+ * start long before it was issued only hides when it was.
+ */
+export const MAX_REQUESTED_BACKDATE_SECONDS = 2 * DAY_SECONDS;
 
 export type TimeSpec = { kind: 'absolute'; at: Date } | { kind: 'relative'; seconds: number };
 
@@ -72,7 +78,8 @@ export interface ValidityParams {
   defaultSeconds: number;
   /** The longest lifetime allowed (the token's or the federation's). */
   maxSeconds: number;
-  /** The issuer's own notAfter: a leaf never outlives it. */
+  /** The issuer's own validity: a leaf never starts before it nor outlives it. */
+  issuerNotBefore: Date;
   issuerNotAfter: Date;
 }
 
@@ -89,7 +96,14 @@ export function resolveValidity(p: ValidityParams): Validity {
       ? p.notBefore.at
       : p.notBefore?.kind === 'relative'
         ? new Date(nowMs + p.notBefore.seconds * 1000)
-        : new Date(nowMs - BACKDATE_SECONDS * 1000);
+        : // The default start is backdated, but not to before the issuer existed.
+          new Date(Math.max(nowMs - BACKDATE_SECONDS * 1000, p.issuerNotBefore.getTime()));
+  if (p.notBefore && notBefore.getTime() < nowMs - MAX_REQUESTED_BACKDATE_SECONDS * 1000) {
+    throw new CaError('policy_validity', 'The request was forbidden by the certificate authority: notBefore may be at most 48 hours in the past.');
+  }
+  if (p.notBefore && notBefore < p.issuerNotBefore) {
+    throw new CaError('policy_validity', 'The request was forbidden by the certificate authority: the certificate would start before the intermediate certificate that signs it.');
+  }
   const anchor = p.notBefore ? notBefore.getTime() : nowMs;
   let notAfter =
     p.notAfter?.kind === 'absolute'
