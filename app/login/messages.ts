@@ -24,7 +24,9 @@ const HERE = 'https://fedpki.invalid';
  * Only paths on this site: never an absolute URL that would send the user elsewhere.
  * Browsers drop tabs and line breaks from URLs and read a backslash as a slash, so
  * "/<tab>/evil.example" is "//evil.example": anything but a plain path falls back to the
- * dashboard, and what is kept is the path as a URL parser reads it.
+ * dashboard, and what is kept is the path as a URL parser reads it. That reading
+ * resolves dot segments ("/.//evil.example" is the path "//evil.example"), so the
+ * result is checked again: it must not start with two slashes either.
  */
 export function safeCallbackUrl(value: string | null | undefined): string {
   if (!value || !value.startsWith('/') || [...value].some((c) => c === '\\' || c < ' ' || c === '\u007f')) return '/';
@@ -34,6 +36,6 @@ export function safeCallbackUrl(value: string | null | undefined): string {
   } catch {
     return '/';
   }
-  if (url.origin !== HERE || url.pathname.startsWith('/login')) return '/';
+  if (url.origin !== HERE || url.pathname.startsWith('/login') || url.pathname.startsWith('//')) return '/';
   return url.pathname + url.search + url.hash;
 }
