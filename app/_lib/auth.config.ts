@@ -34,11 +34,13 @@ export const authConfig = {
       }
       return token;
     },
+    // What /api/auth/session answers, to any script on the page: never the session id
+    // (the cookie is httpOnly so that scripts cannot read it; the server reads it from
+    // the cookie itself, ./auth.ts currentUser).
     session({ session, token }) {
       return {
         ...session,
         user: { id: token.sub ?? '', name: token.name ?? '', role: token.role },
-        sid: token.sid ?? '',
       };
     },
   },

@@ -12,9 +12,10 @@
 
 import 'server-only';
 import { cache } from 'react';
-import { headers } from 'next/headers';
+import { cookies, headers } from 'next/headers';
 import { redirect } from 'next/navigation';
-import { getServerSession, type AuthOptions, type User } from 'next-auth';
+import type { AuthOptions, User } from 'next-auth';
+import { getToken } from 'next-auth/jwt';
 import CredentialsProvider from 'next-auth/providers/credentials';
 import type { OAuthConfig } from 'next-auth/providers/oauth';
 import { KeyedQueue } from '@/lib/auth/keyed-queue';
@@ -23,7 +24,7 @@ import { can, type Permission, type Role } from '@/lib/auth/roles';
 import { parseRoleMap, roleForEmail } from '@/lib/auth/sso';
 import { ipThrottleKey, userThrottleKey } from '@/lib/auth/throttle';
 import { env } from '@/server/env';
-import { CLIENT_IP_HEADER, SESSION_MAX_AGE_SECONDS, authConfig } from './auth.config';
+import { CLIENT_IP_HEADER, SESSION_MAX_AGE_SECONDS, authConfig, sessionCookieIsSecure } from './auth.config';
 import { runtime } from './runtime';
 
 declare module 'next-auth' {
@@ -36,7 +37,6 @@ declare module 'next-auth' {
   }
   interface Session {
     user: { id: string; name: string; role?: Role };
-    sid: string;
   }
 }
 
@@ -200,12 +200,18 @@ export interface SessionUser {
 
 /** The signed-in user of this request, or null. Checked against the database once per request. */
 export const currentUser = cache(async (): Promise<SessionUser | null> => {
+  // The session id is read from the cookie's JWT here, on the server: next-auth's
+  // session object (which /api/auth/session hands to any script on the page) does not
+  // carry it. Only the cookie is read — not an Authorization header.
   let sid: string | undefined;
   let userId: string | undefined;
   try {
-    const session = await getServerSession(authOptions);
-    sid = session?.sid;
-    userId = session?.user?.id;
+    const token = await getToken({
+      req: { cookies: await cookies(), headers: {} } as unknown as Parameters<typeof getToken>[0]['req'],
+      secureCookie: sessionCookieIsSecure((await headers()).get('x-forwarded-proto')),
+    });
+    sid = token?.sid;
+    userId = token?.sub;
   } catch {
     return null; // a cookie that does not decrypt is no session
   }
