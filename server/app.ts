@@ -7,7 +7,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FederationContext } from '../lib/ca/keyring';
-import { clientIp, sendError } from './http';
+import { clientIp, decodePathPart, sendError } from './http';
 import type { Logger } from './log';
 import { handleStep, stepRoute, type StepApiDeps } from './step-api';
 
@@ -38,6 +38,14 @@ export function createAppHandler(o: AppHandlerOptions) {
     const route = stepRoute(path, req.method);
     if (route) {
       void handleStep(route, req, res, scope(), o.step);
+      return;
+    }
+
+    // Next.js answers a path it cannot decode (/federations/%ZZ) with a bare 500.
+    try {
+      decodePathPart(path);
+    } catch (e) {
+      sendError(res, e, o.log, { path });
       return;
     }
 
