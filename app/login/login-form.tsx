@@ -27,7 +27,8 @@ export function LoginForm({ callbackUrl, initialError, ssoName }: { callbackUrl:
     if (!parsed.success) {
       setFieldErrors(z.flattenError(parsed.error).fieldErrors);
       setError(undefined);
-      form.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+      // After React has marked the fields (aria-invalid), as useValidatedForm does.
+      requestAnimationFrame(() => form.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
       return;
     }
     setFieldErrors({});

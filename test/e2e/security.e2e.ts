@@ -686,6 +686,17 @@ describe('3. cross-site requests', () => {
     expect(csrfCookie).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Lax', path: '/' });
   });
 
+  it("keeps the session id out of next-auth's session object, which any script on the page may fetch", async () => {
+    const r = await get('/api/auth/session', adminCookie);
+    expect(r.status).toBe(200);
+    const session = JSON.parse(r.text) as Record<string, unknown>;
+    expect(session.user).toMatchObject({ name: ADMIN.username, role: 'admin' });
+    expect(Object.keys(session).sort()).toEqual(['expires', 'user']);
+    expect(Object.keys(session.user as object).sort()).toEqual(['id', 'name', 'role']);
+    // The server still knows the session from the cookie alone.
+    expect((await get('/settings', adminCookie)).status).toBe(200);
+  });
+
   it('refuses a server action posted with an admin cookie from a foreign, null or missing Origin', async () => {
     const mint = actions.get('mintTokenAction')!;
     const fields = (subject: string) => ({ federationId: 'default', role: 'collaborator', subject, ttlSeconds: '86400', certValidityDays: '365' });
@@ -698,6 +709,10 @@ describe('3. cross-site requests', () => {
       ['no Origin, our own Referer', { Origin: null, Referer: `${srv.origin}/tokens` }],
       ['a foreign Origin, our own Referer', { Origin: 'https://evil.example', Referer: `${srv.origin}/tokens` }],
       ['a malformed Origin', { Origin: 'not a url' }],
+      // Headers that once kept a request out of the proxy (its matcher skipped prefetches).
+      ['no Origin, marked as a router prefetch', { Origin: null, 'Next-Router-Prefetch': '1' }],
+      ['no Origin, Purpose: prefetch', { Origin: null, Purpose: 'prefetch' }],
+      ['a foreign Origin, marked as a router prefetch', { Origin: 'https://evil.example', 'Next-Router-Prefetch': '1' }],
     ];
     const before = snapshot();
     for (const [i, [label, headers]] of cases.entries()) {
@@ -758,6 +773,10 @@ describe('3. cross-site requests', () => {
       `%09//${landing}/landed`,
       'javascript:alert(1)',
       `/%2F${landing}/landed`,
+      // Dot segments: a URL parser resolves each to the path "//landing/landed".
+      `/.//${landing}/landed`,
+      `/a/..//${landing}/landed`,
+      `/%2e//${landing}/landed`,
     ];
     // Signed in, /login redirects straight to the callback.
     for (const t of tricks) {
@@ -769,7 +788,7 @@ describe('3. cross-site requests', () => {
     // Signed out, the form sends the browser there after signing in (another host name: another cookie jar).
     const origin = `https://login.${SITE}:${srv.port}`;
     const tab = await browser.context.newPage();
-    for (const t of [`/%09/${landing}/landed`, `/%5C%09/${landing}/landed`]) {
+    for (const t of [`/%09/${landing}/landed`, `/%5C%09/${landing}/landed`, `/.//${landing}/landed`]) {
       await tab.goto(`${origin}/login?callbackUrl=${t}`);
       await new LoginPage(tab, origin).signIn(MALLORY.username, MALLORY.password);
       await tab.waitForURL((u) => !u.pathname.startsWith('/login'));
@@ -778,7 +797,7 @@ describe('3. cross-site requests', () => {
       await tab.context().clearCookies({ domain: `login.${SITE}` });
     }
     await tab.close();
-    csrf.redirects = tricks.length + 2;
+    csrf.redirects = tricks.length + 3;
   });
 
   it("lets no page on another origin mint a token, create a federation, change a user or sign the admin out, in the admin's browser", async () => {

@@ -48,7 +48,7 @@ export interface RevocationPanelProps {
 /** The certificate's revocation state and, for administrators, the form that revokes it. */
 export function RevocationPanel(p: RevocationPanelProps) {
   return (
-    <section className="panel" aria-labelledby="revocation" id="revocation">
+    <section className="panel" aria-labelledby="revocation">
       <h2 id="revocation">Revocation</h2>
       {p.status === 'revoked' ? (
         <>
