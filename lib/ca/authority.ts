@@ -256,7 +256,7 @@ export class CertificateAuthority {
     const keys = await generateKeyPair('EC-P256', {}, this.crypto);
     const spki = parseSpki(await exportSpki(keys.publicKey, this.crypto));
     const now = this.now().getTime();
-    const notBefore = new Date(Math.max(now - BACKDATE_SECONDS * 1000, ctx.leaf.issuerNotBefore.getTime()));
+    const notBefore = new Date(now - BACKDATE_SECONDS * 1000);
     let notAfter = new Date(now + lifetimeSeconds * 1000);
     if (notAfter > ctx.leaf.issuerNotAfter) notAfter = ctx.leaf.issuerNotAfter;
     const der = await signLeaf(

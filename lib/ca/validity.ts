@@ -96,12 +96,14 @@ export function resolveValidity(p: ValidityParams): Validity {
       ? p.notBefore.at
       : p.notBefore?.kind === 'relative'
         ? new Date(nowMs + p.notBefore.seconds * 1000)
-        : // The default start is backdated, but not to before the issuer existed.
-          new Date(Math.max(nowMs - BACKDATE_SECONDS * 1000, p.issuerNotBefore.getTime()));
+        : new Date(nowMs - BACKDATE_SECONDS * 1000);
   if (p.notBefore && notBefore.getTime() < nowMs - MAX_REQUESTED_BACKDATE_SECONDS * 1000) {
     throw new CaError('policy_validity', 'The request was forbidden by the certificate authority: notBefore may be at most 48 hours in the past.');
   }
-  if (p.notBefore && notBefore < p.issuerNotBefore) {
+  // The default minute of backdating may reach before an intermediate made a moment
+  // ago, as step-ca's does (path validation checks each certificate at the time of
+  // use, not that validities nest); a start asked for may not reach further back.
+  if (p.notBefore && notBefore.getTime() < p.issuerNotBefore.getTime() - BACKDATE_SECONDS * 1000) {
     throw new CaError('policy_validity', 'The request was forbidden by the certificate authority: the certificate would start before the intermediate certificate that signs it.');
   }
   const anchor = p.notBefore ? notBefore.getTime() : nowMs;
