@@ -10,7 +10,10 @@
  * Line 1 is a header naming the tables and their columns; then one line per row,
  * `{"t": table, "r": {property: value}}`, with times as ISO-8601 strings and bytes as
  * base64. Parents come before children (foreign keys), and within a table rows are in
- * primary key order. An import goes into an empty database, in one transaction.
+ * primary key order. The last line, `{"end": {table: rows}}`, counts the rows: an
+ * import refuses an export that lacks it or disagrees with it (a file cut short by a
+ * full disk or an interrupted copy). An import goes into an empty database, in one
+ * transaction.
  */
 
 import { asc, getTableColumns, getTableName, gt, is, sql, type Column } from 'drizzle-orm';
@@ -22,7 +25,9 @@ import * as pgSchema from './pg/schema';
 import * as sqliteSchema from './schema';
 
 export const EXPORT_FORMAT = 'fedpki-export';
-export const EXPORT_VERSION = 1;
+/** 2: the closing line with the row counts. Version 1 files (without it) are still read. */
+export const EXPORT_VERSION = 2;
+const READABLE_VERSIONS = new Set([1, 2]);
 
 type Kind = 'date' | 'bytes' | 'plain';
 
@@ -127,9 +132,10 @@ function pageQuery(info: TableInfo, run: (q: { where?: unknown; orderBy: unknown
 }
 
 /**
- * Writes the header and every row. On PostgreSQL the rows come from one REPEATABLE
- * READ transaction, a consistent snapshot while instances keep running; on SQLite,
- * stop FedPKI first (or accept rows written during the export).
+ * Writes the header, every row and the closing counts. The rows come from one read
+ * transaction — REPEATABLE READ on PostgreSQL, a WAL snapshot on SQLite — so the export
+ * is consistent while FedPKI keeps running (no certificate without its audit entry or
+ * its used token).
  */
 export async function exportDatabase(database: Database, write: (line: string) => Promise<void> | void): Promise<Record<string, number>> {
   const tables = tablesOf(database.kind);
@@ -172,17 +178,25 @@ export async function exportDatabase(database: Database, write: (line: string) =
       { isolationLevel: 'repeatable read', accessMode: 'read only' },
     );
   } else {
-    for (const info of tables) {
-      await dump(
-        info,
-        pageQuery(info, async (q) => {
-          const base = handle.db.select().from(info.table as SQLiteTable);
-          const filtered = q.where ? base.where(q.where as ReturnType<typeof gt>) : base;
-          return filtered.orderBy(...(q.orderBy as ReturnType<typeof asc>[])).limit(PAGE).offset(q.offset).all() as Record<string, unknown>[];
-        }),
-      );
+    // One read transaction: in WAL mode every read in it sees the database as it was
+    // at the first, whatever a running server commits meanwhile.
+    handle.db.$client.exec('BEGIN');
+    try {
+      for (const info of tables) {
+        await dump(
+          info,
+          pageQuery(info, async (q) => {
+            const base = handle.db.select().from(info.table as SQLiteTable);
+            const filtered = q.where ? base.where(q.where as ReturnType<typeof gt>) : base;
+            return filtered.orderBy(...(q.orderBy as ReturnType<typeof asc>[])).limit(PAGE).offset(q.offset).all() as Record<string, unknown>[];
+          }),
+        );
+      }
+    } finally {
+      handle.db.$client.exec('COMMIT');
     }
   }
+  await write(JSON.stringify({ end: counts }));
   return counts;
 }
 
@@ -194,7 +208,7 @@ function parseHeader(line: string | undefined): ExportHeader {
     header = undefined;
   }
   if (header?.format !== EXPORT_FORMAT) throw new CaError('bad_request', 'This is not a FedPKI export: its first line should be the fedpki-export header.');
-  if (header.version !== EXPORT_VERSION) throw new CaError('bad_request', `This export has format version ${header.version}; this FedPKI reads version ${EXPORT_VERSION}.`);
+  if (!READABLE_VERSIONS.has(header.version)) throw new CaError('bad_request', `This export has format version ${header.version}; this FedPKI reads versions ${[...READABLE_VERSIONS].join(' and ')}.`);
   return header;
 }
 
@@ -227,10 +241,24 @@ export async function importDatabase(database: Database, lines: AsyncIterable<st
       if (current && batch.length) await insert(current, batch);
       batch = [];
     };
+    let lineNo = 1;
+    let end: Record<string, unknown> | undefined;
     for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+      lineNo += 1;
       const line = next.value.trim();
       if (!line) continue;
-      const { t, r } = JSON.parse(line) as { t: string; r: Record<string, unknown> };
+      if (end) throw new CaError('bad_request', `Line ${lineNo} of the export comes after its closing line: the file is not one export.`);
+      let parsed: { t: string; r: Record<string, unknown>; end?: Record<string, unknown> };
+      try {
+        parsed = JSON.parse(line) as typeof parsed;
+      } catch {
+        throw new CaError('bad_request', `Line ${lineNo} of the export is not valid JSON: the file is damaged or cut short.`);
+      }
+      if (parsed.end !== undefined) {
+        end = parsed.end;
+        continue;
+      }
+      const { t, r } = parsed;
       const info = tables.get(t);
       if (!info || !(t in header.tables)) throw new CaError('bad_request', `The export has a row for an undeclared table "${t}".`);
       if (info !== current || batch.length >= Math.floor(20_000 / info.columns.length)) {
@@ -241,6 +269,13 @@ export async function importDatabase(database: Database, lines: AsyncIterable<st
       counts[t]! += 1;
     }
     await flush();
+    if (header.version >= 2) {
+      if (!end) throw new CaError('bad_request', `The export ends at line ${lineNo} without its closing line: it was cut short (a full disk, an interrupted copy). Nothing was imported.`);
+      const short = Object.keys(header.tables).filter((name) => (counts[name] ?? 0) !== end[name]);
+      if (short.length) {
+        throw new CaError('bad_request', `The export's rows do not match its closing counts (${short.map((n) => `${n}: ${counts[n] ?? 0} of ${String(end[n])}`).join(', ')}). Nothing was imported.`);
+      }
+    }
   };
 
   const { handle } = database;

@@ -22,18 +22,35 @@ export default defineCommand({
       if (!(await storeExists(config))) throw new CaError('not_found', `No FedPKI CA in ${caLocation(config)}.`);
       const database = await openStore({ ...config, migrate: false });
       const out: Writable = args.output ? createWriteStream(args.output, { mode: 0o600 }) : process.stdout;
+      // A write that fails (a full disk, a closed pipe) must fail the export: without a
+      // listener the error would end the stream and leave `drain` never coming.
+      let failure: Error | undefined;
+      const failed = new Promise<never>((_, reject) =>
+        out.once('error', (e) => {
+          failure = e;
+          reject(e);
+        }),
+      );
+      failed.catch(() => {});
+      const wait = (event: string) => Promise.race([once(out, event), failed]);
       try {
         const counts = await exportDatabase(database, async (line) => {
-          if (!out.write(`${line}\n`)) await once(out, 'drain');
+          if (failure) throw failure;
+          if (!out.write(`${line}\n`)) await wait('drain');
         });
-        const rows = Object.values(counts).reduce((a, b) => a + b, 0);
-        process.stderr.write(`Exported ${rows} rows from ${database.location}: ${Object.entries(counts).map(([t, n]) => `${t} ${n}`).join(', ')}\n`);
-      } finally {
-        await database.close();
         if (out !== process.stdout) {
           out.end();
-          await once(out, 'finish');
+          await wait('finish');
         }
+        if (failure) throw failure;
+        const rows = Object.values(counts).reduce((a, b) => a + b, 0);
+        process.stderr.write(`Exported ${rows} rows from ${database.location}: ${Object.entries(counts).map(([t, n]) => `${t} ${n}`).join(', ')}\n`);
+      } catch (e) {
+        if (e === failure) throw new CaError('unavailable', `The export could not be written${args.output ? ` to ${args.output}` : ''}: ${failure!.message}`);
+        throw e;
+      } finally {
+        await database.close();
+        if (out !== process.stdout && !out.destroyed) out.destroy();
       }
     }),
 });

@@ -1,7 +1,7 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { defineCommand } from 'citty';
-import { openStore } from '../../db/open';
+import { databaseKind, openStore } from '../../db/open';
 import { importDatabase } from '../../db/transfer';
 import { dataDirArg, guard, serverConfig } from '../_shared';
 
@@ -17,14 +17,20 @@ export default defineCommand({
   run: ({ args }) =>
     guard(async () => {
       const config = serverConfig({ dataDir: args['ca-path'] as string | undefined });
+      // A SQLite file this import creates goes again if the import fails: an empty
+      // database left behind would pass for a CA ("already holds a FedPKI CA").
+      const created = databaseKind(config) === 'sqlite' && !existsSync(config.databaseFile);
       const database = await openStore(config);
+      let imported = false;
       try {
         const input = args.input ? createReadStream(args.input) : process.stdin;
         const counts = await importDatabase(database, createInterface({ input, crlfDelay: Infinity }));
+        imported = true;
         const rows = Object.values(counts).reduce((a, b) => a + b, 0);
         process.stderr.write(`Imported ${rows} rows into ${database.location}: ${Object.entries(counts).map(([t, n]) => `${t} ${n}`).join(', ')}\n`);
       } finally {
         await database.close();
+        if (created && !imported) for (const suffix of ['', '-wal', '-shm']) rmSync(config.databaseFile + suffix, { force: true });
       }
     }),
 });

@@ -6,7 +6,7 @@
  * identical from either database.
  */
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestCa } from '../helpers/ca';
@@ -73,6 +73,8 @@ describe('fedpki export / import', () => {
     expect(header).toMatchObject({ format: 'fedpki-export', source: 'sqlite' });
     expect(Object.keys(header.tables)).toEqual(expect.arrayContaining(['federations', 'ca_keys', 'tokens', 'certificates', 'revocations', 'crls', 'audit_log', 'users', 'settings']));
     expect(Object.keys(header.tables).indexOf('federations')).toBeLessThan(Object.keys(header.tables).indexOf('certificates'));
+    const last = JSON.parse(readFileSync(first, 'utf8').trim().split('\n').at(-1)!) as { end: Record<string, number> };
+    expect(last.end).toMatchObject({ federations: 1, certificates: 3 });
 
     const pgEnv = { ...baseEnv(join(tmp.path, 'unused')), DATABASE_URL: pgUrl };
     // fedpki migrate on both databases; twice is harmless
@@ -112,6 +114,34 @@ describe('fedpki export / import', () => {
     const garbage = runCli(['import'], pgEnv, 'hello\n');
     expect(garbage.status).toBe(2);
     expect(garbage.stderr).toMatch(/not a FedPKI export/);
+  });
+
+  it('refuses an export cut short or tampered with, and imports nothing (the counts on its closing line)', () => {
+    const lines = readFileSync(join(tmp.path, 'sqlite.jsonl'), 'utf8').trim().split('\n');
+    const cases: [string, string, RegExp][] = [
+      ['cut at a line end', lines.slice(0, Math.floor(lines.length / 2)).join('\n') + '\n', /without its closing line: it was cut short/],
+      ['cut mid-line', lines.join('\n').slice(0, Math.floor(lines.join('\n').length * 0.7)), /is not valid JSON: the file is damaged or cut short|without its closing line/],
+      ['a row removed', [...lines.slice(0, 3), ...lines.slice(4)].join('\n') + '\n', /do not match its closing counts/],
+      ['a row after the closing line', [...lines, lines[1]!].join('\n') + '\n', /comes after its closing line/],
+    ];
+    for (const [label, text, message] of cases) {
+      const file = join(tmp.path, `broken-${label.replace(/\W+/g, '-')}.jsonl`);
+      writeFileSync(file, text);
+      const into = join(tmp.path, `broken-${label.replace(/\W+/g, '-')}`);
+      const r = runCli(['import', '-p', into, '-i', file], baseEnv(into));
+      expect(r.status, `${label}: ${r.stderr}`).toBe(2);
+      expect(r.stderr, label).toMatch(message);
+      // One transaction, and the file it made removed: nothing of it stayed.
+      expect(existsSync(join(into, 'fedpki.db')), label).toBe(false);
+    }
+  });
+
+  it('fails an export whose file cannot be written (a full disk), instead of exiting 0 with half a file', () => {
+    expect(existsSync('/dev/full')).toBe(true);
+    const r = runCli(['export', '-p', old.dataDir, '-o', '/dev/full'], baseEnv(old.dataDir));
+    expect(r.status, r.stderr).not.toBe(0);
+    expect(r.stderr).toMatch(/could not be written to \/dev\/full: .*ENOSPC/);
+    expect(r.stderr).not.toMatch(/Exported/);
   });
 
   it('the moved CA serves the same federation: nodes keep their certificates, tokens keep their state', async () => {
