@@ -12,7 +12,8 @@ import { nodeCrypto } from '../lib/crypto/node-crypto';
 import { ActivityType, auditEntry } from '../lib/ca/audit';
 import { CaError } from '../lib/ca/errors';
 import { validateCaUrl } from '../lib/ca/federation';
-import { openStore, type Database } from '../db/open';
+import { databaseKind, openStore, type Database } from '../db/open';
+import { USERNAME_RE, USERNAME_RULE, passwordProblem } from '../lib/auth/rules';
 import { EXPIRY_WEBHOOK_KEY, webhookUrlFrom } from '../lib/ca/webhook';
 import { createAppHandler, type NextHandler } from './app';
 import { env, exportToProcess } from './env';
@@ -45,12 +46,27 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** How long a stopping server lets the requests it is answering finish. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
 export function projectVersion(root: string): string {
   try {
     return (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
   } catch {
     return '0.0.0';
   }
+}
+
+/**
+ * The first administrator's name and password, when given, checked before the first
+ * start creates anything: a bad one must not leave a CA behind with nobody to run it.
+ */
+function checkFirstAdmin(o: StartOptions): void {
+  const username = o.admin?.username?.trim().toLowerCase();
+  if (username !== undefined && !USERNAME_RE.test(username)) throw new CaError('validation_failed', `FEDPKI_ADMIN_USERNAME: ${USERNAME_RULE}`);
+  const password = o.admin?.passwordFile ? readSecretFile(o.admin.passwordFile) : o.admin?.password;
+  const problem = password === undefined ? undefined : passwordProblem(password);
+  if (problem) throw new CaError('validation_failed', `The first administrator's password: ${problem}`);
 }
 
 async function firstAdmin(o: StartOptions, database: Database, log: Logger): Promise<void> {
@@ -74,16 +90,31 @@ async function firstAdmin(o: StartOptions, database: Database, log: Logger): Pro
 export async function startServer(o: StartOptions): Promise<RunningServer> {
   const { config } = o;
   const log = createLogger(o.logLevel);
+  // A first start checks what it was given (the CA password, the CA URL, the first
+  // admin) before it creates the SQLite file: a refused one must leave nothing behind,
+  // or the next attempt finds "a CA" with no keys or nobody to run it.
+  let password: string | undefined;
+  if (databaseKind(config) === 'sqlite' && !existsSync(config.databaseFile)) {
+    validateCaUrl(config.caUrl);
+    checkFirstAdmin(o);
+    password = await newCaPassword(o.password);
+  }
   const database = await openStore(config);
+  // What to stop if the start fails after opening it: a server must not keep serving
+  // (and holding its ports) after reporting that it could not start.
+  const opened: { close(): Promise<void> }[] = [];
   try {
     const { store } = database;
     const federations = await store.listFederations();
     const firstStart = federations.length === 0;
-    const password = firstStart ? await newCaPassword(o.password) : await existingCaPassword(o.password);
+    if (firstStart && password === undefined) {
+      validateCaUrl(config.caUrl);
+      checkFirstAdmin(o);
+    }
+    password ??= firstStart ? await newCaPassword(o.password) : await existingCaPassword(o.password);
     const authority = new CertificateAuthority({ store, password, iterations: config.kdfIterations, aliases: config.hostnames, crypto: nodeCrypto() });
 
     if (firstStart) {
-      validateCaUrl(config.caUrl);
       log.info('first start: creating the CA', { caUrl: config.caUrl, database: database.location });
       try {
         await authority.createFederation(
@@ -131,6 +162,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
         log,
         workerUrl: new URL('./signing-worker.mjs', import.meta.url),
       });
+      opened.push(pool);
       await pool.start();
     }
     const sign = pool ? (p: SignWithTokenParams) => pool.sign(p) : (p: SignWithTokenParams) => authority.signWithToken(p);
@@ -168,6 +200,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       federationsChanged: () => listeners.sync(),
     };
     setRuntime(runtime);
+    opened.push(listeners);
     await listeners.sync();
     // Federations created or changed by the CLI (or another instance) appear within seconds.
     const refresher = setInterval(() => {
@@ -192,13 +225,17 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
         clearInterval(refresher);
         jobs.stop();
         clearInterval(optimizer);
-        await listeners.close();
+        // In-flight requests finish first (up to 10 s): the signing pool and the
+        // database stay open for them.
+        await listeners.close(SHUTDOWN_GRACE_MS);
         await pool?.close();
         setRuntime(undefined);
         await database.close();
       },
     };
   } catch (e) {
+    for (const o of opened.reverse()) await o.close().catch(() => undefined);
+    setRuntime(undefined);
     await database.close().catch(() => undefined);
     throw e;
   }
