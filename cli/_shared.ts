@@ -1,6 +1,6 @@
 /** What the CLI verbs share: locating the data folder, opening the CA, and failing clearly. */
 
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CertificateAuthority } from '../lib/ca/authority';
@@ -131,4 +131,16 @@ export function parseDuration(text: string, field: string): number {
   const m = text.trim().match(/^(\d+)(s|m|h|d)$/);
   if (!m) throw new CaError('bad_request', `${field} takes a duration such as 30m, 24h or 7d.`);
   return Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[m[2] as 's' | 'm' | 'h' | 'd'];
+}
+
+/**
+ * Writes a file in one step (aside, then renamed over the old one) with exactly this
+ * mode: writeFile's mode applies only to a file it creates, so a key written over an
+ * existing world-readable file would have stayed world-readable.
+ */
+export function replaceFile(path: string, content: string, mode = 0o600): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, content, { mode });
+  chmodSync(tmp, mode);
+  renameSync(tmp, path);
 }

@@ -15,7 +15,13 @@ const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).optional(),
   FEDPKI_DATA_DIR: z.string().min(1).default('./data'),
   /** A SQLite file path (default <data>/fedpki.db), or postgres://… */
-  DATABASE_URL: z.string().min(1).optional(),
+  DATABASE_URL: z
+    .string()
+    .min(1)
+    // Any other scheme (mysql://, a mistyped postgre://) would otherwise be taken for a
+    // file path and get a new, empty CA there.
+    .refine((v) => !/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(v) || /^postgres(ql)?:\/\//i.test(v), 'use postgres://… (or postgresql://…) for PostgreSQL, or a file path for SQLite')
+    .optional(),
   FEDPKI_CA_PASSWORD: z.string().min(1).optional(),
   FEDPKI_CA_PASSWORD_FILE: z.string().min(1).optional(),
   /** Address the HTTPS listeners bind to. */

@@ -1,12 +1,12 @@
 import { defineCommand } from 'citty';
 import { createPrivateKey } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CaError } from '../../lib/ca/errors';
 import { prepareEnrollment, readEnrollmentToken, verifyEnrollment, type SignResponse } from '../../lib/enroll/client';
 import { colonHex } from '../../lib/pki/encoding';
 import { exportPkcs8 } from '../../lib/pki/keys';
-import { guard } from '../_shared';
+import { guard, replaceFile } from '../_shared';
 import { keySpecFromFlags, postToCa } from '../ca-client';
 
 export default defineCommand({
@@ -44,9 +44,9 @@ export default defineCommand({
       const keyObject = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
       // The formats step writes: SEC1 "EC PRIVATE KEY" or PKCS#1 "RSA PRIVATE KEY", unencrypted, 0600.
       const keyPem = keyObject.export({ type: spec.startsWith('EC') ? 'sec1' : 'pkcs1', format: 'pem' }) as string;
-      writeFileSync(join(dir, 'root_ca.crt'), result.rootPem, { mode: 0o644 });
-      writeFileSync(join(dir, `${args.name}.crt`), result.chainPem, { mode: 0o600 });
-      writeFileSync(join(dir, `${args.name}.key`), keyPem, { mode: 0o600 });
+      replaceFile(join(dir, 'root_ca.crt'), result.rootPem, 0o644);
+      replaceFile(join(dir, `${args.name}.crt`), result.chainPem);
+      replaceFile(join(dir, `${args.name}.key`), keyPem);
       process.stderr.write(`Certificate ${result.serialNumber} valid until ${result.notAfter.toISOString()}\nWrote ${join(dir, 'root_ca.crt')}, ${args.name}.crt and ${args.name}.key\n`);
     }),
 });

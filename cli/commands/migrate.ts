@@ -1,5 +1,7 @@
 import { defineCommand } from 'citty';
-import { openStore } from '../../db/open';
+import { CaError } from '../../lib/ca/errors';
+import { databaseKind, openStore } from '../../db/open';
+import { existsSync } from 'node:fs';
 import { dataDirArg, guard, serverConfig } from '../_shared';
 
 export default defineCommand({
@@ -8,6 +10,10 @@ export default defineCommand({
   run: ({ args }) =>
     guard(async () => {
       const config = serverConfig({ dataDir: args['ca-path'] as string | undefined });
+      // A mistyped path must not become a new, empty database (PostgreSQL's is made by its admin).
+      if (databaseKind(config) === 'sqlite' && !existsSync(config.databaseFile)) {
+        throw new CaError('not_found', `No FedPKI database at ${config.databaseFile}: \`fedpki install\` or the first \`fedpki run\` creates it.`);
+      }
       const database = await openStore(config);
       await database.close();
       process.stderr.write(`Database ${database.location} (${database.kind}) is up to date.\n`);

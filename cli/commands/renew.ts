@@ -1,6 +1,6 @@
 import { defineCommand } from 'citty';
 import { createPublicKey } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { CaError } from '../../lib/ca/errors';
 import type { SignResponse } from '../../lib/enroll/client';
@@ -9,7 +9,7 @@ import { describeCertificate } from '../../lib/pki/certificate';
 import { fromPem } from '../../lib/pki/pem';
 import { exportPkcs8 } from '../../lib/pki/keys';
 import { privateKeyToPem } from '../../lib/pki/private-key';
-import { guard } from '../_shared';
+import { guard, replaceFile } from '../_shared';
 import { keySpecFromFlags, postToCa } from '../ca-client';
 
 /** --ca-url as host:port or https URL; else the https origin of the certificate's AIA (its public URL). */
@@ -26,13 +26,6 @@ async function aiaHttpsOrigin(leafDer: Uint8Array): Promise<string | undefined> 
   const info = await describeCertificate(leafDer);
   const url = [...info.ocsp, ...info.caIssuers].find((u) => u.startsWith('https://'));
   return url ? new URL(url).origin : undefined;
-}
-
-/** Replaces a file in one step (write aside, then rename), mode 0600. */
-function replaceFile(path: string, content: string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, content, { mode: 0o600 });
-  renameSync(tmp, path);
 }
 
 export default defineCommand({

@@ -3,11 +3,12 @@
  * a non-zero exit), on a real data folder.
  */
 
-import { existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/paths';
-import { baseEnv, runCli, TEST_PASSWORD } from '../helpers/server';
+import { ROOT } from '../helpers/paths';
+import { baseEnv, runCli, startFedpki, TEST_ADMIN_PASSWORD, TEST_PASSWORD } from '../helpers/server';
 
 const tmp = tempDir();
 const dataDir = join(tmp.path, 'data');
@@ -92,6 +93,60 @@ describe('fedpki', () => {
   it('migrate and federation list work on the folder', () => {
     expect(cli(['migrate', '-p', dataDir]).stderr).toMatch(/is up to date/);
     expect(cli(['federation', 'list', '-p', dataDir]).stdout).toMatch(/^default\tactive\tlocalhost:19999\tEC-P256\t[0-9A-F]{2}(:[0-9A-F]{2}){31}\tFedPKI\n$/);
+  });
+
+  it('a first start that is refused (a short admin password, a bad CA URL, no CA password) creates nothing, so the next try is a first start', () => {
+    const folder = join(tmp.path, 'refused');
+    const admin = { FEDPKI_ADMIN_USERNAME: 'alice', FEDPKI_ADMIN_PASSWORD: 'short' };
+    const short = runCli(['install', '-p', folder, '--password-file', pw], { ...baseEnv(folder), ...admin });
+    expect(short.status, short.stderr).toBe(2);
+    expect(short.stderr).toMatch(/^fedpki: The first administrator's password: Use at least 12 characters\.\n$/);
+    const url = runCli(['install', '-p', folder, '--ca-url', 'bad url', '--password-file', pw], baseEnv(folder));
+    expect(url.status, url.stderr).toBe(2);
+    expect(url.stderr).toMatch(/The CA URL is host:port/);
+    const noPassword = runCli(['run', '-p', folder, '--api-only'], baseEnv(folder), '');
+    expect(noPassword.status, noPassword.stderr).toBe(2);
+    expect(existsSync(join(folder, 'fedpki.db'))).toBe(false);
+    const ok = runCli(['install', '-p', folder, '--password-file', pw], { ...baseEnv(folder), FEDPKI_ADMIN_USERNAME: 'alice', FEDPKI_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD });
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(runCli(['federation', 'list', '-p', folder], baseEnv(folder)).stdout).toMatch(/^default\tactive\t/);
+  });
+
+  it('refuses a DATABASE_URL that is neither PostgreSQL nor a file, and migrate creates no database at a mistyped path', () => {
+    const before = readdirSync(ROOT);
+    for (const url of ['mysql://db.example/fedpki', 'postgre://db.example/fedpki']) {
+      const r = runCli(['install', '--password-file', pw], { ...baseEnv(join(tmp.path, 'unused')), DATABASE_URL: url });
+      expect(r.status, url).not.toBe(0);
+      expect(r.stderr).toMatch(/DATABASE_URL: use postgres:\/\/… \(or postgresql:\/\/…\) for PostgreSQL, or a file path for SQLite/);
+      expect(r.stderr).not.toContain('db.example');
+    }
+    expect(readdirSync(ROOT)).toEqual(before);
+    const typo = join(tmp.path, 'nodata');
+    const m = cli(['migrate', '-p', typo]);
+    expect(m.status).toBe(3);
+    expect(m.stderr).toMatch(/No FedPKI database at .*nodata\/fedpki\.db/);
+    expect(existsSync(typo)).toBe(false);
+  });
+
+  it('certify leaves the key 0600 even where a world-readable file of that name was', async () => {
+    const srv = await startFedpki();
+    try {
+      const certs = join(tmp.path, 'perm-certs');
+      mkdirSync(certs);
+      for (const f of ['node7.key', 'node7.crt']) {
+        writeFileSync(join(certs, f), 'old\n');
+        chmodSync(join(certs, f), 0o644);
+      }
+      const r = runCli(['certify', '-n', 'node7', '-t', srv.mint('node7'), '-c', certs], srv.env);
+      expect(r.status, r.stderr).toBe(0);
+      expect(statSync(join(certs, 'node7.key')).mode & 0o777).toBe(0o600);
+      expect(statSync(join(certs, 'node7.crt')).mode & 0o777).toBe(0o600);
+      expect(statSync(join(certs, 'root_ca.crt')).mode & 0o777).toBe(0o644);
+      expect(readdirSync(certs).sort()).toEqual(['node7.crt', 'node7.key', 'root_ca.crt']);
+    } finally {
+      await srv.stop();
+      srv.cleanup();
+    }
   });
 
   it('uninstall asks first: without a terminal it needs --yes, and then removes the folder', () => {
