@@ -26,9 +26,21 @@ export const CRL_EXPIRED_GRACE_SECONDS = 24 * 3600;
 /**
  * thisUpdate (CRL and OCSP) is set this far in the past, so that a relying party whose
  * clock runs a little behind does not refuse a list fresh from a revocation as "not
- * yet valid" — exactly when it matters.
+ * yet valid" — exactly when it matters. Never before a revocation the list or answer
+ * states, though: a CRL dated before the revocations it lists contradicts itself
+ * (RFC 5280 §5.1.2.4: thisUpdate is its issue date).
  */
 export const STATUS_BACKDATE_SECONDS = 60;
+
+/** When a CRL was built: its nextUpdate less its lifetime (thisUpdate may be backdated by up to a minute). */
+export function crlBuiltAt(crl: Pick<CrlRecord, 'nextUpdate'>, validitySeconds = CRL_VALIDITY_SECONDS): Date {
+  return new Date(crl.nextUpdate.getTime() - validitySeconds * 1000);
+}
+
+/** The backdated thisUpdate, but not before `latest` (the newest revocation stated). */
+export function statusThisUpdate(nowMs: number, latest?: Date | null): Date {
+  return new Date(Math.max(nowMs - STATUS_BACKDATE_SECONDS * 1000, latest ? Math.floor(latest.getTime() / 1000) * 1000 : 0));
+}
 
 export interface BuildCrlParams {
   ctx: FederationContext;
@@ -40,7 +52,9 @@ export interface BuildCrlParams {
 
 export async function buildCrl(p: BuildCrlParams, crypto: Crypto = getCrypto()): Promise<CrlRecord> {
   const nowMs = Math.floor(p.now.getTime() / 1000) * 1000;
-  const thisUpdate = new Date(nowMs - STATUS_BACKDATE_SECONDS * 1000);
+  let latest: Date | undefined;
+  for (const e of p.entries) if (!latest || e.revokedAt > latest) latest = e.revokedAt;
+  const thisUpdate = statusThisUpdate(nowMs, latest);
   const nextUpdate = new Date(nowMs + (p.validitySeconds ?? CRL_VALIDITY_SECONDS) * 1000);
   const der = await signCrl(
     {
@@ -176,16 +190,17 @@ export class CrlPublisher {
     const crl = slot.current;
     if (!crl) return true;
     const now = this.#o.now().getTime();
-    const life = crl.nextUpdate.getTime() - crl.thisUpdate.getTime();
-    if (now >= crl.thisUpdate.getTime() + life * CRL_RENEW_FRACTION) return true;
+    const validity = this.#o.validitySeconds ?? CRL_VALIDITY_SECONDS;
+    const built = crlBuiltAt(crl, validity).getTime();
+    if (now >= built + validity * 1000 * CRL_RENEW_FRACTION) return true;
     const latest = await this.#o.store.latestRevocationAt(federationId);
     if (latest === undefined) return false;
     // A CRL built here knows exactly which revocations it covers.
     if (slot.covered?.number === crl.number) return latest.getTime() > slot.covered.latestRevocation;
-    // One built by another process: thisUpdate is its build time rounded down to the
-    // second, less the backdate; a revocation in that same second may be missing
-    // until that process (which publishes after revoking) or the 2/3 refresh rebuilds.
-    return latest.getTime() >= crl.thisUpdate.getTime() + (STATUS_BACKDATE_SECONDS + 1) * 1000;
+    // One built by another process: its build time, rounded down to the second; a
+    // revocation in that same second may be missing until that process (which
+    // publishes after revoking) or the 2/3 refresh rebuilds.
+    return latest.getTime() >= built + 1000;
   }
 
   /**

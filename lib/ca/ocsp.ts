@@ -16,7 +16,7 @@ import { digest, getCrypto } from '../pki/crypto';
 import { DerError } from '../pki/der';
 import { ocspErrorResponse, parseOcspRequest, signOcspResponse, type OcspCertId, type OcspCertStatus, type OcspHash, type ParsedOcspRequest, type SingleResponseParams } from '../pki/ocsp';
 import { isCaError } from './errors';
-import { STATUS_BACKDATE_SECONDS } from './crl';
+import { statusThisUpdate } from './crl';
 import type { FederationContext } from './keyring';
 import type { CaStore } from './store';
 
@@ -97,7 +97,7 @@ export async function answerOcsp(requestDer: Uint8Array, federations: readonly F
   if (!responder) return { der: ocspErrorResponse('unauthorized'), statuses: [] };
 
   const nowMs = Math.floor(deps.now.getTime() / 1000) * 1000;
-  const thisUpdate = new Date(nowMs - STATUS_BACKDATE_SECONDS * 1000);
+  const thisUpdate = statusThisUpdate(nowMs);
   const nextUpdate = new Date(nowMs + OCSP_VALIDITY_SECONDS * 1000);
   const responses: SingleResponseParams[] = [];
   for (const [i, r] of request.requests.entries()) {
@@ -112,10 +112,12 @@ export async function answerOcsp(requestDer: Uint8Array, federations: readonly F
         throw e;
       }
       if (cert && cert.federationId === responder.federation.id) {
-        status = cert.status === 'revoked' ? { status: 'revoked', revokedAt: cert.revokedAt ?? thisUpdate, reasonCode: cert.revocationReason } : { status: 'good' };
+        // Reason "unspecified" is left out, as in the CRL (RFC 5280 §5.3.1).
+        status = cert.status === 'revoked' ? { status: 'revoked', revokedAt: cert.revokedAt ?? thisUpdate, reasonCode: cert.revocationReason || undefined } : { status: 'good' };
       }
     }
-    responses.push({ certId: r.der, status, thisUpdate, nextUpdate });
+    // Not dated before the revocation it states.
+    responses.push({ certId: r.der, status, thisUpdate: status.status === 'revoked' ? statusThisUpdate(nowMs, status.revokedAt) : thisUpdate, nextUpdate });
   }
   const der = await signOcspResponse(
     {

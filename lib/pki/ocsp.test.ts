@@ -6,7 +6,9 @@ import * as pkijs from 'pkijs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeIssuer, type TestIssuer } from '@/test/helpers/pki';
 import { digest } from './crypto';
-import { DerError } from './der';
+import { DerError, explicit, sequence } from './der';
+import { extension } from './extensions/extension';
+import * as OID from './oids';
 import { toArrayBuffer, toHex } from './encoding';
 import { pkiEngine } from './engine';
 import {
@@ -57,6 +59,15 @@ describe('OCSP requests', () => {
     expect(req.requests[0]).toMatchObject({ hash: 'SHA-1', serialNumber: '1234abcd' });
     expect(toHex(req.requests[0]!.issuerKeyHash)).toBe(toHex(await digest('SHA-1', issuer.publicKey.subjectPublicKey)));
     expect(req.nonce).toBeDefined();
+  });
+
+  it('ok/nonces of 1 and 128 octets are read; 0, 129 octets or one that is not an OCTET STRING are malformed (RFC 8954 §2.1)', async () => {
+    const id = await certIdFor('01');
+    for (const n of [1, 32, 128]) expect(parseOcspRequest(createOcspRequest([id], new Uint8Array(n).fill(7))).nonce?.length, `${n}`).toBe(n + (n > 127 ? 3 : 2));
+    for (const n of [0, 129, 1000]) expect(() => parseOcspRequest(createOcspRequest([id], new Uint8Array(n))), `${n}`).toThrow(DerError);
+    // The extension holding raw bytes instead of the Nonce OCTET STRING.
+    const raw = sequence(sequence(sequence(sequence(id)), explicit(2, sequence(extension(OID.id_pkix_ocsp_nonce, false, Uint8Array.of(1, 2, 3))))));
+    expect(() => parseOcspRequest(raw)).toThrow(DerError);
   });
 
   it('fail/garbage, an empty list, trailing bytes', () => {

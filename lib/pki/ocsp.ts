@@ -122,6 +122,9 @@ export interface ParsedOcspRequest {
   signed: boolean;
 }
 
+/** RFC 8954 §2.1 (RFC 9654): nonces from 1 to 128 octets. */
+export const MAX_OCSP_NONCE_BYTES = 128;
+
 /** Upper bound on a request: one with a handful of CertIDs and a nonce is ~100 bytes. */
 export const MAX_OCSP_REQUEST_BYTES = 16 * 1024;
 
@@ -176,8 +179,15 @@ export function parseOcspRequest(der: Uint8Array): ParsedOcspRequest {
     const [seq] = children(der, exts);
     if (!seq) throw new DerError('bad requestExtensions');
     const found = readExtensionList(der, seq).find((e) => e.oid === OID.id_pkix_ocsp_nonce);
-    // RFC 8954 §2.1: 1 to 32 octets; be a little lenient on length as OpenSSL is.
-    if (found && found.value.length <= 128) nonce = found.value;
+    if (found) {
+      // Nonce ::= OCTET STRING. RFC 8954 §2.1 (as RFC 9654 revises it): a responder
+      // must refuse a nonce of 0 or more than 128 octets as malformedRequest, rather
+      // than answer without it (an answer the client could not bind to its request).
+      const inner = readRoot(found.value, TAG.OCTET_STRING);
+      const length = inner.end - inner.contentStart;
+      if (length < 1 || length > MAX_OCSP_NONCE_BYTES) throw new DerError(`OCSP nonce of ${length} octets`);
+      nonce = found.value;
+    }
   }
   return { requests, nonce, signed: Boolean(sig) };
 }

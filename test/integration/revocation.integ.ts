@@ -176,6 +176,10 @@ describe('revocation with CRL and OCSP', () => {
     expect(refused.ok).toBe(false);
     expect(refused.out).toContain('certificate revoked');
     expect(verifyWithCrl(good, crl1.pemFile).ok).toBe(true);
+    // Published moments after the revocation: still not dated before it (RFC 5280 §5.1.2.4).
+    const list = parseCrl(new Uint8Array(crl1.der));
+    expect(list.entries.length).toBeGreaterThan(0);
+    for (const e of list.entries) expect(e.revocationDate.getTime(), e.serialNumber).toBeLessThanOrEqual(list.thisUpdate.getTime());
     // The per-federation URL in the leaves serves the same list, also as PEM.
     const byId = await fetchCrl('/crl/default');
     expect(byId.number).toBeGreaterThanOrEqual(crl1.number);
@@ -201,7 +205,15 @@ describe('revocation with CRL and OCSP', () => {
     }
     const post = await httpsRequest(`${srv.origin}/ocsp`, { raw: Buffer.from(req), headers: { 'Content-Type': 'application/ocsp-request' }, ca: srv.rootPem });
     expect(post.status).toBe(200);
-    expect(parseOcspResponse(new Uint8Array(post.body)).responses[1]!.status).toMatchObject({ status: 'revoked', reasonCode: 1 });
+    const answer = parseOcspResponse(new Uint8Array(post.body)).responses[1]!;
+    expect(answer.status).toMatchObject({ status: 'revoked', reasonCode: 1 });
+    // Not dated before the revocation it states (RFC 6960 §2.4), a few seconds old here.
+    expect(answer.thisUpdate.getTime()).toBeGreaterThanOrEqual((answer.status as { revokedAt: Date }).revokedAt.getTime());
+    // Nonces of 0 or more than 128 octets are malformed (RFC 8954 §2.1), not answered without one.
+    for (const n of [0, 129]) {
+      const r = await httpsRequest(`${srv.origin}/ocsp`, { raw: Buffer.from(createOcspRequest([await id(good.serial)], new Uint8Array(n))), headers: { 'Content-Type': 'application/ocsp-request' }, ca: srv.rootPem });
+      expect(parseOcspResponse(new Uint8Array(r.body)).status, `${n} octets`).toBe('malformedRequest');
+    }
     const garbage = await httpGet(`${publicUrl}/ocsp`, { method: 'POST', body: Buffer.from('hello'), headers: { 'Content-Type': 'application/ocsp-request' } });
     expect(garbage.status).toBe(200);
     expect(parseOcspResponse(new Uint8Array(garbage.body)).status).toBe('malformedRequest');

@@ -5,7 +5,7 @@ import { describeCertificate, serialToDecimal } from '@/lib/pki/certificate';
 import { parseCrl } from '@/lib/pki/crl';
 import { toPem } from '@/lib/pki/pem';
 import { can } from '@/lib/auth/roles';
-import { STATUS_BACKDATE_SECONDS } from '@/lib/ca/crl';
+import { crlBuiltAt } from '@/lib/ca/crl';
 import { requireUser } from '@/app/_lib/auth';
 import { runtime } from '@/app/_lib/runtime';
 import { StatusBadge } from '@/app/_components/badges';
@@ -29,7 +29,7 @@ async function crlStatus(federationId: string, serial: string) {
   if (!crl) return null;
   return {
     number: crl.number,
-    publishedAt: new Date(crl.thisUpdate.getTime() + STATUS_BACKDATE_SECONDS * 1000),
+    publishedAt: crlBuiltAt(crl),
     nextUpdate: crl.nextUpdate,
     lists: parseCrl(crl.der).entries.some((e) => e.serialNumber === serial),
   };

@@ -8,7 +8,7 @@ import { StatusBadge } from '@/app/_components/badges';
 import { formatDate, formatDateTime, formatDuration } from '@/app/_components/format';
 import { Hex } from '@/app/_components/hex';
 import { CopyButton } from '@/app/_components/copy-button';
-import { STATUS_BACKDATE_SECONDS } from '@/lib/ca/crl';
+import { crlBuiltAt } from '@/lib/ca/crl';
 import { splitCaUrl } from '@/lib/ca/names';
 import { FederationSettingsForm } from './settings-form';
 import { FederationStatusToggle } from './status-toggle';
@@ -126,7 +126,7 @@ export default async function FederationPage({ params, searchParams }: { params:
                 </a>
                 <div className="small muted">
                   {crl
-                    ? `Number ${crl.number}, published ${formatDateTime(new Date(crl.thisUpdate.getTime() + STATUS_BACKDATE_SECONDS * 1000))}, valid until ${formatDateTime(crl.nextUpdate)}.`
+                    ? `Number ${crl.number}, published ${formatDateTime(crlBuiltAt(crl))}, valid until ${formatDateTime(crl.nextUpdate)}.`
                     : 'Not published yet: the server publishes the first one within a minute (the download builds it now if asked before).'}
                 </div>
               </dd>
