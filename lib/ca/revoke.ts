@@ -22,8 +22,14 @@ import type { Actor, CertificateRecord, RevocationChannel } from './types';
 import { tokenStateError } from './token';
 import { verifyToken } from './verify-token';
 
-/** Reasons FedPKI accepts: all of RFC 5280's except removeFromCRL (delta CRLs only) and the unused 7. */
-export const REVOCATION_REASONS: readonly CrlReasonName[] = (Object.keys(CRL_REASONS) as CrlReasonName[]).filter((r) => r !== 'removeFromCRL');
+/**
+ * Reasons FedPKI accepts for a node's certificate: RFC 5280's, less removeFromCRL
+ * (delta CRLs only), certificateHold (a hold is meant to be lifted, and a revocation
+ * here is final; the CA/Browser Forum's BR 7.2.2 forbid it too), and cACompromise and
+ * aACompromise (reasons for revoking a CA or attribute authority, not a leaf).
+ */
+const NOT_FOR_LEAVES = new Set<CrlReasonName>(['removeFromCRL', 'certificateHold', 'cACompromise', 'aACompromise']);
+export const REVOCATION_REASONS: readonly CrlReasonName[] = (Object.keys(CRL_REASONS) as CrlReasonName[]).filter((r) => !NOT_FOR_LEAVES.has(r));
 
 /** Longest free-text reason kept (step's `--reason` is free text). */
 export const MAX_REASON_TEXT = 500;
