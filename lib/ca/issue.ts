@@ -13,6 +13,7 @@
  */
 
 import { parseCsr, verifyCsrSignature, type ParsedCsr } from '../pki/csr';
+import { MultipleCommonNamesError } from '../pki/name';
 import { fingerprint } from '../pki/certificate';
 import { getCrypto } from '../pki/crypto';
 import { DerError } from '../pki/der';
@@ -50,6 +51,9 @@ export async function checkCsr(input: Uint8Array | ParsedCsr, crypto: Crypto = g
   try {
     csr = input instanceof Uint8Array ? parseCsr(input) : input;
   } catch (e) {
+    if (e instanceof MultipleCommonNamesError) {
+      throw new CaError('csr_name_mismatch', `The request was forbidden by the certificate authority: the CSR subject holds ${e.count} common names; a node has one.`);
+    }
     throw new CaError('csr_malformed', 'The request could not be completed: invalid csr (it is not a well-formed PKCS#10 request).', { cause: e });
   }
   checkKeyPolicy(csr.publicKey);

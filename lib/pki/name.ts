@@ -49,6 +49,13 @@ export function simpleName(commonName: string, organization?: string): Uint8Arra
   return encodeName(attrs);
 }
 
+/** A Name with several common names: well-formed DER, but not a name FedPKI can stand behind. */
+export class MultipleCommonNamesError extends DerError {
+  constructor(readonly count: number) {
+    super(`${count} common names`);
+  }
+}
+
 export interface ParsedName {
   attributes: NameAttribute[];
   commonName?: string;
@@ -75,6 +82,6 @@ export function parseName(buf: Uint8Array, node: DerNode = readRoot(buf)): Parse
     }
   }
   const cns = attributes.filter((a) => a.type === OID.id_at_commonName);
-  if (cns.length > 1) throw new DerError('more than one common name');
+  if (cns.length > 1) throw new MultipleCommonNamesError(cns.length);
   return { attributes, commonName: cns[0]?.value, text: formatName(attributes) };
 }

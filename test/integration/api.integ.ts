@@ -385,6 +385,19 @@ describe('refusals leave nothing behind', () => {
       },
     },
     {
+      name: 'a CSR whose subject holds two common names (openssl)',
+      status: 403,
+      code: 'csr_name_mismatch',
+      message: /holds 2 common names; a node has one/,
+      build: async () => {
+        const t = await forge();
+        const out = join(tmp.path, 'two-cn.csr');
+        const r = openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(tmp.path, 'two-cn.key'), '-out', out, '-subj', '/CN=node-x/CN=node-y']);
+        expect(r.status, r.stderr).toBe(0);
+        return { body: { csr: readFileSync(out, 'utf8'), ott: t.jwt }, jti: t.claims.jti };
+      },
+    },
+    {
       name: 'garbage bytes in the CSR',
       status: 400,
       code: 'csr_malformed',
