@@ -68,3 +68,25 @@ export function optimizeDatabase(db: Db): boolean {
 export function closeDatabase(db: Db): void {
   db.$client.close();
 }
+
+/**
+ * What a SQLite file is, without changing it: a FedPKI database nothing else has open
+ * ('idle'), one that some connection has open ('in-use': an exclusive lock is refused
+ * while any other connection holds the file), or not a FedPKI database ('foreign').
+ */
+export function sqliteFileState(file: string): 'idle' | 'in-use' | 'foreign' {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file, { fileMustExist: true, timeout: 0 });
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.exec('BEGIN EXCLUSIVE');
+    const tables = db.prepare("select name from sqlite_master where type = 'table' and name in ('federations', 'ca_keys', 'certificates')").all();
+    db.exec('ROLLBACK');
+    return tables.length === 3 ? 'idle' : 'foreign';
+  } catch (e) {
+    const code = (e as { code?: string }).code ?? '';
+    return code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') ? 'in-use' : 'foreign';
+  } finally {
+    db?.close();
+  }
+}

@@ -3,6 +3,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CaError } from '../../lib/ca/errors';
 import { ask, isInteractive } from '../../server/prompt';
+import { sqliteFileState } from '../../db/client';
 import { dataDirArg, guard, serverConfig } from '../_shared';
 
 export default defineCommand({
@@ -18,6 +19,12 @@ export default defineCommand({
         throw new CaError('bad_request', 'FedPKI runs on PostgreSQL here (DATABASE_URL): drop that database with your PostgreSQL tools; uninstall only deletes SQLite data folders.');
       }
       if (!existsSync(config.databaseFile)) throw new CaError('not_found', `${config.dataDir} is not a FedPKI data folder.`);
+      // Deleting the folder under a running server would let it go on issuing into
+      // unlinked files, lost when it stops; a folder that merely holds a file of that
+      // name is not ours to delete.
+      const state = sqliteFileState(config.databaseFile);
+      if (state === 'in-use') throw new CaError('conflict', `${config.dataDir} is in use: a FedPKI server (or another program) has its database open. Stop it first; nothing deleted.`);
+      if (state === 'foreign') throw new CaError('bad_request', `${config.dataDir} holds a fedpki.db that is not a FedPKI database; nothing deleted.`);
       if (!args.yes) {
         if (!isInteractive()) throw new CaError('bad_request', 'Refusing to delete without confirmation: add --yes.');
         const answer = await ask(`Delete ${config.dataDir}, its database and every CA key in it? Type "delete" to confirm`);
@@ -30,3 +37,4 @@ export default defineCommand({
       process.stderr.write(`Deleted ${config.dataDir}.\n`);
     }),
 });
+

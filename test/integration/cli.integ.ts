@@ -7,6 +7,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/paths';
+import { httpsRequest } from '../helpers/https';
 import { ROOT } from '../helpers/paths';
 import { baseEnv, runCli, startFedpki, TEST_ADMIN_PASSWORD, TEST_PASSWORD } from '../helpers/server';
 
@@ -147,6 +148,33 @@ describe('fedpki', () => {
       await srv.stop();
       srv.cleanup();
     }
+  });
+
+  it('uninstall refuses a folder whose database a running server has open, and one whose fedpki.db is not FedPKI\'s', async () => {
+    const srv = await startFedpki();
+    try {
+      const busy = runCli(['uninstall', '-p', srv.dataDir, '--yes'], srv.env);
+      expect(busy.status, busy.stderr).toBe(1);
+      expect(busy.stderr).toMatch(/is in use: a FedPKI server .* has its database open\. Stop it first; nothing deleted/);
+      expect(existsSync(join(srv.dataDir, 'fedpki.db'))).toBe(true);
+      expect((await httpsRequest(`${srv.origin}/health`, { ca: srv.rootPem })).status).toBe(200);
+    } finally {
+      await srv.stop();
+    }
+    // Stopped, it goes.
+    const gone = runCli(['uninstall', '-p', srv.dataDir, '--yes'], srv.env);
+    expect(gone.status, gone.stderr).toBe(0);
+    expect(existsSync(srv.dataDir)).toBe(false);
+    srv.cleanup();
+
+    const foreign = join(tmp.path, 'not-ours');
+    mkdirSync(foreign);
+    writeFileSync(join(foreign, 'fedpki.db'), Buffer.alloc(5000, 7));
+    writeFileSync(join(foreign, 'precious.txt'), 'keep me');
+    const r = runCli(['uninstall', '-p', foreign, '--yes'], baseEnv(foreign));
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/holds a fedpki\.db that is not a FedPKI database; nothing deleted/);
+    expect(existsSync(join(foreign, 'precious.txt'))).toBe(true);
   });
 
   it('uninstall asks first: without a terminal it needs --yes, and then removes the folder', () => {
