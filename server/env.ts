@@ -6,10 +6,18 @@
 import { z } from 'zod';
 import { CaError } from '../lib/ca/errors';
 
-const bool = z
-  .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
-  .optional()
-  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+const lowercase = (v: unknown) => (typeof v === 'string' ? v.trim().toLowerCase() : v);
+const bool = z.preprocess(
+  lowercase,
+  z
+    .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
+    .optional()
+    .transform((v) => v === '1' || v === 'true' || v === 'yes'),
+);
+
+/** A DNS name (letters, digits, hyphens, dots) or an IP address, as a TLS certificate names a host. */
+const HOSTNAME_RE = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const IP_RE = /^(?:\d{1,3}\.){3}\d{1,3}$|^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$/;
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).optional(),
@@ -20,7 +28,7 @@ const schema = z.object({
     .min(1)
     // Any other scheme (mysql://, a mistyped postgre://) would otherwise be taken for a
     // file path and get a new, empty CA there.
-    .refine((v) => !/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(v) || /^postgres(ql)?:\/\//i.test(v), 'use postgres://… (or postgresql://…) for PostgreSQL, or a file path for SQLite')
+    .refine((v) => !/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(v) || /^(postgres(ql)?|file):\/\//i.test(v), 'use postgres://… (or postgresql://…) for PostgreSQL, or a file path for SQLite')
     .optional(),
   FEDPKI_CA_PASSWORD: z.string().min(1).optional(),
   FEDPKI_CA_PASSWORD_FILE: z.string().min(1).optional(),
@@ -29,7 +37,13 @@ const schema = z.object({
   /** host:port of the first federation (what `fx pki install --ca-url` sets). */
   FEDPKI_CA_URL: z.string().min(1).default('localhost:9123'),
   /** Extra host names every federation's TLS certificate and token audience accept. */
-  FEDPKI_HOSTNAMES: z.string().optional(),
+  FEDPKI_HOSTNAMES: z
+    .string()
+    .optional()
+    .refine(
+      (v) => (v ?? '').split(',').map((h) => h.trim()).filter(Boolean).every((h) => HOSTNAME_RE.test(h) || IP_RE.test(h)),
+      'a comma-separated list of host names (letters, digits, hyphens, dots) or IP addresses',
+    ),
   /** Optional plain-HTTP listener on 127.0.0.1 (for a TLS-terminating proxy or http://localhost). */
   FEDPKI_HTTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   /** Listeners bind (CA URL port + offset): several instances on one host behind a TCP proxy. */
@@ -46,7 +60,7 @@ const schema = z.object({
   FEDPKI_TRUST_PROXY: bool,
   /** PBKDF2 iterations for new CA keys; lowering it is for tests only. */
   FEDPKI_KDF_ITERATIONS: z.coerce.number().int().min(1000).optional(),
-  FEDPKI_DB_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
+  FEDPKI_DB_SYNCHRONOUS: z.preprocess((v) => (typeof v === 'string' ? v.trim().toUpperCase() : v), z.enum(['FULL', 'NORMAL']).default('FULL')),
   /** Slow-client bounds (milliseconds); the defaults suit production. */
   FEDPKI_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).optional(),
   FEDPKI_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).optional(),
@@ -81,15 +95,18 @@ export function flagValue<K extends keyof Env>(variable: K, flag: string, value:
 
 let cached: Env | undefined;
 
-export function env(): Env {
-  if (!cached) {
-    const parsed = schema.safeParse(process.env);
-    if (!parsed.success) {
-      const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-      throw new Error(`Invalid environment:\n${lines.join('\n')}`);
-    }
-    cached = parsed.data;
+/** Validates an environment; the message names each variable refused (never its value). */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const parsed = schema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid environment:\n${lines.join('\n')}`);
   }
+  return parsed.data;
+}
+
+export function env(): Env {
+  cached ??= parseEnv(process.env);
   return cached;
 }
 

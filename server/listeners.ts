@@ -16,6 +16,7 @@ import https from 'node:https';
 import tls from 'node:tls';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CertificateAuthority } from '../lib/ca/authority';
+import { CaError } from '../lib/ca/errors';
 import { splitCaUrl } from '../lib/ca/federation';
 import type { FederationContext } from '../lib/ca/keyring';
 import type { Logger } from './log';
@@ -172,11 +173,16 @@ export class Listeners {
     entry.server = server;
     this.#ports.set(port, entry);
     return new Promise((resolve, reject) => {
+      const bound = port + (this.#o.portOffset ?? 0);
       server.once('error', (e) => {
         this.#ports.delete(port);
-        reject(e);
+        reject(listenError(e, `${this.#o.bindHost}:${bound}`, 'FEDPKI_HOST, the federation\'s CA URL port'));
       });
-      const bound = port + (this.#o.portOffset ?? 0);
+      if (!(bound >= 1 && bound <= 65535)) {
+        this.#ports.delete(port);
+        reject(new CaError('bad_request', `Cannot listen on port ${bound}: the CA URL port ${port} plus FEDPKI_LISTEN_PORT_OFFSET (${this.#o.portOffset}) is not a port.`));
+        return;
+      }
       server.listen(bound, this.#o.bindHost, () => {
         this.#o.log.info('listening', { url: `https://${this.#o.bindHost}:${bound}`, federations: federationIds.join(',') });
         resolve();
@@ -190,7 +196,7 @@ export class Listeners {
     hardenServer(server, this.#bounds);
     this.#http = server;
     return new Promise((resolve, reject) => {
-      server.once('error', reject);
+      server.once('error', (e) => reject(listenError(e, `127.0.0.1:${port}`, 'FEDPKI_HTTP_PORT')));
       server.listen(port, '127.0.0.1', () => {
         this.#o.log.info('listening', { url: `http://127.0.0.1:${port}` });
         resolve();
@@ -261,3 +267,10 @@ function hardenServer(server: http.Server | https.Server, b: ClientBounds): void
 
 /** How often Node checks the two timeouts above (its default, 30 s, would let a dribbling client linger). */
 const CHECK_INTERVAL_MS = 1000;
+
+/** A listen failure that names the address and the settings behind it, for the operator. */
+function listenError(e: Error, address: string, settings: string): CaError {
+  const code = (e as { code?: string }).code;
+  const why = code === 'EADDRINUSE' ? 'something else is listening there' : code === 'EACCES' ? 'not allowed (a port under 1024 needs privileges)' : code === 'ENOTFOUND' || code === 'EADDRNOTAVAIL' ? 'no such address on this host' : e.message;
+  return new CaError('unavailable', `Cannot listen on ${address} (${settings}): ${why}.`, { cause: e });
+}

@@ -4,6 +4,7 @@
  */
 
 import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/paths';
@@ -88,6 +89,19 @@ describe('fedpki', () => {
       const r = cli(['run', '-p', dataDir, '--password-file', pw, '--http-port', port]);
       expect(r.status, port).toBe(2);
       expect(r.stderr).toMatch(new RegExp(`^fedpki: --http-port "${port}" is refused: `));
+    }
+  });
+
+  it('a port already taken stops the start with a line naming it, and the process exits instead of serving on the ports it did open', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      const r = cli(['run', '-p', dataDir, '--api-only', '--password-file', pw, '--http-port', String(port)]);
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`fedpki: Cannot listen on 127\\.0\\.0\\.1:${port} \\(FEDPKI_HTTP_PORT\\): something else is listening there\\.`));
+    } finally {
+      blocker.close();
     }
   });
 

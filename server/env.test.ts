@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { parseEnv } from './env';
+
+describe('parseEnv', () => {
+  it('ok/switches and the synchronous setting in any case', () => {
+    expect(parseEnv({ FEDPKI_TRUST_PROXY: 'TRUE' }).FEDPKI_TRUST_PROXY).toBe(true);
+    expect(parseEnv({ FEDPKI_TRUST_PROXY: 'No' }).FEDPKI_TRUST_PROXY).toBe(false);
+    expect(parseEnv({}).FEDPKI_TRUST_PROXY).toBe(false);
+    expect(parseEnv({ FEDPKI_DB_SYNCHRONOUS: 'normal' }).FEDPKI_DB_SYNCHRONOUS).toBe('NORMAL');
+    expect(parseEnv({}).FEDPKI_DB_SYNCHRONOUS).toBe('FULL');
+  });
+
+  it('ok/host names and IPs in FEDPKI_HOSTNAMES', () => {
+    expect(parseEnv({ FEDPKI_HOSTNAMES: 'ca.example.org, 10.0.0.1,::1,fedpki' }).FEDPKI_HOSTNAMES).toBeDefined();
+  });
+
+  it.each([
+    ['FEDPKI_HOSTNAMES', 'bad name,*,-x-', /FEDPKI_HOSTNAMES: a comma-separated list of host names/],
+    ['FEDPKI_HOSTNAMES', 'under_score.example', /FEDPKI_HOSTNAMES/],
+    ['FEDPKI_TRUST_PROXY', 'maybe', /FEDPKI_TRUST_PROXY/],
+    ['FEDPKI_DB_SYNCHRONOUS', 'OFF', /FEDPKI_DB_SYNCHRONOUS/],
+    ['DATABASE_URL', 'mysql://user:secret@db/fedpki', /DATABASE_URL: use postgres:\/\//],
+  ])('fail/%s=%j is refused, naming the variable and not its value', (name, value, message) => {
+    let error: Error | undefined;
+    try {
+      parseEnv({ [name]: value });
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(error?.message).toMatch(message);
+    expect(error?.message).not.toContain(value);
+  });
+
+  it('ok/DATABASE_URL: PostgreSQL URLs and file paths', () => {
+    for (const url of ['postgres://u:p@db/fedpki', 'postgresql://db/fedpki', '/var/lib/fedpki/fedpki.db', 'file:/tmp/x.db', 'file:///tmp/x.db', 'data/fedpki.db']) {
+      expect(parseEnv({ DATABASE_URL: url }).DATABASE_URL).toBe(url);
+    }
+  });
+});
