@@ -26,6 +26,7 @@ import { createCertId, createOcspRequest, parseOcspResponse } from '../lib/pki/o
 import { verifySignedData } from '../lib/pki/signature';
 import { exportPkcs8, importPkcs8 } from '../lib/pki/keys';
 import { makeCsr, type TestCsr } from '../test/helpers/csr';
+import { createCsr } from '../lib/pki/csr';
 import { closeDatabase, openDatabase, type Db } from './client';
 import { getSetting, setSettingAudited } from './settings';
 import { SqliteCaStore } from './store';
@@ -97,6 +98,64 @@ async function rejects(p: Promise<unknown>): Promise<string> {
   }
   throw new Error('expected a CaError');
 }
+
+describe('key compromise', () => {
+  /** A CSR for `cn` over an existing key pair (the same key in several certificates). */
+  const csrWith = async (keys: CryptoKeyPair, cn: string) => createCsr({ keys, commonName: cn, sans: [cn] });
+
+  it('ok/revoking for keyCompromise revokes every certificate with that key, and the key is refused from then on', async () => {
+    const first = await env.issue('site-a');
+    const keys = first.csr.keys;
+    // The same key again, under another name (a renewal keeps its key too).
+    const second = await env.authority.signCsr({ federationId: 'default', csr: await csrWith(keys, 'site-a-alias') }, { id: 'test' });
+    const renewed = await env.authority.renew({ presented: first.der, scope: [env.authority.federation('default')] });
+    const unrelated = await env.issue('site-b');
+    const { certificate, alsoRevoked } = await env.authority.revoke(first.serial, { reasonCode: 1 }, { id: 'user:alice', sourceIp: '10.0.0.9' }, 'portal');
+    expect(certificate.status).toBe('revoked');
+    const expected = [second.record.serial, renewed.record.serial].sort();
+    expect(alsoRevoked.map((c) => c.serial).sort()).toEqual(expected);
+    for (const serial of expected) {
+      expect(await env.store.getCertificate(serial)).toMatchObject({ status: 'revoked', revocationReason: 1, revokedAt: env.clock.now });
+      const row = env.db.$client.prepare('select reason, actor, via from revocations where serial = ?').get(serial);
+      expect(row).toEqual({ reason: `same key as ${first.serial}`, actor: 'user:alice', via: 'portal' });
+    }
+    expect((await env.store.getCertificate(unrelated.serial))?.status).toBe('valid');
+    const audits = env.audit('CERT_REVOKED');
+    expect(audits).toHaveLength(1 + expected.length);
+    expect(audits.slice(1).map((a) => JSON.parse(a.details).sameKeyAs)).toEqual(expected.map(() => first.serial));
+    // The CRL lists them all.
+    const crl = parseCrl((await env.authority.currentCrl('default')).der);
+    expect(crl.entries.map((e) => e.serialNumber).sort()).toEqual([first.serial, ...expected].sort());
+
+    // Refused for that key from now on: a CSR signed in the portal, a token.
+    expect(await rejects(env.authority.signCsr({ federationId: 'default', csr: await csrWith(keys, 'site-a') }, { id: 'test' }))).toBe('policy_key_compromised');
+    const minted = await env.authority.mintToken('default', { subject: 'site-a' }, { id: 'test' });
+    expect(await rejects(env.authority.signWithToken({ csr: await csrWith(keys, 'site-a'), ott: minted.jwt }))).toBe('policy_key_compromised');
+    expect((await env.store.getToken(minted.claims.jti))?.state, 'the token is not spent on a refusal').toBe('pending');
+    // The same token with a new key works.
+    const fresh = await env.authority.signWithToken({ csr: (await makeCsr('site-a')).der, ott: minted.jwt });
+    expect(fresh.record.status).toBe('valid');
+    // Another reason revokes one certificate only and blocks nothing.
+    const other = await env.issue('site-c');
+    const sibling = await env.authority.signCsr({ federationId: 'default', csr: await csrWith(other.csr.keys, 'site-c2') }, { id: 'test' });
+    expect((await env.authority.revoke(other.serial, { reasonCode: 4 }, { id: 'cli' }, 'cli')).alsoRevoked).toEqual([]);
+    expect((await env.store.getCertificate(sibling.record.serial))?.status).toBe('valid');
+    await env.authority.signCsr({ federationId: 'default', csr: await csrWith(other.csr.keys, 'site-c3') }, { id: 'test' });
+  });
+
+  it('ok/certificates stored before keys were hashed get theirs when the database is opened', async () => {
+    const a = await env.issue('old-1');
+    const b = await env.issue('old-2');
+    const hashes = env.db.$client.prepare('select serial, key_sha256 from certificates order by serial').all();
+    env.db.$client.prepare('update certificates set key_sha256 = null').run();
+    const reopened = await env.second();
+    expect(await reopened.store.fillKeyHashes()).toBe(2);
+    expect(env.db.$client.prepare('select serial, key_sha256 from certificates order by serial').all()).toEqual(hashes);
+    expect(hashes.map((h) => (h as { key_sha256: string }).key_sha256)).toEqual(expect.arrayContaining([expect.stringMatching(/^[0-9a-f]{64}$/)]));
+    expect([a.serial, b.serial].length).toBe(2);
+    expect(await reopened.store.fillKeyHashes()).toBe(0);
+  });
+});
 
 describe('revocation', () => {
   it('ok/records status, reason, actor and channel, audits it, and publishes a CRL listing it', async () => {

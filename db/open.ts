@@ -103,10 +103,13 @@ export async function openStore(c: StoreConfig): Promise<Database> {
     const { guardAll, guardPg } = await import('./pg/errors');
     const { sql } = await import('drizzle-orm');
     const db = await openPostgres({ url: c.databaseUrl!, migrationsFolder: join(c.root, 'db', 'pg', 'migrations'), migrate: c.migrate, max: c.poolSize });
+    const store = new PgCaStore(db);
+    // Certificates stored before keys were hashed get theirs (db/key-hashes.ts).
+    if (c.migrate !== false) await store.fillKeyHashes();
     return {
       kind: 'postgres',
       location: redactUrl(c.databaseUrl!),
-      store: new PgCaStore(db),
+      store,
       // A database that goes away mid-run is CaError `unavailable` (503) here too, not a 500.
       queries: guardAll(createPgQueries(db)),
       users: guardAll({
@@ -137,10 +140,13 @@ export async function openStore(c: StoreConfig): Promise<Database> {
   const settings = await import('./settings');
   const { guardMethods } = await import('./errors');
   const db = openDatabase({ file: c.databaseFile, migrationsFolder: join(c.root, 'db', 'migrations'), synchronous: c.synchronous, migrate: c.migrate });
+  const store = new SqliteCaStore(db);
+  // Certificates stored before keys were hashed get theirs (db/key-hashes.ts).
+  if (c.migrate !== false) await store.fillKeyHashes();
   return {
     kind: 'sqlite',
     location: c.databaseFile,
-    store: new SqliteCaStore(db),
+    store,
     // A full disk or a read-only file is CaError `unavailable` (503) in the portal too, not a 500.
     queries: guardMethods(createQueries(db)),
     users: guardMethods({

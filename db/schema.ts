@@ -102,6 +102,12 @@ export const certificates = sqliteTable(
     status: text('status', { enum: ['valid', 'revoked'] }).notNull().default('valid'),
     revokedAt: ts('revoked_at'),
     revocationReason: integer('revocation_reason'),
+    /**
+     * SHA-256 of the certificate's SubjectPublicKeyInfo, hex: the key a keyCompromise
+     * revocation reaches in every certificate that carries it. Null only for rows
+     * written before it existed, until the start-up backfill (db/key-hashes.ts).
+     */
+    keySha256: text('key_sha256'),
   },
   (t) => [
     index('certs_federation_created_idx').on(t.federationId, t.createdAt),
@@ -113,6 +119,7 @@ export const certificates = sqliteTable(
     index('certs_renewed_from_idx').on(t.renewedFrom).where(sql`${t.renewedFrom} is not null`),
     // Covers the dashboard's "nodes enrolled" (distinct names per federation): ~7x faster at 100k rows.
     index('certs_status_federation_cn_idx').on(t.status, t.federationId, t.commonName, t.notAfter),
+    index('certs_key_idx').on(t.keySha256),
   ],
 );
 
@@ -135,6 +142,23 @@ export const revocations = sqliteTable(
   },
   (t) => [index('revocations_federation_idx').on(t.federationId, t.expiresAt)],
 );
+
+/**
+ * Keys reported compromised (a certificate revoked for keyCompromise): no certificate
+ * is issued for one again, in any federation (CA/B Forum BR 6.1.1.3, 4.9.1.1).
+ */
+export const compromisedKeys = sqliteTable('compromised_keys', {
+  keySha256: text('key_sha256').primaryKey(),
+  /** The certificate whose revocation reported it. */
+  serial: text('serial')
+    .notNull()
+    .references(() => certificates.serial),
+  federationId: text('federation_id')
+    .notNull()
+    .references(() => federations.id),
+  reportedAt: ts('reported_at').notNull(),
+  actor: text('actor').notNull(),
+});
 
 export const crls = sqliteTable('crls', {
   federationId: text('federation_id')

@@ -6,12 +6,12 @@
  */
 
 import type { Statement } from 'better-sqlite3';
-import { and, asc, eq, gt, lt, lte, max, notExists, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, lt, lte, max, notExists, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import { CaError, isCaError } from '../lib/ca/errors';
-import { alreadyRevoked } from '../lib/ca/revoke';
+import { KEY_COMPROMISE, alreadyRevoked, keyCompromisedError, sameKeyRevocation } from '../lib/ca/revoke';
 import type { AuditEntry } from '../lib/ca/audit';
-import type { CaStore, IssuanceRecord } from '../lib/ca/store';
+import type { CaStore, IssuanceRecord, Revoked } from '../lib/ca/store';
 import type {
   CaKeyRecord,
   CertificateRecord,
@@ -28,10 +28,12 @@ import type { KeySpec } from '../lib/pki/keys';
 import { TOKEN_LEEWAY_SECONDS, tokenStateError } from '../lib/ca/token';
 import type { Db } from './client';
 import { guardWrite, storageError } from './errors';
+import { backfillKeyHashes, certificateKeySha256 } from './key-hashes';
 import {
   auditLog,
   caKeys,
   certificates,
+  compromisedKeys,
   crlCounters,
   crls,
   federations,
@@ -122,6 +124,7 @@ export class SqliteCaStore implements CaStore {
   readonly #insertCert: Statement<unknown[]>;
   readonly #insertAudit: Statement<unknown[]>;
   readonly #federationStatus: Statement<[string], { status: string; name: string }>;
+  readonly #keyCompromised: Statement<[string], { one: number }>;
   readonly #commitBatch: (items: IssuanceRecord[], outcomes: unknown[]) => void;
   #pending: { issuance: IssuanceRecord; resolve: () => void; reject: (e: unknown) => void }[] = [];
   readonly #listRevoked;
@@ -143,8 +146,9 @@ export class SqliteCaStore implements CaStore {
     this.#listRevoked = client.prepare('select serial, revoked_at, reason_code, expires_at from revocations where federation_id = ? and expires_at > ?');
     this.#federationStatus = client.prepare<[string], { status: string; name: string }>('select status, name from federations where id = ?');
     this.#insertCert = client.prepare(
-      'insert into certificates (serial, federation_id, common_name, common_name_lower, sans, role, key_description, not_before, not_after, der, fingerprint, source, token_jti, renewed_from, issued_by, created_at, status, revoked_at, revocation_reason) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'insert into certificates (serial, federation_id, common_name, common_name_lower, sans, role, key_description, not_before, not_after, der, fingerprint, source, token_jti, renewed_from, issued_by, created_at, status, revoked_at, revocation_reason, key_sha256) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
+    this.#keyCompromised = client.prepare<[string], { one: number }>('select 1 as one from compromised_keys where key_sha256 = ?');
     this.#insertAudit = client.prepare('insert into audit_log (at, action, actor, source_ip, federation_id, target, outcome, details) values (?, ?, ?, ?, ?, ?, ?, ?)');
     // Fast path: no savepoints. An item's checks (federation active, token consumable)
     // fail before it has written anything, so its refusal is noted and the batch goes
@@ -319,6 +323,8 @@ export class SqliteCaStore implements CaStore {
     if (federation?.status !== 'active') {
       throw new CaError('federation_disabled', `The request is refused: federation "${federation?.name ?? c.federationId}" has been disabled.`);
     }
+    // Before the token is spent: the node may enroll again with it and a new key.
+    if (c.keySha256 && this.#keyCompromised.get(c.keySha256)) throw keyCompromisedError();
     if (consumeJti) {
       const expiredBefore = now.getTime() - TOKEN_LEEWAY_SECONDS * 1000;
       const result = this.#consume.run(now.getTime(), c.serial, consumeJti, expiredBefore);
@@ -347,12 +353,27 @@ export class SqliteCaStore implements CaStore {
       c.status,
       c.revokedAt?.getTime() ?? null,
       c.revocationReason,
+      c.keySha256,
     );
     this.#insertAudit.run(a.at.getTime(), a.action, a.actor, a.sourceIp ?? null, a.federationId ?? null, a.target ?? null, a.outcome, a.details ? JSON.stringify(a.details) : null);
   }
 
   #whyNotConsumed(jti: string): CaError {
     return tokenStateError(this.#getToken.get(jti)?.state);
+  }
+
+  /** Hashes the keys of certificates stored before key_sha256 existed (see db/key-hashes.ts). */
+  async fillKeyHashes(): Promise<number> {
+    return backfillKeyHashes(
+      async (limit) =>
+        this.db.select({ serial: certificates.serial, der: certificates.der }).from(certificates).where(isNull(certificates.keySha256)).limit(limit).all(),
+      async (rows) =>
+        guardWrite(() =>
+          this.db.transaction((tx) => {
+            for (const r of rows) tx.update(certificates).set({ keySha256: r.keySha256 }).where(eq(certificates.serial, r.serial)).run();
+          }),
+        ),
+    );
   }
 
   async getCertificate(serial: string): Promise<CertificateRecord | undefined> {
@@ -366,7 +387,7 @@ export class SqliteCaStore implements CaStore {
 
   // ------------------------------------------------------------ lifecycle
 
-  async markRevoked(r: RevocationRecord, audit: AuditEntry, consumeJti?: string): Promise<CertificateRecord> {
+  async markRevoked(r: RevocationRecord, audit: AuditEntry, consumeJti?: string): Promise<Revoked> {
     return guardWrite(() =>
       this.db.transaction(
       (tx) => {
@@ -395,7 +416,27 @@ export class SqliteCaStore implements CaStore {
         if (updated.changes !== 1) throw alreadyRevoked(row);
         tx.insert(revocations).values(r).run();
         tx.insert(auditLog).values(auditRow(audit)).run();
-        return toCertificate(row);
+        const alsoRevoked: CertificateRecord[] = [];
+        if (r.reasonCode === KEY_COMPROMISE) {
+          const key = row.keySha256 ?? certificateKeySha256(row.der);
+          tx.insert(compromisedKeys).values({ keySha256: key, serial: r.serial, federationId: r.federationId, reportedAt: r.revokedAt, actor: r.actor }).onConflictDoNothing().run();
+          const others = tx
+            .select()
+            .from(certificates)
+            .where(and(eq(certificates.keySha256, key), eq(certificates.status, 'valid')))
+            .all();
+          for (const other of others) {
+            const same = sameKeyRevocation(r, audit, other);
+            tx.update(certificates)
+              .set({ status: 'revoked', revokedAt: r.revokedAt, revocationReason: KEY_COMPROMISE })
+              .where(eq(certificates.serial, other.serial))
+              .run();
+            tx.insert(revocations).values(same.revocation).run();
+            tx.insert(auditLog).values(auditRow(same.audit)).run();
+            alsoRevoked.push(toCertificate({ ...other, status: 'revoked', revokedAt: r.revokedAt, revocationReason: KEY_COMPROMISE }));
+          }
+        }
+        return { certificate: toCertificate(row), alsoRevoked };
       },
       { behavior: 'immediate' },
     ));

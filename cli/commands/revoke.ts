@@ -1,6 +1,6 @@
 import { defineCommand } from 'citty';
 import { CaError } from '../../lib/ca/errors';
-import { REVOCATION_REASONS, parseReasonCode, parseSerial } from '../../lib/ca/revoke';
+import { KEY_COMPROMISE, REVOCATION_REASONS, parseReasonCode, parseSerial } from '../../lib/ca/revoke';
 import { crlReasonName } from '../../lib/pki/crl';
 import { dataDirArg, guard, openCa, passwordFileArg } from '../_shared';
 
@@ -24,9 +24,13 @@ export default defineCommand({
         const federation = await ca.store.getFederation(cert.federationId);
         if (!federation) throw new CaError('not_found', `The certificate's federation ${cert.federationId} is gone.`);
         await ca.authority.unlock(federation);
-        const { certificate, crl } = await ca.authority.revoke(serial, { reasonCode, reason: args.note }, { id: 'cli' }, 'cli');
+        const { certificate, alsoRevoked, crl } = await ca.authority.revoke(serial, { reasonCode, reason: args.note }, { id: 'cli' }, 'cli');
         process.stderr.write(
           `Revoked ${certificate.serial} (${certificate.commonName}, federation ${certificate.federationId}), reason ${crlReasonName(reasonCode)}.\n` +
+            (alsoRevoked.length
+              ? `Also revoked, for the same key: ${alsoRevoked.map((c) => `${c.serial} (${c.commonName}, federation ${c.federationId})`).join(', ')}.\n`
+              : '') +
+            (reasonCode === KEY_COMPROMISE ? 'The key is refused from now on: the node enrolls again with a new key.\n' : '') +
             (crl
               ? `Published CRL number ${crl.number}; OCSP answers "revoked" from now on.\n`
               : 'The CRL could not be published now; the server publishes it within a minute. OCSP answers "revoked" from now on.\n'),

@@ -104,6 +104,12 @@ export const certificates = pgTable(
     status: text('status', { enum: ['valid', 'revoked'] }).notNull().default('valid'),
     revokedAt: ts('revoked_at'),
     revocationReason: integer('revocation_reason'),
+    /**
+     * SHA-256 of the certificate's SubjectPublicKeyInfo, hex: the key a keyCompromise
+     * revocation reaches in every certificate that carries it. Null only for rows
+     * written before it existed, until the start-up backfill (db/key-hashes.ts).
+     */
+    keySha256: text('key_sha256'),
   },
   (t) => [
     index('certs_federation_created_idx').on(t.federationId, t.createdAt),
@@ -117,6 +123,7 @@ export const certificates = pgTable(
     // As on SQLite: the dashboard's enrolled nodes per federation read this index alone,
     // in order; the revoked list and its count find their few rows here.
     index('certs_status_federation_cn_idx').on(t.status, t.federationId, t.commonName, t.notAfter),
+    index('certs_key_idx').on(t.keySha256),
   ],
 );
 
@@ -139,6 +146,19 @@ export const revocations = pgTable(
   },
   (t) => [index('revocations_federation_idx').on(t.federationId, t.expiresAt)],
 );
+
+/** Keys reported compromised: as in db/schema.ts. */
+export const compromisedKeys = pgTable('compromised_keys', {
+  keySha256: text('key_sha256').primaryKey(),
+  serial: text('serial')
+    .notNull()
+    .references(() => certificates.serial),
+  federationId: text('federation_id')
+    .notNull()
+    .references(() => federations.id),
+  reportedAt: ts('reported_at').notNull(),
+  actor: text('actor').notNull(),
+});
 
 export const crls = pgTable('crls', {
   federationId: text('federation_id')

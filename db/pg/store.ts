@@ -31,12 +31,12 @@
  * read-only is CaError `unavailable` (503) with a plain message (./errors.ts).
  */
 
-import { and, asc, eq, gt, lt, lte, max, notExists, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, lt, lte, max, notExists, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { CaError } from '../../lib/ca/errors';
-import { alreadyRevoked } from '../../lib/ca/revoke';
+import { KEY_COMPROMISE, alreadyRevoked, keyCompromisedError, sameKeyRevocation } from '../../lib/ca/revoke';
 import type { AuditEntry } from '../../lib/ca/audit';
-import type { CaStore, IssuanceRecord } from '../../lib/ca/store';
+import type { CaStore, IssuanceRecord, Revoked } from '../../lib/ca/store';
 import type {
   CaKeyRecord,
   CertificateRecord,
@@ -53,10 +53,12 @@ import type { KeySpec } from '../../lib/pki/keys';
 import { TOKEN_LEEWAY_SECONDS, tokenStateError } from '../../lib/ca/token';
 import { isPgUniqueViolation, type PgDb } from './client';
 import { guardPg } from './errors';
+import { backfillKeyHashes, certificateKeySha256 } from '../key-hashes';
 import {
   auditLog,
   caKeys,
   certificates,
+  compromisedKeys,
   crlCounters,
   crls,
   federations,
@@ -90,28 +92,36 @@ const buffer = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLeng
 
 type Tx = Parameters<Parameters<PgDb['transaction']>[0]>[0];
 
-/** `recordIssuance` as one statement ($1 federation, $2 token or null, $3 now, $4 expired-before, then the rows). */
+/**
+ * `recordIssuance` as one statement ($1 federation, $2 token or null, $3 now, $4
+ * expired-before, then the rows; $31 the key's hash). A compromised key writes nothing
+ * and leaves the token pending.
+ */
 const RECORD_ISSUANCE = `
 with fed as (
   select status, name from federations where id = $1 for share
+), compromised as (
+  select 1 from compromised_keys where key_sha256 = $31::text
 ), consumed as (
   update tokens set state = 'used', used_at = $3::timestamptz, cert_serial = $5::text
   where $2::text is not null and jti = $2::text and state = 'pending' and expires_at > $4::timestamptz
-    and exists (select 1 from fed where status = 'active')
+    and exists (select 1 from fed where status = 'active') and not exists (select 1 from compromised)
   returning jti
 ), cert as (
   insert into certificates (serial, federation_id, common_name, common_name_lower, sans, role, key_description, not_before, not_after, der,
-    fingerprint, source, token_jti, renewed_from, issued_by, created_at, status, revoked_at, revocation_reason)
+    fingerprint, source, token_jti, renewed_from, issued_by, created_at, status, revoked_at, revocation_reason, key_sha256)
   select $5::text, $1::text, $6::text, $7::text, $8::jsonb, $9::text, $10::text, $11::timestamptz, $12::timestamptz, $13::bytea,
-    $14::text, $15::text, $16::text, $17::text, $18::text, $19::timestamptz, $20::text, $21::timestamptz, $22::integer
-  where exists (select 1 from fed where status = 'active') and ($2::text is null or exists (select 1 from consumed))
+    $14::text, $15::text, $16::text, $17::text, $18::text, $19::timestamptz, $20::text, $21::timestamptz, $22::integer, $31::text
+  where exists (select 1 from fed where status = 'active') and not exists (select 1 from compromised)
+    and ($2::text is null or exists (select 1 from consumed))
   returning serial
 ), audit as (
   insert into audit_log (at, action, actor, source_ip, federation_id, target, outcome, details)
   select $23::timestamptz, $24::text, $25::text, $26::text, $27::text, $28::text, $29::text, $30::jsonb
   where exists (select 1 from cert)
 )
-select (select status from fed) as status, (select name from fed) as name, exists (select 1 from cert) as recorded`;
+select (select status from fed) as status, (select name from fed) as name, exists (select 1 from cert) as recorded,
+  exists (select 1 from compromised) as compromised`;
 
 export class PgCaStore implements CaStore {
   readonly db: PgDb;
@@ -208,7 +218,7 @@ export class PgCaStore implements CaStore {
   async recordIssuance({ certificate: c, consumeJti, now, audit }: IssuanceRecord): Promise<void> {
     const expiredBefore = new Date(now.getTime() - TOKEN_LEEWAY_SECONDS * 1000);
     const result = await guardPg(
-      this.db.$client.query<{ status: string | null; name: string | null; recorded: boolean }>(RECORD_ISSUANCE, [
+      this.db.$client.query<{ status: string | null; name: string | null; recorded: boolean; compromised: boolean }>(RECORD_ISSUANCE, [
         c.federationId,
         consumeJti ?? null,
         now,
@@ -239,6 +249,7 @@ export class PgCaStore implements CaStore {
         audit.target,
         audit.outcome,
         audit.details === null ? null : JSON.stringify(audit.details),
+        c.keySha256,
       ]),
     );
     const row = result.rows[0]!;
@@ -246,6 +257,7 @@ export class PgCaStore implements CaStore {
     if (row.status !== 'active') {
       throw new CaError('federation_disabled', `The request is refused: federation "${row.name ?? c.federationId}" has been disabled.`);
     }
+    if (row.compromised) throw keyCompromisedError();
     throw await guardPg(this.#whyNotConsumed(this.db, consumeJti!));
   }
 
@@ -265,7 +277,7 @@ export class PgCaStore implements CaStore {
 
   // ------------------------------------------------------------ lifecycle
 
-  async markRevoked(r: RevocationRecord, audit: AuditEntry, consumeJti?: string): Promise<CertificateRecord> {
+  async markRevoked(r: RevocationRecord, audit: AuditEntry, consumeJti?: string): Promise<Revoked> {
     return guardPg(
       this.db.transaction(async (tx) => {
         if (consumeJti) {
@@ -298,8 +310,39 @@ export class PgCaStore implements CaStore {
         }
         await tx.insert(revocations).values(r);
         await tx.insert(auditLog).values(audit);
-        return toCertificate(updated);
+        const alsoRevoked: CertificateRecord[] = [];
+        if (r.reasonCode === KEY_COMPROMISE) {
+          const key = updated.keySha256 ?? certificateKeySha256(updated.der);
+          await tx.insert(compromisedKeys).values({ keySha256: key, serial: r.serial, federationId: r.federationId, reportedAt: r.revokedAt, actor: r.actor }).onConflictDoNothing();
+          // Conditional as above: another instance revoking one of them meanwhile wins it.
+          const others = await tx
+            .update(certificates)
+            .set({ status: 'revoked', revokedAt: r.revokedAt, revocationReason: KEY_COMPROMISE })
+            .where(and(eq(certificates.keySha256, key), eq(certificates.status, 'valid')))
+            .returning();
+          for (const other of others) {
+            const same = sameKeyRevocation(r, audit, other);
+            await tx.insert(revocations).values(same.revocation);
+            await tx.insert(auditLog).values(same.audit);
+            alsoRevoked.push(toCertificate(other));
+          }
+        }
+        return { certificate: toCertificate(updated), alsoRevoked };
       }),
+    );
+  }
+
+  /** Hashes the keys of certificates stored before key_sha256 existed (see db/key-hashes.ts). */
+  async fillKeyHashes(): Promise<number> {
+    return backfillKeyHashes(
+      async (limit) => guardPg(this.db.select({ serial: certificates.serial, der: certificates.der }).from(certificates).where(isNull(certificates.keySha256)).limit(limit)),
+      async (rows) => {
+        await guardPg(
+          this.db.transaction(async (tx) => {
+            for (const r of rows) await tx.update(certificates).set({ keySha256: r.keySha256 }).where(eq(certificates.serial, r.serial));
+          }),
+        );
+      },
     );
   }
 

@@ -25,7 +25,7 @@ import { authenticateCertificate, authorizeRenewToken, renewCertificate } from '
 import { alreadyRevoked, authorizeRevokeToken, parseReasonCode, parseSerial, revokeCertificate, type RevokeParams } from './revoke';
 import { csrSigningNames } from './policy';
 import { signLeaf } from './profiles';
-import type { CaStore } from './store';
+import type { CaStore, Revoked } from './store';
 import type { Actor, CertificateRecord, CrlRecord, FederationRecord, NodeRole, RevocationChannel, TokenRecord } from './types';
 import { BACKDATE_SECONDS, resolveValidity } from './validity';
 
@@ -51,6 +51,8 @@ export interface SignCsrParams {
 
 export interface RevocationResult {
   certificate: CertificateRecord;
+  /** Other certificates with the same key, revoked with it (reason keyCompromise). */
+  alsoRevoked: CertificateRecord[];
   /** The CRL published after it; null when publishing failed (the server's timer retries). */
   crl: CrlRecord | null;
 }
@@ -290,14 +292,18 @@ export class CertificateAuthority {
     return this.#revoked(await revokeCertificate(serial, p, actor, via, { store: this.store, now: this.now() }), actor);
   }
 
-  async #revoked(certificate: CertificateRecord, actor: Actor): Promise<RevocationResult> {
+  async #revoked({ certificate, alsoRevoked }: Revoked, actor: Actor): Promise<RevocationResult> {
     let crl: CrlRecord | null = null;
     try {
       crl = await this.crls.publish(certificate.federationId, actor.id);
     } catch {
       crl = null;
     }
-    return { certificate, crl };
+    // A compromised key's other certificates may be in other federations: their CRLs too.
+    for (const id of new Set(alsoRevoked.map((c) => c.federationId))) {
+      if (id !== certificate.federationId) await this.crls.publish(id, actor.id).catch(() => undefined);
+    }
+    return { certificate, alsoRevoked, crl };
   }
 
   /** `POST /revoke` with a revoke token (`step ca revoke --token`). */

@@ -38,6 +38,7 @@ export const CA_ERROR_STATUS = {
   csr_name_mismatch: 403,
   csr_san_mismatch: 403,
   policy_key_weak: 403,
+  policy_key_compromised: 403,
   policy_key_unsupported: 403,
   policy_validity: 403,
   policy_name_invalid: 403,

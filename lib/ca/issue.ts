@@ -15,7 +15,7 @@
 import { parseCsr, verifyCsrSignature, type ParsedCsr } from '../pki/csr';
 import { MultipleCommonNamesError } from '../pki/name';
 import { fingerprint } from '../pki/certificate';
-import { getCrypto } from '../pki/crypto';
+import { digest, getCrypto } from '../pki/crypto';
 import { DerError } from '../pki/der';
 import { toHex } from '../pki/encoding';
 import { splitSans } from '../pki/extensions/subject-alt-name';
@@ -119,6 +119,7 @@ export async function signLeafRecord(p: SignLeafParams, crypto: Crypto = getCryp
     status: 'valid',
     revokedAt: null,
     revocationReason: null,
+    keySha256: toHex(await digest('SHA-256', p.csr.publicKey.der, crypto)),
   };
 }
 

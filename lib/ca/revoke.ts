@@ -17,8 +17,9 @@ import { CRL_REASONS, crlReasonName, type CrlReasonName } from '../pki/crl';
 import { ActivityType, auditEntry } from './audit';
 import { CaError } from './errors';
 import type { FederationContext } from './keyring';
-import type { CaStore } from './store';
-import type { Actor, CertificateRecord, RevocationChannel } from './types';
+import type { CaStore, Revoked } from './store';
+import type { AuditEntry } from './audit';
+import type { Actor, CertificateRecord, RevocationChannel, RevocationRecord } from './types';
 import { tokenStateError } from './token';
 import { verifyToken } from './verify-token';
 
@@ -87,7 +88,7 @@ export async function revokeCertificate(
   actor: Actor,
   via: RevocationChannel,
   deps: RevokeDeps,
-): Promise<CertificateRecord> {
+): Promise<Revoked> {
   const serial = parseSerial(serialInput);
   const reasonCode = parseReasonCode(p.reasonCode);
   const reason = p.reason?.trim().slice(0, MAX_REASON_TEXT) || null;
@@ -108,6 +109,35 @@ export async function revokeCertificate(
     }),
     p.consumeJti,
   );
+}
+
+/** RFC 5280 keyCompromise: the reason that reaches the key, not only the certificate. */
+export const KEY_COMPROMISE = CRL_REASONS.keyCompromise;
+
+export function keyCompromisedError(): CaError {
+  return new CaError(
+    'policy_key_compromised',
+    'The request was forbidden by the certificate authority: this key was reported compromised (a certificate for it was revoked for keyCompromise); make a new key.',
+  );
+}
+
+/**
+ * The revocation and audit entry of a certificate revoked because another one with
+ * the same key was revoked for keyCompromise (the stores write them in that
+ * revocation's transaction).
+ */
+export function sameKeyRevocation(r: RevocationRecord, audit: AuditEntry, other: Pick<CertificateRecord, 'serial' | 'federationId' | 'commonName' | 'notAfter'>): { revocation: RevocationRecord; audit: AuditEntry } {
+  return {
+    revocation: { ...r, serial: other.serial, federationId: other.federationId, expiresAt: other.notAfter, reason: `same key as ${r.serial}` },
+    audit: auditEntry(ActivityType.CERT_REVOKED, {
+      at: r.revokedAt,
+      actor: r.actor,
+      sourceIp: audit.sourceIp,
+      federationId: other.federationId,
+      target: other.serial,
+      details: { subject: other.commonName, reasonCode: KEY_COMPROMISE, reason: 'keyCompromise', via: r.via, sameKeyAs: r.serial, serialDecimal: serialToDecimal(other.serial) },
+    }),
+  };
 }
 
 export function alreadyRevoked(cert: Pick<CertificateRecord, 'serial' | 'revokedAt'>): CaError {

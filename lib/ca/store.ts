@@ -25,6 +25,12 @@ export interface IssuanceRecord {
   audit: AuditEntry;
 }
 
+export interface Revoked {
+  certificate: CertificateRecord;
+  /** Other certificates with the same key, revoked with it (keyCompromise only). */
+  alsoRevoked: CertificateRecord[];
+}
+
 export interface CaStore {
   listFederations(): Promise<FederationRecord[]>;
   getFederation(id: string): Promise<FederationRecord | undefined>;
@@ -40,8 +46,10 @@ export interface CaStore {
 
   /**
    * Consumes the token (when given), stores the certificate and appends the audit
-   * entry atomically. Of concurrent calls with one token exactly one succeeds.
-   * @throws CaError token_used / token_cancelled / token_expired / token_unknown
+   * entry atomically. Of concurrent calls with one token exactly one succeeds. A key
+   * recorded as compromised is refused before anything is written (the token stays
+   * pending, for a new key).
+   * @throws CaError token_used / token_cancelled / token_expired / token_unknown, policy_key_compromised
    */
   recordIssuance(issuance: IssuanceRecord): Promise<void>;
   getCertificate(serial: string): Promise<CertificateRecord | undefined>;
@@ -53,11 +61,14 @@ export interface CaStore {
   /**
    * Marks the certificate revoked, records the revocation and appends the audit entry
    * in one transaction; consumes the revoke token when given (it must be a pending
-   * 'revoke' token, unexpired at `revocation.revokedAt`).
+   * 'revoke' token, unexpired at `revocation.revokedAt`). For reason keyCompromise, in the same transaction: the key is recorded as
+   * compromised (no certificate is issued for it again, `recordIssuance` refuses it
+   * with policy_key_compromised) and every other valid certificate carrying it, in any
+   * federation, is revoked too, each with its own revocation row and audit entry.
    * @throws CaError not_found, already_revoked, or token_used / token_cancelled / token_expired
-   * @returns the certificate as it now stands
+   * @returns the certificate as it now stands, and those revoked with it
    */
-  markRevoked(revocation: RevocationRecord, audit: AuditEntry, consumeJti?: string): Promise<CertificateRecord>;
+  markRevoked(revocation: RevocationRecord, audit: AuditEntry, consumeJti?: string): Promise<Revoked>;
   /** The federation's revoked certificates whose certificate expires after `expiresAfter`. */
   listRevoked(federationId: string, o: { expiresAfter: Date }): Promise<RevokedEntry[]>;
   /** When the federation's latest revocation happened (a CRL older than that is stale). */

@@ -94,6 +94,8 @@ export interface CertificateRecord {
   status: CertificateStatus;
   revokedAt: Date | null;
   revocationReason: number | null;
+  /** SHA-256 of the SubjectPublicKeyInfo, hex (`keySha256`); null only on rows older than it, until backfilled. */
+  keySha256: string | null;
 }
 
 export interface Actor {

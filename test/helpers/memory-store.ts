@@ -10,7 +10,8 @@
 import { CertificateAuthority } from '@/lib/ca/authority';
 import type { AuditEntry } from '@/lib/ca/audit';
 import { CaError } from '@/lib/ca/errors';
-import type { CaStore, IssuanceRecord } from '@/lib/ca/store';
+import type { CaStore, IssuanceRecord, Revoked } from '@/lib/ca/store';
+import { KEY_COMPROMISE, keyCompromisedError, sameKeyRevocation } from '@/lib/ca/revoke';
 import { TOKEN_LEEWAY_SECONDS } from '@/lib/ca/token';
 import type { CaKeyRecord, CertificateRecord, CrlRecord, ExpiringCertificate, ExpiryNotice, FederationRecord, RevocationRecord, RevokedEntry, TokenRecord } from '@/lib/ca/types';
 
@@ -80,6 +81,7 @@ export class MemoryCaStore implements CaStore {
     const federation = this.federations.get(certificate.federationId);
     if (federation?.status !== 'active') throw new CaError('federation_disabled', 'The request is refused: the federation has been disabled.');
     if (this.certificates.has(certificate.serial)) throw new CaError('conflict', 'duplicate serial');
+    if (certificate.keySha256 && this.compromisedKeys.has(certificate.keySha256)) throw keyCompromisedError();
     if (consumeJti) {
       const t = this.tokens.get(consumeJti);
       if (!t) throw new CaError('token_unknown', 'The token is refused: this certificate authority has no record of it.');
@@ -106,12 +108,13 @@ export class MemoryCaStore implements CaStore {
   // ------------------------------------------------------------ lifecycle (same contract as db/store.ts)
 
   readonly revocations = new Map<string, RevocationRecord>();
+  readonly compromisedKeys = new Map<string, string>();
   readonly crls = new Map<string, CrlRecord>();
   readonly crlCounters = new Map<string, number>();
   readonly usedOnce = new Map<string, Date>();
   readonly notices = new Map<string, { serial: string; threshold: number; state: 'pending' | 'delivered' | 'failed'; attempts: number; nextAttemptAt: Date; lastError: string | null }>();
 
-  async markRevoked(r: RevocationRecord, audit: AuditEntry, consumeJti?: string): Promise<CertificateRecord> {
+  async markRevoked(r: RevocationRecord, audit: AuditEntry, consumeJti?: string): Promise<Revoked> {
     if (consumeJti) {
       const t = this.tokens.get(consumeJti);
       if (!t) throw new CaError('token_unknown', 'The token is refused: this certificate authority has no record of it.');
@@ -126,7 +129,19 @@ export class MemoryCaStore implements CaStore {
     Object.assign(c, { status: 'revoked', revokedAt: r.revokedAt, revocationReason: r.reasonCode });
     this.revocations.set(r.serial, clone(r));
     this.audit.push(clone(audit));
-    return clone(c);
+    const alsoRevoked: CertificateRecord[] = [];
+    if (r.reasonCode === KEY_COMPROMISE && c.keySha256) {
+      if (!this.compromisedKeys.has(c.keySha256)) this.compromisedKeys.set(c.keySha256, r.serial);
+      for (const other of this.certificates.values()) {
+        if (other.keySha256 !== c.keySha256 || other.status !== 'valid') continue;
+        const same = sameKeyRevocation(r, audit, other);
+        Object.assign(other, { status: 'revoked', revokedAt: r.revokedAt, revocationReason: KEY_COMPROMISE });
+        this.revocations.set(other.serial, clone(same.revocation));
+        this.audit.push(clone(same.audit));
+        alsoRevoked.push(clone(other));
+      }
+    }
+    return { certificate: clone(c), alsoRevoked };
   }
 
   async listRevoked(federationId: string, o: { expiresAfter: Date }): Promise<RevokedEntry[]> {

@@ -261,6 +261,39 @@ describe('revocation with CRL and OCSP', () => {
     expect(listed.stdout).not.toContain(good.serial);
   });
 
+  it('keyCompromise reaches the key: its other certificate is revoked too, and /sign refuses it from then on (the token stays usable with a new key)', async () => {
+    const first = enroll('kc-1');
+    const csrWithKey = (cn: string, keyFile: string) => {
+      const out = join(tmp.path, `${cn}.csr`);
+      const r = openssl(['req', '-new', '-key', keyFile, '-subj', `/CN=${cn}`, '-addext', `subjectAltName=DNS:${cn}`, '-out', out]);
+      expect(r.status, r.stderr).toBe(0);
+      return readFileSync(out, 'utf8');
+    };
+    const sign = async (cn: string, csr: string, jwt?: string) => {
+      const ott = jwt ?? (await ca.authority.mintToken('default', { subject: cn }, { id: 'test' })).jwt;
+      return { ott, r: await httpsRequest(`${srv.origin}/1.0/sign`, { body: { csr, ott }, ca: srv.rootPem }) };
+    };
+    const second = await sign('kc-2', csrWithKey('kc-2', first.keyFile));
+    expect(second.r.status, second.r.text).toBe(201);
+    const secondSerial = readCertificatePem((second.r.json as { crt: string }).crt).serialNumber;
+
+    const revoked = srv.cli(['revoke', first.serial, '--reason', 'keyCompromise', '-p', srv.dataDir, '--password-file', srv.passwordFile]);
+    expect(revoked.status, revoked.stderr).toBe(0);
+    expect(revoked.stderr).toContain(`Also revoked, for the same key: ${secondSerial} (kc-2, federation default)`);
+    expect(revoked.stderr).toMatch(/The key is refused from now on/);
+    expect(await ca.store.getCertificate(secondSerial)).toMatchObject({ status: 'revoked', revocationReason: 1 });
+
+    const again = await sign('kc-3', csrWithKey('kc-3', first.keyFile));
+    expect(again.r.status).toBe(403);
+    expect(again.r.json).toMatchObject({ status: 403, code: 'policy_key_compromised', message: expect.stringMatching(/reported compromised/) });
+    const pending = await ca.store.getToken(JSON.parse(Buffer.from(again.ott.split('.')[1]!, 'base64url').toString()).jti);
+    expect(pending?.state).toBe('pending');
+    const freshKey = join(tmp.path, 'kc-3-new.key');
+    expect(openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', freshKey]).status).toBe(0);
+    const retry = await sign('kc-3', csrWithKey('kc-3', freshKey), again.ott);
+    expect(retry.r.status, retry.r.text).toBe(201);
+  });
+
   it('the server rebuilds a CRL that is older than a revocation it did not publish', async () => {
     const before = await fetchCrl();
     const c = enroll('quiet-node');

@@ -6,7 +6,7 @@ import { RevokeForm, type ReasonChoice } from './revoke-form';
 /** RFC 5280 CRLReason names in words, with what each means for a node. */
 const REASON_TEXT: Record<CrlReasonName, { label: string; hint?: string }> = {
   unspecified: { label: 'unspecified' },
-  keyCompromise: { label: 'key compromise', hint: 'the private key was lost or exposed' },
+  keyCompromise: { label: 'key compromise', hint: 'the private key was lost or exposed: every certificate with this key is revoked, and the key is refused from now on' },
   cACompromise: { label: 'CA compromise', hint: 'the issuing CA’s key was exposed' },
   affiliationChanged: { label: 'affiliation changed', hint: 'the node changed owner or organisation' },
   superseded: { label: 'superseded', hint: 'a new certificate replaces it' },
