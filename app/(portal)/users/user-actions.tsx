@@ -18,8 +18,8 @@ export function UserRowActions({ id, username, role, disabled, hasPassword, self
   const [roleState, roleAction] = useActionState(updateUserAction, null);
   const [toggleState, toggleAction] = useActionState(updateUserAction, null);
   const [resetState, resetAction] = useActionState(resetPasswordAction, null);
-  /** Which of the two was sent last: its answer is the one to show. */
-  const [last, setLast] = useState<'role' | 'toggle'>();
+  /** Which form was sent last: its answer is the one to show (an older one's is stale). */
+  const [last, setLast] = useState<'role' | 'toggle' | 'reset'>();
   const [confirming, setConfirming] = useState(false);
   const [wasDisabled, setWasDisabled] = useState(disabled);
   const [resetting, setResetting] = useState(false);
@@ -32,6 +32,7 @@ export function UserRowActions({ id, username, role, disabled, hasPassword, self
   const error = state?.error;
   let done: string | undefined;
   if (state?.ok) done = last === 'role' ? `Saved: ${username} is now ${role}.` : disabled ? `${username} is disabled and signed out.` : `${username} can sign in again.`;
+  const resetProblem = last === 'reset' ? (resetState?.fieldErrors?.password?.[0] ?? resetState?.error) : undefined;
   if (self) return <span className="small muted">You</span>;
   return (
     <div className="row-actions">
@@ -89,7 +90,10 @@ export function UserRowActions({ id, username, role, disabled, hasPassword, self
               if (!r.success) {
                 e.preventDefault();
                 setResetError(z.flattenError(r.error).fieldErrors.password?.[0]);
-              } else setResetError(undefined);
+              } else {
+                setResetError(undefined);
+                setLast('reset');
+              }
             }}
           >
             <input type="hidden" name="id" value={id} />
@@ -104,9 +108,9 @@ export function UserRowActions({ id, username, role, disabled, hasPassword, self
             Reset password<span className="visually-hidden"> of {username}</span>
           </button>
         ))}
-      {(error ?? resetError ?? resetState?.fieldErrors?.password?.[0] ?? resetState?.error) && (
+      {(error ?? resetError ?? resetProblem) && (
         <span className="field-error" role="alert">
-          {error ?? resetError ?? resetState?.fieldErrors?.password?.[0] ?? resetState?.error}
+          {error ?? resetError ?? resetProblem}
         </span>
       )}
       {done && (
@@ -114,7 +118,7 @@ export function UserRowActions({ id, username, role, disabled, hasPassword, self
           {done}
         </span>
       )}
-      {resetState?.ok && (
+      {last === 'reset' && resetState?.ok && (
         <span className="small" role="status">
           Password set; their sessions ended.
         </span>
