@@ -8,7 +8,7 @@ import * as OID from '../pki/oids';
 import { parseSpki, type PublicKeyInfo } from '../pki/spki';
 import { csrFixture } from '@/test/helpers/unit';
 import { isCaError } from './errors';
-import { MAX_COMMON_NAME, MAX_SANS, checkCsrNames, checkKeyPolicy, validateSans, validateSubject } from './policy';
+import { MAX_COMMON_NAME, MAX_SANS, checkCsrNames, checkKeyPolicy, csrSigningNames, validateSans, validateSubject } from './policy';
 
 function expectCaError(fn: () => unknown, code: string, message?: string | RegExp) {
   let thrown: unknown;
@@ -145,6 +145,19 @@ describe('checkCsrNames (step-ca commonNameSliceValidator + defaultSANsValidator
     const csr = parseCsr(csrFixture('step/step-cli-p384.csr'));
     expect(() => checkCsrNames(csr, 'collaborator1', ['collaborator1'])).not.toThrow();
     expectCaError(() => checkCsrNames(csr, 'collaborator2', ['collaborator2']), 'csr_name_mismatch');
+  });
+});
+
+describe('csrSigningNames (a CSR uploaded for signing)', () => {
+  it.each<[string, CsrShape, string[]]>([
+    ['ok/no SANs: the CN', { cn: 'one' }, ['one']],
+    ['ok/SANs that name the CN', { cn: 'agg.example.org', dns: ['agg.example.org'], ip: ['10.0.0.1'] }, ['agg.example.org', '10.0.0.1']],
+    ['ok/SANs that leave the CN out get it first (gRPC checks the SANs only)', { cn: 'agg.example.org', ip: ['10.0.0.1'] }, ['agg.example.org', '10.0.0.1']],
+    ['ok/the CN in another case is not added twice', { cn: 'Agg.Example.org', dns: ['agg.example.org'] }, ['Agg.Example.org']],
+  ])('%s', (_name, shape, sans) => {
+    const names = csrSigningNames(csrWith(shape));
+    expect(names.subject).toBe(shape.cn);
+    expect(names.sans).toEqual(sans);
   });
 });
 

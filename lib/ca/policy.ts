@@ -123,14 +123,16 @@ export function validateSans(values: readonly string[]): string[] {
 }
 
 /**
- * The names an uploaded CSR is signed for (OpenFL's manual workflow): its CN, and its
- * SANs or else DNS:<CN>, each checked as a token's would be. The portal shows the
- * refusal when the CSR is read, before anyone confirms its hash.
+ * The names an uploaded CSR is signed for (OpenFL's manual workflow): its CN, then its
+ * SANs, each checked as a token's would be. The CN is always one of the SANs, as for
+ * a token (and as the CA/Browser Forum's BR 7.1.4.3 require): gRPC checks a peer's host
+ * name against the SANs only. The portal shows a refusal when the CSR is read, before
+ * anyone confirms its hash.
  */
 export function csrSigningNames(csr: Pick<ParsedCsr, 'subject' | 'sans'>): { subject: string; sans: string[] } {
   const cn = csr.subject.commonName;
   if (!cn) throw new CaError('csr_name_mismatch', 'The CSR has no common name; OpenFL identifies nodes by it.');
   const subject = validateSubject(cn);
-  const requested = sansToList(csr.sans);
-  return { subject, sans: validateSans(requested.length ? requested : [subject]) };
+  const extra = sansToList(csr.sans).filter((s) => s.toLowerCase() !== subject.toLowerCase());
+  return { subject, sans: validateSans([subject, ...extra]) };
 }
