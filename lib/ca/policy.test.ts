@@ -202,6 +202,8 @@ describe('validateSans', () => {
     ['fail/too many', Array.from({ length: MAX_SANS + 1 }, (_, i) => `n${i}`), /At most 50/],
     ['fail/a space in a DNS name', ['bad name'], /"bad name" is not a valid DNS name/],
     ['fail/an empty label', ['a..b'], /not a valid DNS name/],
+    ['fail/an IPv4 address with leading zeros, which resolvers read as another address', ['010.1.2.3'], /neither a DNS name nor an IP address in its usual form/],
+    ['fail/a short numeric form (inet_aton reads 10.1 as 10.0.0.1)', ['10.1'], /neither a DNS name nor an IP address/],
     ['fail/a label starting with a hyphen', ['-a.example'], /not a valid DNS name/],
     ['fail/a label of 64 characters', [`${'a'.repeat(64)}.example`], /not a valid DNS name/],
     ['fail/a wildcard', ['*.example.org'], /not a valid DNS name/],

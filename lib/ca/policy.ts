@@ -110,7 +110,11 @@ export function validateSans(values: readonly string[]): string[] {
   const total = sanCount(sans);
   if (total === 0) throw nameError('At least one subject alternative name is required.');
   if (total > MAX_SANS) throw nameError(`At most ${MAX_SANS} alternative names are allowed.`);
-  for (const d of sans.dns) if (!DNS_RE.test(d)) throw nameError(`"${d}" is not a valid DNS name.`);
+  for (const d of sans.dns) {
+    if (!DNS_RE.test(d)) throw nameError(`"${d}" is not a valid DNS name.`);
+    // "010.1.2.3" or "10.1" is no IP address here, but resolvers (inet_aton) read it as one.
+    if (/^[0-9.]+$/.test(d)) throw nameError(`"${d}" is neither a DNS name nor an IP address in its usual form (write an IPv4 address as four decimal numbers without leading zeros).`);
+  }
   for (const e of sans.email) if (!/^[^\s@]+@[^\s@]+$/.test(e) || e.length > 254) throw nameError(`"${e}" is not a valid e-mail address.`);
   for (const u of sans.uri) {
     try {
