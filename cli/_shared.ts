@@ -95,7 +95,9 @@ export async function openCa(dataDir: string | undefined, passwordFile: string |
 /** Exit codes: 1 refused or failed, 2 usage or wrong password, 3 not found. */
 export function exitCodeFor(e: unknown): number {
   if (!isCaError(e)) return 1;
-  if (e.code === 'wrong_password' || e.code === 'bad_request' || e.code === 'validation_failed') return 2;
+  // A malformed argument (a serial that is no number, a name or token that cannot be
+  // one) is a usage error; a well-formed one the CA turns down is a refusal (1).
+  if (['wrong_password', 'bad_request', 'validation_failed', 'serial_invalid', 'policy_name_invalid', 'token_malformed'].includes(e.code)) return 2;
   if (e.code === 'not_found') return 3;
   return 1;
 }

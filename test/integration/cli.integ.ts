@@ -56,7 +56,7 @@ describe('fedpki', () => {
     const role = cli(['get-token', '-n', 'x', '--role', 'king', '-p', dataDir, '--password-file', pw]);
     expect(role.status).toBe(2);
     const name = cli(['get-token', '-n', '../etc/passwd', '-p', dataDir, '--password-file', pw]);
-    expect(name.status).toBe(1);
+    expect(name.status).toBe(2);
     expect(name.stderr).toMatch(/may use letters, digits, dots, hyphens and underscores/);
     expect(cli(['get-token', '-n', 'x', '-p', join(tmp.path, 'nowhere'), '--password-file', pw]).status).toBe(3);
   });
@@ -69,10 +69,10 @@ describe('fedpki', () => {
     expect(other.status).toBe(2);
     expect(other.stderr).toMatch(/token subject 'alice' and argument 'bob' do not match/);
     const cut = cli(['certify', '-n', 'alice', '-t', token.slice(0, 200), '-c', join(tmp.path, 'c')]);
-    expect(cut.status).toBe(1);
+    expect(cut.status).toBe(2);
     expect(cut.stderr).toMatch(/^fedpki: This is not a whole enrollment token/);
     const damaged = cli(['certify', '-n', 'alice', '-t', token.slice(0, -120), '-c', join(tmp.path, 'c')]);
-    expect(damaged.status).toBe(1);
+    expect(damaged.status).toBe(2);
     expect(damaged.stderr).toMatch(/^fedpki: The token is malformed/);
     // The CA is not running: a clear line, not a stack trace.
     const down = cli(['certify', '-n', 'alice', '-t', token, '-c', join(tmp.path, 'c')]);
