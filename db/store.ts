@@ -29,6 +29,10 @@ import { TOKEN_LEEWAY_SECONDS, tokenStateError } from '../lib/ca/token';
 import type { Db } from './client';
 import { guardWrite, storageError } from './errors';
 import { backfillKeyHashes, certificateKeySha256 } from './key-hashes';
+import { getSetting, setSetting } from './settings';
+
+/** Set once every certificate row has its key_sha256. */
+const KEY_HASHES_FILLED = 'key_hashes_filled';
 import {
   auditLog,
   caKeys,
@@ -362,9 +366,16 @@ export class SqliteCaStore implements CaStore {
     return tokenStateError(this.#getToken.get(jti)?.state);
   }
 
-  /** Hashes the keys of certificates stored before key_sha256 existed (see db/key-hashes.ts). */
+  /**
+   * Hashes the keys of certificates stored before key_sha256 existed (see
+   * db/key-hashes.ts), once: a setting records that it is done, since finding the rows
+   * without one takes a scan (the column has no index).
+   */
   async fillKeyHashes(): Promise<number> {
-    return backfillKeyHashes(
+    if (getSetting(this.db, KEY_HASHES_FILLED)) return 0;
+    // An empty database stays empty (an import needs it so); its rows will carry their hash.
+    if (!this.db.$client.prepare('select 1 from certificates limit 1').get()) return 0;
+    const filled = await backfillKeyHashes(
       async (limit) =>
         this.db.select({ serial: certificates.serial, der: certificates.der }).from(certificates).where(isNull(certificates.keySha256)).limit(limit).all(),
       async (rows) =>
@@ -374,6 +385,8 @@ export class SqliteCaStore implements CaStore {
           }),
         ),
     );
+    guardWrite(() => setSetting(this.db, KEY_HASHES_FILLED, true));
+    return filled;
   }
 
   async getCertificate(serial: string): Promise<CertificateRecord | undefined> {
@@ -388,6 +401,11 @@ export class SqliteCaStore implements CaStore {
   // ------------------------------------------------------------ lifecycle
 
   async markRevoked(r: RevocationRecord, audit: AuditEntry, consumeJti?: string): Promise<Revoked> {
+    // keyCompromise: the certificates with that key are found by a scan (key_sha256 has
+    // no index, see db/schema.ts), read from a snapshot before the write lock is taken
+    // so that issuance goes on meanwhile; the transaction then looks again only at rows
+    // inserted since (rowid above the snapshot's largest).
+    const sameKey = r.reasonCode === KEY_COMPROMISE ? this.#sameKeySnapshot(r.serial) : undefined;
     return guardWrite(() =>
       this.db.transaction(
       (tx) => {
@@ -417,29 +435,48 @@ export class SqliteCaStore implements CaStore {
         tx.insert(revocations).values(r).run();
         tx.insert(auditLog).values(auditRow(audit)).run();
         const alsoRevoked: CertificateRecord[] = [];
-        if (r.reasonCode === KEY_COMPROMISE) {
-          const key = row.keySha256 ?? certificateKeySha256(row.der);
-          tx.insert(compromisedKeys).values({ keySha256: key, serial: r.serial, federationId: r.federationId, reportedAt: r.revokedAt, actor: r.actor }).onConflictDoNothing().run();
-          const others = tx
-            .select()
-            .from(certificates)
-            .where(and(eq(certificates.keySha256, key), eq(certificates.status, 'valid')))
-            .all();
-          for (const other of others) {
-            const same = sameKeyRevocation(r, audit, other);
-            tx.update(certificates)
+        if (sameKey) {
+          tx.insert(compromisedKeys).values({ keySha256: sameKey.key, serial: r.serial, federationId: r.federationId, reportedAt: r.revokedAt, actor: r.actor }).onConflictDoNothing().run();
+          const since = this.db.$client
+            .prepare<[number, string], { serial: string }>('select serial from certificates where rowid > ? and key_sha256 = ?')
+            .all(sameKey.maxRowid, sameKey.key)
+            .map((x) => x.serial);
+          for (const serial of new Set([...sameKey.serials, ...since])) {
+            if (serial === r.serial) continue;
+            // Conditional: one revoked meanwhile keeps its own revocation.
+            const changed = tx
+              .update(certificates)
               .set({ status: 'revoked', revokedAt: r.revokedAt, revocationReason: KEY_COMPROMISE })
-              .where(eq(certificates.serial, other.serial))
+              .where(and(eq(certificates.serial, serial), eq(certificates.status, 'valid')))
               .run();
+            if (changed.changes !== 1) continue;
+            const other = tx.select().from(certificates).where(eq(certificates.serial, serial)).get()!;
+            const same = sameKeyRevocation(r, audit, other);
             tx.insert(revocations).values(same.revocation).run();
             tx.insert(auditLog).values(auditRow(same.audit)).run();
-            alsoRevoked.push(toCertificate({ ...other, status: 'revoked', revokedAt: r.revokedAt, revocationReason: KEY_COMPROMISE }));
+            alsoRevoked.push(toCertificate(other));
           }
         }
         return { certificate: toCertificate(row), alsoRevoked };
       },
       { behavior: 'immediate' },
     ));
+  }
+
+  /** The revoked certificate's key, and the valid certificates with it, as of one read snapshot. */
+  #sameKeySnapshot(serial: string): { key: string; serials: string[]; maxRowid: number } | undefined {
+    const client = this.db.$client;
+    return client.transaction(() => {
+      const row = client.prepare<[string], { der: Buffer; key: string | null }>('select der, key_sha256 as key from certificates where serial = ?').get(serial);
+      if (!row) return undefined; // markRevoked's own lookup says not_found
+      const key = row.key ?? certificateKeySha256(row.der);
+      const maxRowid = client.prepare<[], { m: number | null }>('select max(rowid) as m from certificates').get()?.m ?? 0;
+      const serials = client
+        .prepare<[string], { serial: string }>("select serial from certificates where key_sha256 = ? and status = 'valid'")
+        .all(key)
+        .map((x) => x.serial);
+      return { key, serials, maxRowid };
+    })();
   }
 
   async listRevoked(federationId: string, o: { expiresAfter: Date }): Promise<RevokedEntry[]> {

@@ -8,5 +8,4 @@ CREATE TABLE `compromised_keys` (
 	FOREIGN KEY (`federation_id`) REFERENCES `federations`(`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
-ALTER TABLE `certificates` ADD `key_sha256` text;--> statement-breakpoint
-CREATE INDEX `certs_key_idx` ON `certificates` (`key_sha256`);
+ALTER TABLE `certificates` ADD `key_sha256` text;
