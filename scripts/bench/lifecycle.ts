@@ -61,7 +61,9 @@ export async function benchLifecycle(o: { ocsp?: number; renew?: number; revoke?
     for (let i = 0; i < (o.revoke ?? 100); i++) {
       const cert = await issue();
       const t = process.hrtime.bigint();
-      await authority.revoke(cert.record.serial, { reasonCode: 1 }, { id: 'bench' }, 'cli');
+      // superseded: the certificates here share one key, which keyCompromise would
+      // revoke in every one of them and refuse from then on.
+      await authority.revoke(cert.record.serial, { reasonCode: 4 }, { id: 'bench' }, 'cli');
       revoke.push(Number(process.hrtime.bigint() - t) / 1000);
     }
     return {
