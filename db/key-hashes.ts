@@ -16,6 +16,18 @@ export function certificateKeySha256(der: Uint8Array): string {
 const BATCH = 500;
 
 /**
+ * A row whose DER does not parse (it should not exist) gets '' — no key any other
+ * certificate can match — rather than stopping the start or being fetched again forever.
+ */
+function hashOrNone(der: Uint8Array): string {
+  try {
+    return certificateKeySha256(der);
+  } catch {
+    return '';
+  }
+}
+
+/**
  * Fills `key_sha256` where it is missing, a batch per transaction.
  * @param next - up to `limit` rows still without one
  * @param write - stores the hashes of one batch
@@ -29,7 +41,7 @@ export async function backfillKeyHashes(
   for (;;) {
     const rows = await next(BATCH);
     if (rows.length === 0) return filled;
-    await write(rows.map((r) => ({ serial: r.serial, keySha256: certificateKeySha256(r.der) })));
+    await write(rows.map((r) => ({ serial: r.serial, keySha256: hashOrNone(r.der) })));
     filled += rows.length;
     if (rows.length < BATCH) return filled;
   }

@@ -146,13 +146,20 @@ describe('key compromise', () => {
   it('ok/certificates stored before keys were hashed get theirs when the database is opened', async () => {
     const a = await env.issue('old-1');
     const b = await env.issue('old-2');
-    const hashes = env.db.$client.prepare('select serial, key_sha256 from certificates order by serial').all();
+    const hashes = env.db.$client.prepare('select serial, key_sha256 from certificates order by serial').all() as { serial: string; key_sha256: string }[];
+    expect(hashes.map((h) => h.serial).sort()).toEqual([a.serial, b.serial].sort());
+    for (const h of hashes) expect(h.key_sha256).toMatch(/^[0-9a-f]{64}$/);
     env.db.$client.prepare('update certificates set key_sha256 = null').run();
+    // A row whose DER does not parse must not stop the start nor be fetched forever.
+    const broken = await env.issue('old-broken');
+    env.db.$client.prepare("update certificates set key_sha256 = null, der = x'3003020101' where serial = ?").run(broken.serial);
     const reopened = await env.second();
-    expect(await reopened.store.fillKeyHashes()).toBe(2);
-    expect(env.db.$client.prepare('select serial, key_sha256 from certificates order by serial').all()).toEqual(hashes);
-    expect(hashes.map((h) => (h as { key_sha256: string }).key_sha256)).toEqual(expect.arrayContaining([expect.stringMatching(/^[0-9a-f]{64}$/)]));
-    expect([a.serial, b.serial].length).toBe(2);
+    expect(await reopened.store.fillKeyHashes()).toBe(3);
+    const after = env.db.$client.prepare('select serial, key_sha256 from certificates order by serial').all() as { serial: string; key_sha256: string }[];
+    expect(after.filter((r) => r.serial !== broken.serial)).toEqual(hashes);
+    expect(after.find((r) => r.serial === broken.serial)?.key_sha256).toBe('');
+    // Done once: later opens do not scan again.
+    env.db.$client.prepare('update certificates set key_sha256 = null').run();
     expect(await reopened.store.fillKeyHashes()).toBe(0);
   });
 });
