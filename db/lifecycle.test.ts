@@ -320,6 +320,14 @@ describe('OCSP', () => {
     expect(await verifySignedData({ data: res.tbs!, algorithm: res.signatureAlgorithm, signature: res.signature! }, int.publicKey)).toBe(true);
   });
 
+  it('ok/reason unspecified is left out, as in the CRL; a fresh revocation is not answered with a thisUpdate before it', async () => {
+    const node = await env.issue('unspecified');
+    await env.authority.revoke(node.serial, {}, { id: 'test' });
+    const [answer] = (await ask([node.serial])).responses;
+    expect(answer!.status).toEqual({ status: 'revoked', revokedAt: env.clock.now });
+    expect(answer!.thisUpdate).toEqual(env.clock.now);
+  });
+
   it('fail/another issuer is unauthorized; garbage is malformedRequest', async () => {
     const other = await env.authority.createFederation({ id: 'other', name: 'Other', caUrl: 'localhost:9444' }, { id: 'test' });
     const scope = [env.authority.federation('default')];

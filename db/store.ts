@@ -444,13 +444,13 @@ export class SqliteCaStore implements CaStore {
           for (const serial of new Set([...sameKey.serials, ...since])) {
             if (serial === r.serial) continue;
             // Conditional: one revoked meanwhile keeps its own revocation.
-            const changed = tx
+            const other = tx
               .update(certificates)
               .set({ status: 'revoked', revokedAt: r.revokedAt, revocationReason: KEY_COMPROMISE })
               .where(and(eq(certificates.serial, serial), eq(certificates.status, 'valid')))
-              .run();
-            if (changed.changes !== 1) continue;
-            const other = tx.select().from(certificates).where(eq(certificates.serial, serial)).get()!;
+              .returning()
+              .get();
+            if (!other) continue;
             const same = sameKeyRevocation(r, audit, other);
             tx.insert(revocations).values(same.revocation).run();
             tx.insert(auditLog).values(auditRow(same.audit)).run();

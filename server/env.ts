@@ -5,6 +5,7 @@
 
 import { z } from 'zod';
 import { CaError } from '../lib/ca/errors';
+import { parseIp } from '../lib/pki/extensions/subject-alt-name';
 
 const lowercase = (v: unknown) => (typeof v === 'string' ? v.trim().toLowerCase() : v);
 const bool = z.preprocess(
@@ -15,9 +16,8 @@ const bool = z.preprocess(
     .transform((v) => v === '1' || v === 'true' || v === 'yes'),
 );
 
-/** A DNS name (letters, digits, hyphens, dots) or an IP address, as a TLS certificate names a host. */
+/** A DNS name (letters, digits, hyphens, dots) as a TLS certificate names a host; IP addresses are parsed. */
 const HOSTNAME_RE = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
-const IP_RE = /^(?:\d{1,3}\.){3}\d{1,3}$|^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$/;
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).optional(),
@@ -41,7 +41,7 @@ const schema = z.object({
     .string()
     .optional()
     .refine(
-      (v) => (v ?? '').split(',').map((h) => h.trim()).filter(Boolean).every((h) => HOSTNAME_RE.test(h) || IP_RE.test(h)),
+      (v) => (v ?? '').split(',').map((h) => h.trim()).filter(Boolean).every((h) => parseIp(h) !== undefined || HOSTNAME_RE.test(h)),
       'a comma-separated list of host names (letters, digits, hyphens, dots) or IP addresses',
     ),
   /** Optional plain-HTTP listener on 127.0.0.1 (for a TLS-terminating proxy or http://localhost). */

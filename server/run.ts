@@ -58,10 +58,12 @@ export function projectVersion(root: string): string {
 }
 
 /**
- * The first administrator's name and password, when given, checked before the first
- * start creates anything: a bad one must not leave a CA behind with nobody to run it.
+ * What a first start was given — the CA URL, and the first administrator's name and
+ * password when given — checked before it creates anything: a bad one must not leave a
+ * CA behind with no keys or nobody to run it.
  */
-function checkFirstAdmin(o: StartOptions): void {
+function checkFirstStart(o: StartOptions): void {
+  validateCaUrl(o.config.caUrl);
   const username = o.admin?.username?.trim().toLowerCase();
   if (username !== undefined && !USERNAME_RE.test(username)) throw new CaError('validation_failed', `FEDPKI_ADMIN_USERNAME: ${USERNAME_RULE}`);
   const password = o.admin?.passwordFile ? readSecretFile(o.admin.passwordFile) : o.admin?.password;
@@ -95,8 +97,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   // or the next attempt finds "a CA" with no keys or nobody to run it.
   let password: string | undefined;
   if (databaseKind(config) === 'sqlite' && !existsSync(config.databaseFile)) {
-    validateCaUrl(config.caUrl);
-    checkFirstAdmin(o);
+    checkFirstStart(o);
     password = await newCaPassword(o.password);
   }
   const database = await openStore(config);
@@ -107,10 +108,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     const { store } = database;
     const federations = await store.listFederations();
     const firstStart = federations.length === 0;
-    if (firstStart && password === undefined) {
-      validateCaUrl(config.caUrl);
-      checkFirstAdmin(o);
-    }
+    if (firstStart && password === undefined) checkFirstStart(o);
     password ??= firstStart ? await newCaPassword(o.password) : await existingCaPassword(o.password);
     const authority = new CertificateAuthority({ store, password, iterations: config.kdfIterations, aliases: config.hostnames, crypto: nodeCrypto() });
 

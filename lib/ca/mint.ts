@@ -5,7 +5,7 @@ import { getCrypto } from '../pki/crypto';
 import { ActivityType, auditEntry, jtiLabel } from './audit';
 import { CaError } from './errors';
 import type { FederationContext } from './keyring';
-import { validateSans, validateSubject } from './policy';
+import { sansWithSubject, validateSubject } from './policy';
 import type { CaStore } from './store';
 import { bindToken } from './token-binding';
 import {
@@ -50,12 +50,7 @@ export async function mintToken(
 ): Promise<MintedToken> {
   if (ctx.federation.status !== 'active') throw new CaError('conflict', `Federation "${ctx.federation.name}" is disabled; enable it to mint tokens.`);
   const subject = validateSubject(p.subject);
-  // The subject is always one of the names: gRPC (OpenFL) checks a peer's host name
-  // against the SANs only, so an aggregator whose name were missing from them could not
-  // be dialled by it. Extra names (IPs, aliases) come after it, each once (a DNS name
-  // differing from the subject only in case is the subject).
-  const extra = (p.sans ?? []).filter((s) => s.trim().toLowerCase() !== subject.toLowerCase());
-  const sans = validateSans([...new Set([subject, ...extra])]);
+  const sans = sansWithSubject(subject, p.sans ?? []);
   const ttl = checkTtl(p.ttlSeconds);
   const certSeconds = p.certSeconds ?? ctx.federation.defaultCertSeconds;
   if (!Number.isInteger(certSeconds) || certSeconds < MIN_CERT_SECONDS || certSeconds > MAX_CERT_SECONDS) {

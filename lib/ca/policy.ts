@@ -127,16 +127,24 @@ export function validateSans(values: readonly string[]): string[] {
 }
 
 /**
+ * A certificate's SANs: the subject first, then the extra names, each once (a DNS name
+ * differing from the subject only in case is the subject), all checked. The subject is
+ * always among them: gRPC (OpenFL) checks a peer's host name against the SANs only, and
+ * the CA/Browser Forum's BR 7.1.4.3 require the CN to be one of them.
+ */
+export function sansWithSubject(subject: string, extra: readonly string[]): string[] {
+  const others = extra.filter((s) => s.trim().toLowerCase() !== subject.toLowerCase());
+  return validateSans([...new Set([subject, ...others])]);
+}
+
+/**
  * The names an uploaded CSR is signed for (OpenFL's manual workflow): its CN, then its
- * SANs, each checked as a token's would be. The CN is always one of the SANs, as for
- * a token (and as the CA/Browser Forum's BR 7.1.4.3 require): gRPC checks a peer's host
- * name against the SANs only. The portal shows a refusal when the CSR is read, before
- * anyone confirms its hash.
+ * SANs, each checked as a token's would be (`sansWithSubject`). The portal shows a
+ * refusal when the CSR is read, before anyone confirms its hash.
  */
 export function csrSigningNames(csr: Pick<ParsedCsr, 'subject' | 'sans'>): { subject: string; sans: string[] } {
   const cn = csr.subject.commonName;
   if (!cn) throw new CaError('csr_name_mismatch', 'The CSR has no common name; OpenFL identifies nodes by it.');
   const subject = validateSubject(cn);
-  const extra = sansToList(csr.sans).filter((s) => s.toLowerCase() !== subject.toLowerCase());
-  return { subject, sans: validateSans([subject, ...extra]) };
+  return { subject, sans: sansWithSubject(subject, sansToList(csr.sans)) };
 }

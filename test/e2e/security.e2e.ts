@@ -693,8 +693,13 @@ describe('3. cross-site requests', () => {
     expect(session.user).toMatchObject({ name: ADMIN.username, role: 'admin' });
     expect(Object.keys(session).sort()).toEqual(['expires', 'user']);
     expect(Object.keys(session.user as object).sort()).toEqual(['id', 'name', 'role']);
-    // The server still knows the session from the cookie alone.
+    // The server still knows the session from the cookie alone, and only from the cookie:
+    // the same JWT as a Bearer header opens nothing.
     expect((await get('/settings', adminCookie)).status).toBe(200);
+    const jwt = adminCookie.slice(adminCookie.indexOf('=') + 1);
+    const bearer = await get('/settings', undefined, { Authorization: `Bearer ${jwt}` });
+    expect(bearer.status).toBe(307);
+    expect(String(bearer.headers.location)).toMatch(/\/login/);
   });
 
   it('refuses a server action posted with an admin cookie from a foreign, null or missing Origin', async () => {

@@ -103,6 +103,10 @@ describe('fedpki', () => {
     } finally {
       blocker.close();
     }
+    // A port offset that leaves the port range is named as such, not as Node's RangeError.
+    const offset = runCli(['run', '-p', dataDir, '--api-only', '--password-file', pw], { ...env, FEDPKI_LISTEN_PORT_OFFSET: '60000' });
+    expect(offset.status, offset.stderr).toBe(2);
+    expect(offset.stderr).toMatch(/^fedpki: Cannot listen on port 79999: the CA URL port 19999 plus FEDPKI_LISTEN_PORT_OFFSET \(60000\) is not a port\.$/m);
   });
 
   it('migrate and federation list work on the folder', () => {
