@@ -349,8 +349,8 @@ describe('the admin portal', () => {
     expect(query("select state from tokens where subject = 'collaborator-cancelled-3'")).toEqual([{ state: 'pending' }]);
     await row.getByRole('button', { name: 'Cancel… the token for collaborator-cancelled-3' }).click();
     await row.getByRole('button', { name: 'Yes, cancel the token for collaborator-cancelled-3' }).click();
-    expect(await row.getByRole('status').innerText()).toBe('Cancelled: it can no longer be used.');
     await row.locator('.badge', { hasText: 'cancelled' }).waitFor();
+    expect(await page.locator('.list-notice').innerText()).toBe('Cancelled the token for collaborator-cancelled-3: it can no longer be used.');
     expect(await row.locator('td[data-label="Expires"]').innerText()).toMatch(/^cancelled \d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
     expect(await row.getByRole('button').count()).toBe(0);
     await screenshot(page, 'token-cancelled');
@@ -358,6 +358,21 @@ describe('the admin portal', () => {
     // On the next visit the row still says when it was cancelled, not when it would have expired.
     await tokens.goto();
     expect(await tokens.row('collaborator-cancelled-3').locator('td[data-label="Expires"]').innerText()).toMatch(/^cancelled /);
+  });
+
+  it('says a token was cancelled on the list of pending tokens too, where its row leaves the list', async () => {
+    const tokens = new TokensPage(page, srv.origin);
+    await tokens.goto();
+    await tokens.mint({ subject: 'collaborator-cancelled-4' });
+    await page.goto(`${srv.origin}/tokens?state=pending`);
+    const row = tokens.row('collaborator-cancelled-4');
+    await row.getByRole('button', { name: 'Cancel… the token for collaborator-cancelled-4' }).click();
+    await row.getByRole('button', { name: 'Yes, cancel the token for collaborator-cancelled-4' }).click();
+    await page.locator('.list-notice').getByText('Cancelled the token for collaborator-cancelled-4: it can no longer be used.').waitFor();
+    await row.waitFor({ state: 'detached' });
+    expect(await page.locator('.list-notice').getAttribute('role')).toBe('status');
+    await screenshot(page, 'token-cancelled-pending-list');
+    expect(query("select state from tokens where subject = 'collaborator-cancelled-4'")).toEqual([{ state: 'cancelled' }]);
   });
 
   it('disables a federation after asking once more, and enables it again', async () => {

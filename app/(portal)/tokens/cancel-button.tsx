@@ -2,23 +2,26 @@
 
 import { useActionState, useState } from 'react';
 import { SubmitButton } from '@/app/_components/form';
+import type { ActionState } from '@/app/_lib/action-state';
 import { cancelTokenAction } from './actions';
+import { useListNotice } from './notices';
 
 /**
  * Cancelling asks once more, as revoking does. The page re-renders the row as cancelled
- * (and `pending` turns false); this stays mounted to say it was done.
+ * (and `pending` turns false), or drops it from a list of pending tokens; the list's
+ * notice above says it was done either way.
  */
 export function CancelTokenButton({ jti, subject, pending }: { jti: string; subject: string; pending: boolean }) {
-  const [state, action] = useActionState(cancelTokenAction, null);
+  const notify = useListNotice();
+  // Said from the action itself, not from an effect of this row: on a list of pending
+  // tokens the refreshed page no longer has the row, so it unmounts in the same commit.
+  const [state, action] = useActionState(async (previous: ActionState | null, form: FormData) => {
+    const result = await cancelTokenAction(previous, form);
+    if (result?.ok) notify(`Cancelled the token for ${subject}: it can no longer be used.`);
+    return result;
+  }, null);
   const [confirming, setConfirming] = useState(false);
-  if (state?.ok) {
-    return (
-      <span className="small" role="status">
-        Cancelled: it can no longer be used.
-      </span>
-    );
-  }
-  if (!pending) return null;
+  if (!pending || state?.ok) return null;
   return (
     <form action={action} className="inline-form" aria-label={`Cancel the token for ${subject}`}>
       <input type="hidden" name="jti" value={jti} />

@@ -12,6 +12,7 @@ import { StatusBadge } from '@/app/_components/badges';
 import { formatDateTime, relative } from '@/app/_components/format';
 import { CancelTokenButton } from './cancel-button';
 import { MintTokenForm } from './mint-form';
+import { TokenListNotices } from './notices';
 
 export const metadata: Metadata = { title: 'Tokens' };
 
@@ -97,69 +98,71 @@ export default async function TokensPage({ searchParams }: { searchParams: Searc
             </button>
           </div>
         </form>
-        <div className="table-wrap">
-          <table className="table stack-sm">
-            <thead>
-              <tr>
-                <th scope="col">Subject</th>
-                <th scope="col">Kind</th>
-                <th scope="col">State</th>
-                <th scope="col">Federation</th>
-                <th scope="col">Role</th>
-                <th scope="col">Minted</th>
-                <th scope="col">Expires</th>
-                <th scope="col" className="actions-cell">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.rows.length === 0 && (
+        <TokenListNotices>
+          <div className="table-wrap">
+            <table className="table stack-sm">
+              <thead>
                 <tr>
-                  <td colSpan={8} className="empty">
-                    No {kind ? `${KIND_LABELS[kind]} ` : ''}tokens{state ? ` in state “${state}”` : ''} yet.
-                  </td>
+                  <th scope="col">Subject</th>
+                  <th scope="col">Kind</th>
+                  <th scope="col">State</th>
+                  <th scope="col">Federation</th>
+                  <th scope="col">Role</th>
+                  <th scope="col">Minted</th>
+                  <th scope="col">Expires</th>
+                  <th scope="col" className="actions-cell">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
                 </tr>
-              )}
-              {page.rows.map((t) => (
-                <tr key={t.jti}>
-                  <td className="primary">
-                    <TokenSubject kind={t.kind} subject={t.subject} sans={t.sans} />
-                    <div className="small muted mono" title="Token id">
-                      {t.jti.slice(0, 12)}
-                    </div>
-                  </td>
-                  <td data-label="Kind">{KIND_LABELS[t.kind]}</td>
-                  <td data-label="State">
-                    <StatusBadge status={t.state} />
-                    {t.state === 'used' && t.certSerial && (
-                      <div className="small">
-                        <Link className="mono" href={`/certificates/${t.certSerial}`}>
-                          {t.certSerial.slice(0, 12)}…
-                        </Link>
+              </thead>
+              <tbody>
+                {page.rows.length === 0 && (
+                  <tr>
+                    <td colSpan={8} className="empty">
+                      No {kind ? `${KIND_LABELS[kind]} ` : ''}tokens{state ? ` in state “${state}”` : ''} yet.
+                    </td>
+                  </tr>
+                )}
+                {page.rows.map((t) => (
+                  <tr key={t.jti}>
+                    <td className="primary">
+                      <TokenSubject kind={t.kind} subject={t.subject} sans={t.sans} />
+                      <div className="small muted mono" title="Token id">
+                        {t.jti.slice(0, 12)}
                       </div>
-                    )}
-                    {t.state === 'cancelled' && t.cancelledBy && <div className="small muted">by {t.cancelledBy}</div>}
-                  </td>
-                  <td data-label="Federation">{names.get(t.federationId) ?? t.federationId}</td>
-                  <td data-label="Role">{t.kind === 'sign' ? t.role : <span className="muted">—</span>}</td>
-                  <td className="small" data-label="Minted">
-                    {formatDateTime(t.createdAt)}
-                    <div className="muted">{t.createdBy}</div>
-                  </td>
-                  <td className="small" data-label="Expires">
-                    <TokenExpiry token={t} now={now} />
-                  </td>
-                  <td className="actions-cell">
-                    {can(user.role, 'token:cancel') && (
-                      <CancelTokenButton jti={t.jti} pending={t.state === 'pending'} subject={t.kind === 'sign' ? t.subject : `certificate ${normalizeSerial(t.subject, 10) ?? t.subject}`} />
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+                    </td>
+                    <td data-label="Kind">{KIND_LABELS[t.kind]}</td>
+                    <td data-label="State">
+                      <StatusBadge status={t.state} />
+                      {t.state === 'used' && t.certSerial && (
+                        <div className="small">
+                          <Link className="mono" href={`/certificates/${t.certSerial}`}>
+                            {t.certSerial.slice(0, 12)}…
+                          </Link>
+                        </div>
+                      )}
+                      {t.state === 'cancelled' && t.cancelledBy && <div className="small muted">by {t.cancelledBy}</div>}
+                    </td>
+                    <td data-label="Federation">{names.get(t.federationId) ?? t.federationId}</td>
+                    <td data-label="Role">{t.kind === 'sign' ? t.role : <span className="muted">—</span>}</td>
+                    <td className="small" data-label="Minted">
+                      {formatDateTime(t.createdAt)}
+                      <div className="muted">{t.createdBy}</div>
+                    </td>
+                    <td className="small" data-label="Expires">
+                      <TokenExpiry token={t} now={now} />
+                    </td>
+                    <td className="actions-cell">
+                      {can(user.role, 'token:cancel') && (
+                        <CancelTokenButton jti={t.jti} pending={t.state === 'pending'} subject={t.kind === 'sign' ? t.subject : `certificate ${normalizeSerial(t.subject, 10) ?? t.subject}`} />
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </TokenListNotices>
         <div className="table-foot">
           <span>Newest first.</span>
           <div className="pager">
