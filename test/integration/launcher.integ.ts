@@ -5,7 +5,8 @@
  *   - the server is node itself (exec, no shell left in between), on TCMalloc, and
  *     issues a certificate openssl accepts; CI installs libtcmalloc-minimal4, so there
  *     the library must be found, not skipped;
- *   - FEDPKI_MALLOC=system keeps glibc's allocator;
+ *   - FEDPKI_MALLOC=system keeps glibc's allocator, any value but system or tcmalloc
+ *     is refused before node starts;
  *   - an LD_PRELOAD that already names the library is left as it is, one that names
  *     something else keeps it after the library;
  *   - under npm it runs on npm's node (npm_node_execpath), not the first on PATH;
@@ -13,6 +14,7 @@
  *   - package.json's bin and start script go through the launcher.
  */
 
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -75,6 +77,19 @@ describe('bin/fedpki', () => {
     expect(p.maps).not.toMatch(/libtcmalloc/);
     expect(p.env.LD_PRELOAD).toBeUndefined();
     expect((await httpsRequest(`${srv.origin}/health`, { ca: srv.rootPem })).status).toBe(200);
+  });
+
+  it('refuses a FEDPKI_MALLOC it does not know, before starting anything, and takes the known ones in any case', () => {
+    const launch = (value: string) => spawnSync('sh', [LAUNCHER, '--help'], { env: { ...process.env, FEDPKI_MALLOC: value }, encoding: 'utf8', timeout: 60_000 });
+    const r = launch('jemalloc');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('fedpki: FEDPKI_MALLOC must be tcmalloc or system, not "jemalloc"\n');
+    expect(r.stdout).toBe('');
+    for (const value of ['SYSTEM', 'TCMalloc']) {
+      const ok = launch(value);
+      expect(ok.status, ok.stderr).toBe(0);
+      expect(ok.stdout).toContain('USAGE');
+    }
   });
 
   it.skipIf(!TCMALLOC)('leaves an LD_PRELOAD that names the library as it is, and keeps another one after it', async () => {
