@@ -2,7 +2,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { CaError, toErrorBody } from '../lib/ca/errors';
+import { CaError, isCaError, toErrorBody } from '../lib/ca/errors';
 import type { Logger } from './log';
 
 /** Headers on every API answer: JSON only, never cached, never framed. */
@@ -24,10 +24,16 @@ export function sendBytes(res: ServerResponse, status: number, body: Uint8Array 
   res.end(buf);
 }
 
-/** Answers with the step-compatible error JSON; logs server faults without detail to the client. */
+/**
+ * Answers with the step-compatible error JSON; logs server faults without detail to the
+ * client. A fault the CA foresaw and put in words (`unavailable`: a full disk, a lost
+ * database) is logged in one short line with the driver's cause; a stack would only
+ * repeat the same frames for every refused request while the condition lasts. Anything
+ * else gets its stack, to be found and fixed.
+ */
 export function sendError(res: ServerResponse, err: unknown, log: Logger, context: Record<string, unknown> = {}): void {
   const body = toErrorBody(err);
-  if (body.status >= 500) log.error('request failed', { ...context, error: err instanceof Error ? err.stack ?? err.message : String(err), cause: causeOf(err) });
+  if (body.status >= 500) log.error('request failed', { ...context, code: body.code, error: faultText(err), cause: causeOf(err) });
   else log.info('request refused', { ...context, status: body.status, code: body.code });
   if (res.headersSent) {
     res.destroy();
@@ -36,6 +42,12 @@ export function sendError(res: ServerResponse, err: unknown, log: Logger, contex
   const headers: Record<string, string> = {};
   if (body.status === 413) headers.Connection = 'close';
   sendJson(res, body.status, body, headers);
+}
+
+function faultText(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const foreseen = isCaError(err) && err.code === 'unavailable';
+  return foreseen ? err.message : (err.stack ?? err.message);
 }
 
 /** What a 5xx CaError wraps (a database driver's error), for the operator: code and message, no stack. */

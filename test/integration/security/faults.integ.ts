@@ -141,6 +141,14 @@ describe('faults', () => {
       expect(during.integrity).toBe('ok');
       expect(during.serials.size).toBe(before.serials.size);
       expect(during.tokenState.get(jobs[0]!.jti)).toBe('pending');
+      // The operator's log says it in one line with the driver's cause; no stack, which
+      // would repeat the same frames for every refused request while the disk is full.
+      const failed = srv.logs().split('\n').filter((l) => l.includes('request failed'));
+      expect(failed.length).toBeGreaterThan(0);
+      for (const line of failed) {
+        expect(line).toMatch(/code=unavailable .*cause="SQLITE_FULL /);
+        expect(line).not.toMatch(/\.(m?js|ts):\d+:\d+/);
+      }
       rmSync(filler);
       const ok = await httpsRequest(`${srv.origin}/1.0/sign`, { body: { csr: jobs[0]!.csr, ott: jobs[0]!.ott }, ca: srv.rootPem });
       expect(ok.status, ok.text).toBe(201);
