@@ -43,6 +43,7 @@ export function serverConfig(args: { dataDir?: string; caUrl?: string; host?: st
     databaseUrl: isPostgresUrl(e.DATABASE_URL) ? e.DATABASE_URL : undefined,
     bindHost: args.host ?? e.FEDPKI_HOST,
     caUrl: args.caUrl ?? e.FEDPKI_CA_URL,
+    caUrlFrom: args.caUrl !== undefined ? '--ca-url' : process.env.FEDPKI_CA_URL ? 'FEDPKI_CA_URL' : undefined,
     hostnames: (e.FEDPKI_HOSTNAMES ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     httpPort: flagValue('FEDPKI_HTTP_PORT', '--http-port', args.httpPort) ?? e.FEDPKI_HTTP_PORT,
     listenPortOffset: e.FEDPKI_LISTEN_PORT_OFFSET,

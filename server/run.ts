@@ -127,6 +127,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     } else {
       await authority.unlockAll();
       await applyPublicUrl(authority, config.publicUrl, log);
+      warnIgnoredCaUrl(authority, config, log);
     }
     await firstAdmin(o, database, log);
     if (o.installOnly) {
@@ -251,6 +252,22 @@ async function applyPublicUrl(authority: CertificateAuthority, publicUrl: string
   if (!first || first.federation.publicUrl === url) return;
   await authority.updateFederation(first.federation.id, { publicUrl: url }, { id: 'env:FEDPKI_PUBLIC_URL' });
   log.info('public URL set from the environment', { federation: first.federation.id, publicUrl: url });
+}
+
+/**
+ * The CA URL is the first federation's name and address from its first start on: its
+ * tokens carry it as their audience, its nodes were given it, and its listener binds its
+ * port. A different one given on a later start is not applied; the operator is told so,
+ * rather than left wondering why the server still answers on the old address.
+ */
+function warnIgnoredCaUrl(authority: CertificateAuthority, config: ServerConfig, log: Logger): void {
+  if (!config.caUrlFrom) return;
+  const first = authority.keyring.get('default') ?? authority.keyring.list()[0];
+  if (!first || first.federation.caUrl.toLowerCase() === config.caUrl.toLowerCase()) return;
+  log.warn(`${config.caUrlFrom} is read on the first start only and is ignored: federation "${first.federation.id}" keeps its CA URL`, {
+    caUrl: first.federation.caUrl,
+    given: config.caUrl,
+  });
 }
 
 async function prepareNext(config: ServerConfig, self: { hostname: string; port: number }): Promise<NextHandler> {

@@ -24,6 +24,8 @@ export interface ServerConfig {
   bindHost: string;
   /** host:port of the first federation. */
   caUrl: string;
+  /** Where `caUrl` came from when it was given (`--ca-url`, FEDPKI_CA_URL); unset for the default. */
+  caUrlFrom?: string;
   hostnames: string[];
   httpPort?: number;
   /** Listeners bind (CA URL port + offset): several instances on one host behind a proxy. */

@@ -2,7 +2,7 @@
  * The guided first start, on a real terminal: `fedpki run` (what `npm start` runs)
  * asks for the CA password twice and for the first administrator, then serves; without
  * a terminal it refuses clearly rather than inventing a password; a later start asks
- * only for the password.
+ * only for the password, and says so when given a CA URL it no longer applies.
  */
 
 import { existsSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { openDatabase } from '@/db/client';
 import { verifyPassword } from '@/lib/auth/password';
 import { httpsRequest } from '../helpers/https';
 import { BIN, ROOT, tempDir } from '../helpers/paths';
-import { baseEnv, freePort, runCli } from '../helpers/server';
+import { baseEnv, freePort, runCli, startFedpki } from '../helpers/server';
 import { runInTerminal } from '../helpers/terminal';
 
 const tmp = tempDir();
@@ -95,5 +95,24 @@ describe('first start', () => {
     const r = runCli(['install', '-p', dataDir, '--ca-url', 'localhost:1'], { ...baseEnv(dataDir), FEDPKI_CA_PASSWORD: 'short' });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/at least 8 characters/);
+  });
+
+  it('says on a later start that a different CA URL is ignored, and keeps serving on the first one', async () => {
+    const dataDir = join(tmp.path, 'ca-url-later');
+    const first = await startFedpki({ dataDir });
+    await first.stop();
+    const same = await startFedpki({ dataDir, port: first.port });
+    await same.stop();
+    expect(same.logs()).not.toMatch(/is read on the first start only/);
+
+    const moved = await startFedpki({ dataDir, port: first.port, caUrl: `ca.elsewhere.test:${first.port + 1}` });
+    try {
+      expect(moved.logs()).toContain(
+        `warn  FEDPKI_CA_URL is read on the first start only and is ignored: federation "default" keeps its CA URL caUrl=localhost:${first.port} given=ca.elsewhere.test:${first.port + 1}`,
+      );
+      expect((await httpsRequest(`${moved.origin}/health`, { ca: moved.rootPem })).status).toBe(200);
+    } finally {
+      await moved.stop();
+    }
   });
 });
