@@ -189,12 +189,20 @@ describe('the certificate lifecycle in the portal', () => {
     expect(await revokeForm().getByRole('alert').innerText()).toContain('Choose a reason.');
     await revokeForm().getByLabel('Reason').selectOption({ value: '1' });
     await revokeForm().getByLabel('Note (optional)').fill('laptop stolen, ticket 4711');
-    await revokeForm().getByRole('button', { name: 'Revoke…' }).click();
-    // The confirmation names the certificate and the reason; going back changes nothing.
+    // Enter in the note asks the question, as "Revoke…" does; it sends nothing, so no
+    // refusal comes back and the form is not reset under the reason held.
+    await revokeForm().getByLabel('Note (optional)').press('Enter');
+    // The confirmation names the certificate and the reason, and has the focus; going
+    // back changes nothing and returns the focus to "Revoke…".
     expect(await revokeForm().innerText()).toMatch(/Revoke long-lived for key compromise\?/);
+    expect(await revokeForm().getByRole('alert').count()).toBe(0);
+    expect(await page.evaluate(() => document.activeElement?.textContent ?? '')).toMatch(/^Revoke long-lived for key compromise\?/);
     await screenshot(page, 'lifecycle-revoke-confirm');
     await revokeForm().getByRole('button', { name: 'Go back' }).click();
     expect(query('select status from certificates where serial = ?', n.serial)).toEqual([{ status: 'valid' }]);
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Revoke…');
+    expect(await revokeForm().getByLabel('Reason').inputValue()).toBe('1');
+    expect(await revokeForm().getByLabel('Note (optional)').inputValue()).toBe('laptop stolen, ticket 4711');
     await revokeForm().getByRole('button', { name: 'Revoke…' }).click();
     await revokeForm().getByRole('button', { name: 'Yes, revoke long-lived' }).click();
 

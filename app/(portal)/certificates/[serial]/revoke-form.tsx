@@ -1,6 +1,6 @@
 'use client';
 
-import { useActionState, useState } from 'react';
+import { useActionState, useEffect, useRef, useState } from 'react';
 import { FormAlert, SubmitButton } from '@/app/_components/form';
 import { revokeCertificateAction } from './actions';
 
@@ -15,6 +15,11 @@ export interface ReasonChoice {
  * Two steps: choose the reason (and an optional note), then confirm with the
  * certificate's name on the button. Only the second step sends `confirm=yes`, which
  * the action requires. On success the page re-renders as revoked and this form goes.
+ *
+ * The first step never reaches the server: Enter in the note goes to the question,
+ * as the "Revoke…" button does (a submitted first step would come back refused, and
+ * React's reset of the form would show a reason other than the one held). Focus
+ * follows: to the question, and back to "Revoke…" on "Go back".
  */
 export function RevokeForm({ serial, commonName, reasons }: { serial: string; commonName: string; reasons: ReasonChoice[] }) {
   const [state, action] = useActionState(revokeCertificateAction, null);
@@ -25,6 +30,18 @@ export function RevokeForm({ serial, commonName, reasons }: { serial: string; co
   const fieldErrors = state?.fieldErrors ?? {};
   const reasonError = missing ? 'Choose a reason.' : fieldErrors.reasonCode?.[0];
   const chosen = reasons.find((r) => String(r.code) === reason);
+  const question = useRef<HTMLDivElement>(null);
+  const start = useRef<HTMLButtonElement>(null);
+  const moved = useRef(false);
+  useEffect(() => {
+    if (!moved.current) return;
+    if (confirming) question.current?.focus();
+    else start.current?.focus();
+  }, [confirming]);
+  const step = (next: boolean) => {
+    moved.current = true;
+    setConfirming(next);
+  };
 
   if (state?.data?.alreadyRevoked) {
     return (
@@ -38,7 +55,17 @@ export function RevokeForm({ serial, commonName, reasons }: { serial: string; co
   }
 
   return (
-    <form action={action} className="form" aria-label="Revoke this certificate">
+    <form
+      action={action}
+      className="form"
+      aria-label="Revoke this certificate"
+      onSubmit={(e) => {
+        if (confirming) return;
+        e.preventDefault();
+        if (!reason) setMissing(true);
+        else step(true);
+      }}
+    >
       <FormAlert error={state?.error} />
       <input type="hidden" name="serial" value={serial} />
       {confirming ? (
@@ -46,7 +73,7 @@ export function RevokeForm({ serial, commonName, reasons }: { serial: string; co
           <input type="hidden" name="reasonCode" value={reason} />
           <input type="hidden" name="note" value={note} />
           <input type="hidden" name="confirm" value="yes" />
-          <div className="callout error">
+          <div className="callout error" ref={question} tabIndex={-1}>
             <p>
               Revoke <strong className="break">{commonName}</strong> for <strong>{chosen?.label}</strong>?
             </p>
@@ -57,7 +84,7 @@ export function RevokeForm({ serial, commonName, reasons }: { serial: string; co
             <SubmitButton className="button danger" pendingText="Revoking…">
               Yes, revoke {commonName}
             </SubmitButton>
-            <button type="button" className="button secondary" onClick={() => setConfirming(false)}>
+            <button type="button" className="button secondary" onClick={() => step(false)}>
               Go back
             </button>
           </div>
@@ -112,14 +139,7 @@ export function RevokeForm({ serial, commonName, reasons }: { serial: string; co
             )}
           </div>
           <div className="form-actions">
-            <button
-              type="button"
-              className="button danger"
-              onClick={() => {
-                if (!reason) setMissing(true);
-                else setConfirming(true);
-              }}
-            >
+            <button type="submit" className="button danger" ref={start}>
               Revoke…
             </button>
           </div>
