@@ -91,19 +91,24 @@ export function Field({ label, name, errors, hint, children }: FieldProps) {
   );
 }
 
+/** The error of a control laid out by hand; give the control `aria-describedby={fieldMessageId(name)}` while it shows. */
 export function FieldMessage({ name, errors }: { name: string; errors?: FieldErrors }) {
   const messages = errors?.[name];
   return messages?.length ? (
-    <span className="field-error" role="alert">
+    <span className="field-error" id={fieldMessageId(name)} role="alert">
       {messages[0]}
     </span>
   ) : null;
 }
 
-export function FormAlert({ error }: { error?: string }) {
+export function fieldMessageId(name: string): string {
+  return `${name}-error`;
+}
+
+export function FormAlert({ error, id }: { error?: string; id?: string }) {
   if (!error) return null;
   return (
-    <div className="callout error" role="alert">
+    <div className="callout error" role="alert" id={id}>
       {error}
     </div>
   );

@@ -51,12 +51,13 @@ export function LoginForm({ callbackUrl, initialError, ssoName }: { callbackUrl:
   return (
     <>
       <form className="form" method="post" onSubmit={onSubmit} noValidate aria-label="Sign in">
-        <FormAlert error={error} />
+        <FormAlert error={error} id="sign-in-error" />
         <Field label="User name" name="username" errors={fieldErrors}>
           {(p) => <input {...p} type="text" autoComplete="username" autoCapitalize="none" spellCheck={false} required autoFocus />}
         </Field>
         <Field label="Password" name="password" errors={fieldErrors}>
-          {(p) => <input {...p} type="password" autoComplete="current-password" required />}
+          {/* After a refused sign-in the focus comes here, and the refusal is read with it. */}
+          {(p) => <input {...p} aria-describedby={[p['aria-describedby'], error && 'sign-in-error'].filter(Boolean).join(' ') || undefined} type="password" autoComplete="current-password" required />}
         </Field>
         <div className="form-actions">
           <button type="submit" className="button" disabled={pending || !hydrated}>

@@ -233,7 +233,14 @@ describe('the admin portal', () => {
     expect(minted.fx).toBe(`fx pki certify -n ${NODE} -t ${minted.token}`);
     expect(minted.fedpki).toBe(`fedpki certify -n ${NODE} -t ${minted.token}`);
     expect(minted.enrollUrl).toBe(`https://localhost:${federationPort}/enroll#token=${encodeURIComponent(minted.token)}`);
+    // The focus is on the warning to copy it now (the pressed button is gone), and each
+    // copy button says what it copies.
+    expect(await page.evaluate(() => document.activeElement?.textContent ?? '')).toMatch(/^Copy the token now: it is shown only this once\./);
+    for (const name of ['Copy token', 'Copy fx command', 'Copy fedpki command', 'Copy link']) expect(await page.getByRole('button', { name, exact: true }).count(), name).toBe(1);
+    expect(await page.getByRole('button', { name: 'Copy', exact: true }).count()).toBe(0);
     await screenshot(page, 'token-minted');
+    await page.getByRole('button', { name: 'Done — mint another' }).click();
+    await page.waitForFunction(() => document.activeElement?.closest('form')?.getAttribute('aria-label') === 'Mint an enrollment token' && document.activeElement.tagName === 'SELECT');
     // The token is not kept: neither the database nor the log holds it.
     expect(readFileSync(join(srv.dataDir, 'fedpki.db')).includes(Buffer.from(minted.token.split('.')[0]!))).toBe(false);
     expect(srv.logs()).not.toContain(minted.token.slice(0, 40));
@@ -344,8 +351,11 @@ describe('the admin portal', () => {
     expect(await row.locator('td[data-label="Expires"]').innerText()).toMatch(/^in \d+ (hours?|days?)$/);
     await row.getByRole('button', { name: 'Cancel… the token for collaborator-cancelled-3' }).click();
     expect(await row.innerText()).toContain('No node can use it after this.');
+    // The focus follows: to the question, and back to "Cancel…" on "Keep it".
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Cancel it? No node can use it after this.');
     await screenshot(page, 'token-cancel-confirm');
     await row.getByRole('button', { name: 'Keep it' }).click();
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Cancel… the token for collaborator-cancelled-3');
     expect(query("select state from tokens where subject = 'collaborator-cancelled-3'")).toEqual([{ state: 'pending' }]);
     await row.getByRole('button', { name: 'Cancel… the token for collaborator-cancelled-3' }).click();
     await row.getByRole('button', { name: 'Yes, cancel the token for collaborator-cancelled-3' }).click();
@@ -542,6 +552,11 @@ describe('the admin portal', () => {
     for (let i = 1; i <= 4; i++) {
       expect(await login.attempt(AUDITOR.username, `wrong password ${i}`)).toBe('The user name or password is wrong.');
     }
+    // The focus is back in the emptied password field, which names the refusal.
+    const password = page.getByLabel('Password', { exact: true });
+    await page.waitForFunction(() => (document.activeElement as HTMLInputElement | null)?.type === 'password');
+    expect(await password.getAttribute('aria-describedby')).toBe('sign-in-error');
+    expect(await page.locator('#sign-in-error').innerText()).toBe('The user name or password is wrong.');
     expect(await login.attempt(AUDITOR.username, 'wrong password 5')).toContain('Too many failed sign-ins');
     // Even the right password is refused while the lock holds.
     expect(await login.attempt(AUDITOR.username, AUDITOR.password)).toContain('Too many failed sign-ins');

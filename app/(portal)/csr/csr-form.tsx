@@ -4,7 +4,7 @@ import { useState } from 'react';
 import Link from 'next/link';
 import { CopyButton } from '@/app/_components/copy-button';
 import { CertValidityField, FederationSelectField, type FederationChoice } from '@/app/_components/federation-fields';
-import { Field, FieldMessage, FormAlert, useValidatedForm } from '@/app/_components/form';
+import { Field, FieldMessage, FormAlert, fieldMessageId, useValidatedForm } from '@/app/_components/form';
 import { signedCertPath, signedPackageName } from '@/lib/openfl/manual';
 import { inspectCsrAction, signCsrAction, type InspectedCsr, type SignedCsr } from './actions';
 import { CSR_ROLES, inspectCsrSchema, signCsrSchema } from './schema';
@@ -97,7 +97,13 @@ function SignStep({ inspected, federations, onBack }: { inspected: InspectedCsr;
         </div>
         <div className="field">
           <label className="checkbox">
-            <input type="checkbox" name="confirmHash" value="yes" aria-invalid={Boolean(sign.errors.confirmHash?.length)} />
+            <input
+              type="checkbox"
+              name="confirmHash"
+              value="yes"
+              aria-invalid={Boolean(sign.errors.confirmHash?.length)}
+              aria-describedby={sign.errors.confirmHash?.length ? fieldMessageId('confirmHash') : undefined}
+            />
             The requester read me this same SHA-384 hash, over a channel I trust.
           </label>
           <FieldMessage name="confirmHash" errors={sign.errors} />
@@ -142,7 +148,7 @@ function RequestDetails({ inspected }: { inspected: InspectedCsr }) {
               <code className="break" data-testid="csr-hash">
                 {inspected.sha384}
               </code>{' '}
-              <CopyButton text={inspected.sha384} />
+              <CopyButton text={inspected.sha384} label="Copy hash" />
             </dd>
           </>
         )}

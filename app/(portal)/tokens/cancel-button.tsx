@@ -1,6 +1,6 @@
 'use client';
 
-import { useActionState, useState } from 'react';
+import { useActionState, useEffect, useRef, useState } from 'react';
 import { SubmitButton } from '@/app/_components/form';
 import type { ActionState } from '@/app/_lib/action-state';
 import { cancelTokenAction } from './actions';
@@ -21,24 +21,39 @@ export function CancelTokenButton({ jti, subject, pending }: { jti: string; subj
     return result;
   }, null);
   const [confirming, setConfirming] = useState(false);
+  // Focus follows the step: to the question, and back to "Cancel…" on "Keep it".
+  const question = useRef<HTMLSpanElement>(null);
+  const start = useRef<HTMLButtonElement>(null);
+  const moved = useRef(false);
+  useEffect(() => {
+    if (!moved.current) return;
+    if (confirming) question.current?.focus();
+    else start.current?.focus();
+  }, [confirming]);
+  const step = (next: boolean) => {
+    moved.current = true;
+    setConfirming(next);
+  };
   if (!pending || state?.ok) return null;
   return (
     <form action={action} className="inline-form" aria-label={`Cancel the token for ${subject}`}>
       <input type="hidden" name="jti" value={jti} />
       {confirming ? (
         <>
-          <span className="small">Cancel it? No node can use it after this.</span>
+          <span className="small" ref={question} tabIndex={-1}>
+            Cancel it? No node can use it after this.
+          </span>
           <div className="row-form">
             <SubmitButton className="button danger small" pendingText="Cancelling…">
               Yes, cancel<span className="visually-hidden"> the token for {subject}</span>
             </SubmitButton>
-            <button type="button" className="button secondary small" onClick={() => setConfirming(false)}>
+            <button type="button" className="button secondary small" onClick={() => step(false)}>
               Keep it
             </button>
           </div>
         </>
       ) : (
-        <button type="button" className="button danger small" onClick={() => setConfirming(true)}>
+        <button type="button" className="button danger small" ref={start} onClick={() => step(true)}>
           Cancel…<span className="visually-hidden"> the token for {subject}</span>
         </button>
       )}

@@ -1,11 +1,13 @@
 'use client';
 
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { CopyButton } from '@/app/_components/copy-button';
 import { CertValidityField, FederationSelectField, type FederationChoice } from '@/app/_components/federation-fields';
 import { Field, FieldMessage, FormAlert, useValidatedForm } from '@/app/_components/form';
 import { mintTokenAction, type MintedTokenView } from './actions';
 import { ROLE_PRESETS, ROLE_PRESET_KEYS, TOKEN_LIFETIMES, mintTokenSchema, type RolePreset } from './schema';
+
+const MINT_FORM = 'Mint an enrollment token';
 
 export function MintTokenForm({ federations, defaultFederation }: { federations: FederationChoice[]; defaultFederation?: string }) {
   const { formProps, errors, error, pending, state } = useValidatedForm(mintTokenSchema, mintTokenAction);
@@ -16,10 +18,20 @@ export function MintTokenForm({ federations, defaultFederation }: { federations:
   const fed = federations.find((f) => f.id === federationId);
   const preset = ROLE_PRESETS[role];
 
-  if (minted) return <MintedToken minted={minted} onDone={() => setDismissed(minted)} />;
+  if (minted)
+    return (
+      <MintedToken
+        minted={minted}
+        onDone={() => {
+          setDismissed(minted);
+          // The form comes back with the focus on its first field.
+          requestAnimationFrame(() => document.querySelector<HTMLElement>(`form[aria-label="${MINT_FORM}"] :is(select, input:not([type=hidden]), textarea)`)?.focus());
+        }}
+      />
+    );
 
   return (
-    <form className="form form-narrow" {...formProps} aria-label="Mint an enrollment token">
+    <form className="form form-narrow" {...formProps} aria-label={MINT_FORM}>
       <FormAlert error={error} />
       <FederationSelectField federations={federations} value={federationId} onChange={setFederationId} errors={errors} />
       <fieldset>
@@ -71,9 +83,13 @@ export function MintTokenForm({ federations, defaultFederation }: { federations:
 function MintedToken({ minted, onDone }: { minted: MintedTokenView; onDone: () => void }) {
   const fx = `fx pki certify -n ${minted.subject} -t ${minted.token}`;
   const fedpki = `fedpki certify -n ${minted.subject} -t ${minted.token}`;
+  // The focus goes to the warning, which is read first: a live region mounted with its
+  // content is not reliably announced, and the button that was pressed is gone.
+  const warning = useRef<HTMLDivElement>(null);
+  useEffect(() => warning.current?.focus(), []);
   return (
-    <div className="stack" aria-live="polite">
-      <div className="callout warn" role="status">
+    <div className="stack">
+      <div className="callout warn" ref={warning} tabIndex={-1}>
         <strong>Copy the token now: it is shown only this once.</strong> It enrolls <strong>{minted.subject}</strong> in {minted.federationName} one time, until{' '}
         {minted.expiresAt.slice(0, 16).replace('T', ' ')} UTC. Send it to the node&apos;s operator over a channel you trust.
       </div>
@@ -90,14 +106,14 @@ function MintedToken({ minted, onDone }: { minted: MintedTokenView; onDone: () =
         <span className="label">With OpenFL</span>
         <div className="command-row">
           <pre className="command">{fx}</pre>
-          <CopyButton text={fx} />
+          <CopyButton text={fx} label="Copy fx command" />
         </div>
       </div>
       <div className="field">
         <span className="label">With the fedpki CLI</span>
         <div className="command-row">
           <pre className="command">{fedpki}</pre>
-          <CopyButton text={fedpki} />
+          <CopyButton text={fedpki} label="Copy fedpki command" />
         </div>
       </div>
       <div className="field">

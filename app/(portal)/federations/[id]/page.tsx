@@ -134,7 +134,7 @@ export default async function FederationPage({ params, searchParams }: { params:
               <dd>
                 <div className="command-row">
                   <pre className="command">{ocspUrl}</pre>
-                  <CopyButton text={ocspUrl} />
+                  <CopyButton text={ocspUrl} label="Copy OCSP URL" />
                 </div>
               </dd>
               <dt>In certificates</dt>
