@@ -43,6 +43,16 @@ export function EnrollFlow() {
   const now = useNow(live);
   const resultHeading = useRef<HTMLHeadingElement>(null);
   const summaryHeading = useRef<HTMLHeadingElement>(null);
+  // A refusal after "Make my key…" takes the focus as it appears (a stable callback ref
+  // runs once, on mount: the countdown's re-renders do not take the focus back).
+  const focusOnMount = useCallback((el: HTMLDivElement | null) => el?.focus(), []);
+  // Where the focus goes when the control that had it is gone (disabled while working,
+  // then replaced): the token field, or the refusal that says what happened.
+  const focusToken = () => requestAnimationFrame(() => document.getElementById('token')?.focus());
+  const anotherToken = () => {
+    setPhase({ kind: 'token' });
+    focusToken();
+  };
 
   useLeaveWarning(phase.kind === 'working' || (phase.kind === 'done' && !keySaved));
 
@@ -54,6 +64,7 @@ export function EnrollFlow() {
       requestAnimationFrame(() => summaryHeading.current?.focus());
     } catch (e) {
       setPhase({ kind: 'token', refusal: refusalOf(e) });
+      focusToken();
     }
   }, []);
 
@@ -99,7 +110,7 @@ export function EnrollFlow() {
             now={now}
             live={live}
             headingRef={summaryHeading}
-            onReplace={phase.kind === 'ready' ? () => setPhase({ kind: 'token' }) : undefined}
+            onReplace={phase.kind === 'ready' ? anotherToken : undefined}
           />
         )}
       </section>
@@ -110,8 +121,8 @@ export function EnrollFlow() {
             <span className={styles.stepNumber} aria-hidden="true">2</span> Your key
           </h2>
           {phase.kind === 'refused' && (
-            <RefusalNotice refusal={phase.refusal}>
-              <button type="button" className={styles.secondary} onClick={() => setPhase({ kind: 'token' })}>
+            <RefusalNotice refusal={phase.refusal} focusRef={focusOnMount}>
+              <button type="button" className={styles.secondary} onClick={anotherToken}>
                 Use another token
               </button>
             </RefusalNotice>
@@ -122,7 +133,7 @@ export function EnrollFlow() {
               {expired && phase.kind === 'ready' && (
                 <RefusalNotice refusal={{ code: 'token_expired', title: 'This token has expired.', action: 'Ask your administrator for a new token.', remedy: 'new-token' }} />
               )}
-              {phase.kind === 'ready' && phase.refusal && <RefusalNotice refusal={phase.refusal} />}
+              {phase.kind === 'ready' && phase.refusal && <RefusalNotice refusal={phase.refusal} focusRef={focusOnMount} />}
               <KeyChoice busy={phase.kind === 'working'} disabled={expired && phase.kind === 'ready'} onGenerate={(spec) => void enroll(phase.read, spec)}>
                 {phase.kind === 'working' && <Progress step={phase.step} spec={phase.spec} />}
               </KeyChoice>

@@ -20,8 +20,13 @@ export interface TokenFormProps {
  */
 export function TokenForm({ onSubmit, onFirstUse, checking, refusal }: TokenFormProps) {
   const [text, setText] = useState('');
+  // A refusal is about the text that was checked: editing it clears the refusal.
+  const [edited, setEdited] = useState(false);
+  const shown = edited ? undefined : refusal;
   const submit = (value: string) => {
-    if (value.trim()) onSubmit(value.trim());
+    if (!value.trim()) return;
+    setEdited(false);
+    onSubmit(value.trim());
   };
   return (
     <form
@@ -46,11 +51,14 @@ export function TokenForm({ onSubmit, onFirstUse, checking, refusal }: TokenForm
         autoComplete="off"
         autoCapitalize="off"
         autoCorrect="off"
-        aria-describedby="token-help"
-        aria-invalid={refusal ? true : undefined}
+        aria-describedby={shown ? 'token-help token-refusal' : 'token-help'}
+        aria-invalid={shown ? true : undefined}
         value={text}
         onFocus={onFirstUse}
-        onChange={(e) => setText(e.target.value)}
+        onChange={(e) => {
+          setText(e.target.value);
+          setEdited(true);
+        }}
         onPaste={(e) => {
           const pasted = e.clipboardData.getData('text').trim();
           if (!pasted) return;
@@ -59,7 +67,7 @@ export function TokenForm({ onSubmit, onFirstUse, checking, refusal }: TokenForm
           submit(pasted);
         }}
       />
-      {refusal && <RefusalNotice refusal={refusal} />}
+      {shown && <RefusalNotice refusal={shown} id="token-refusal" />}
       <div className={styles.actions}>
         <button type="submit" className={styles.primary} disabled={checking || !text.trim()}>
           {checking ? 'Checking…' : 'Check the token'}

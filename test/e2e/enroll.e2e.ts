@@ -286,6 +286,17 @@ describe('refusals, in plain words', () => {
     const before = p.requests.length;
     await p.enterToken('this is not a token');
     await p.refusal('token_malformed').getByText('This is not a whole enrollment token.').waitFor();
+    // The field is marked, names the refusal, and has the focus back (the button was
+    // disabled while checking); editing the text clears the refusal.
+    expect(await p.tokenField.getAttribute('aria-invalid')).toBe('true');
+    expect(await p.tokenField.getAttribute('aria-describedby')).toBe('token-help token-refusal');
+    expect(await p.refusal('token_malformed').getAttribute('id')).toBe('token-refusal');
+    await p.page.waitForFunction(() => document.activeElement?.id === 'token');
+    await p.tokenField.press('End');
+    await p.tokenField.press('Backspace');
+    expect(await p.refusal('token_malformed').count()).toBe(0);
+    expect(await p.tokenField.getAttribute('aria-invalid')).toBeNull();
+    expect(await p.tokenField.getAttribute('aria-describedby')).toBe('token-help');
     const token = srv.mint('collab-truncated');
     await p.enterToken(token.slice(0, token.length - 300));
     await p.refusal('token_malformed').getByText('This is not a whole enrollment token.').waitFor();
@@ -344,9 +355,12 @@ describe('refusals, in plain words', () => {
     await again.enterToken(token);
     expect(await again.generate('EC-P256')).toBe('refused');
     await again.refusal('token_used').getByText('This token has already been used.').waitFor();
+    // The button pressed is gone: the focus is on the refusal, which is read out.
+    await again.page.waitForFunction(() => document.activeElement?.getAttribute('data-code') === 'token_used');
     await screenshot(again.page, 'enroll-refused');
     await again.page.getByRole('button', { name: 'Use another token' }).last().click();
     await again.tokenField.waitFor();
+    await again.page.waitForFunction(() => document.activeElement?.id === 'token');
     await again.page.close();
   });
 
