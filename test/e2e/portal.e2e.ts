@@ -302,10 +302,17 @@ describe('the admin portal', () => {
     await screenshot(page, 'csr');
     await csr.upload(request);
     expect(await csr.hash()).toBe(createHash('sha384').update(csrPem).digest('hex'));
+    // The read request takes the focus (the button pressed is gone).
+    await page.waitForFunction(() => document.activeElement?.textContent === 'The request');
     await csr.sign({ federation: 'Study East', confirm: false });
     expect(await page.getByText('Confirm that the requester’s hash matches this one.').count()).toBe(1);
+    // The unticked box is marked and names its error.
+    const confirmBox = page.getByRole('checkbox');
+    expect(await confirmBox.getAttribute('aria-invalid')).toBe('true');
+    expect(await page.locator(`#${await confirmBox.getAttribute('aria-describedby')}`).innerText()).toBe('Confirm that the requester’s hash matches this one.');
     await screenshot(page, 'csr-inspected');
     await csr.sign({ federation: 'Study East' });
+    await page.waitForFunction(() => document.activeElement?.textContent?.startsWith('Signed: '));
     const saved = await csr.download(/Download agg_to_col_/);
     await screenshot(page, 'csr-signed');
     expect(saved.filename).toBe(`agg_to_col_${CSR_NODE}_signed_cert.zip`);
@@ -388,7 +395,10 @@ describe('the admin portal', () => {
   it('disables a federation after asking once more, and enables it again', async () => {
     await page.goto(`${srv.origin}/federations/${federationId}`);
     await page.getByRole('button', { name: 'Disable federation' }).click();
+    // The focus goes to what disabling stops, and back to the button on "Keep it active".
+    await page.waitForFunction(() => document.activeElement?.textContent?.startsWith('Disabling refuses new tokens'));
     await page.getByRole('button', { name: 'Keep it active' }).click();
+    await page.waitForFunction(() => document.activeElement?.textContent === 'Disable federation');
     await page.getByRole('button', { name: 'Disable federation' }).click();
     await page.getByRole('button', { name: 'Yes, disable Study East' }).click();
     await page.getByRole('button', { name: 'Enable federation' }).waitFor();
@@ -436,10 +446,17 @@ describe('the admin portal', () => {
     expect(query("select role from users where username = 'direct-call'")).toEqual([{ role: 'operator' }]);
     await screenshot(page, 'users-role-saved');
 
+    // "Reset password" opens the field with the focus in it.
+    await row.getByRole('button', { name: 'Reset password of direct-call' }).click();
+    await page.waitForFunction(() => document.activeElement?.getAttribute('placeholder') === 'New password');
+    expect(await row.getByLabel('New password for direct-call').evaluate((e) => e === document.activeElement)).toBe(true);
+
     await row.getByRole('button', { name: 'Disable… direct-call' }).click();
     expect(await row.innerText()).toContain('Signs them out now');
     await screenshot(page, 'users-disable-confirm');
+    await page.waitForFunction(() => document.activeElement?.textContent === 'Signs them out now; they cannot sign in until enabled.');
     await row.getByRole('button', { name: 'Keep it enabled' }).click();
+    await page.waitForFunction(() => document.activeElement?.textContent === 'Disable… direct-call');
     expect(query("select disabled from users where username = 'direct-call'")).toEqual([{ disabled: 0 }]);
     await row.getByRole('button', { name: 'Disable… direct-call' }).click();
     await row.getByRole('button', { name: 'Yes, disable direct-call' }).click();

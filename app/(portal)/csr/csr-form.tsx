@@ -4,6 +4,7 @@ import { useState } from 'react';
 import Link from 'next/link';
 import { CopyButton } from '@/app/_components/copy-button';
 import { CertValidityField, FederationSelectField, type FederationChoice } from '@/app/_components/federation-fields';
+import { focusOnMount } from '@/app/_components/confirm-step';
 import { Field, FieldMessage, FormAlert, fieldMessageId, useValidatedForm } from '@/app/_components/form';
 import { signedCertPath, signedPackageName } from '@/lib/openfl/manual';
 import { inspectCsrAction, signCsrAction, type InspectedCsr, type SignedCsr } from './actions';
@@ -125,7 +126,9 @@ function SignStep({ inspected, federations, onBack }: { inspected: InspectedCsr;
 function RequestDetails({ inspected }: { inspected: InspectedCsr }) {
   return (
     <section aria-labelledby="request">
-      <h3 id="request">The request</h3>
+      <h3 id="request" ref={focusOnMount} tabIndex={-1}>
+        The request
+      </h3>
       <dl className="fields">
         {inspected.fileName && (
           <>
@@ -162,8 +165,8 @@ function Signed({ signed, onAnother }: { signed: SignedCsr; onAnother: () => voi
   const zip = signedPackageName(signed.commonName, signed.role);
   const certPath = signedCertPath(signed.commonName, signed.role);
   return (
-    <div className="stack" aria-live="polite">
-      <div className="callout ok" role="status">
+    <div className="stack">
+      <div className="callout ok" ref={focusOnMount} tabIndex={-1}>
         Signed: <Link href={`/certificates/${signed.serial}`}>{signed.commonName}</Link> now has a certificate (serial <span className="mono">{signed.serial.slice(0, 16)}…</span>).
       </div>
       {signed.packaged === 'zip' ? (

@@ -1,6 +1,7 @@
 'use client';
 
-import { useActionState, useEffect, useRef, useState } from 'react';
+import { useActionState } from 'react';
+import { useConfirmStep } from '@/app/_components/confirm-step';
 import { SubmitButton } from '@/app/_components/form';
 import type { ActionState } from '@/app/_lib/action-state';
 import { cancelTokenAction } from './actions';
@@ -20,20 +21,7 @@ export function CancelTokenButton({ jti, subject, pending }: { jti: string; subj
     if (result?.ok) notify(`Cancelled the token for ${subject}: it can no longer be used.`);
     return result;
   }, null);
-  const [confirming, setConfirming] = useState(false);
-  // Focus follows the step: to the question, and back to "Cancel…" on "Keep it".
-  const question = useRef<HTMLSpanElement>(null);
-  const start = useRef<HTMLButtonElement>(null);
-  const moved = useRef(false);
-  useEffect(() => {
-    if (!moved.current) return;
-    if (confirming) question.current?.focus();
-    else start.current?.focus();
-  }, [confirming]);
-  const step = (next: boolean) => {
-    moved.current = true;
-    setConfirming(next);
-  };
+  const { confirming, ask, back, question, start } = useConfirmStep<HTMLSpanElement>();
   if (!pending || state?.ok) return null;
   return (
     <form action={action} className="inline-form" aria-label={`Cancel the token for ${subject}`}>
@@ -47,13 +35,13 @@ export function CancelTokenButton({ jti, subject, pending }: { jti: string; subj
             <SubmitButton className="button danger small" pendingText="Cancelling…">
               Yes, cancel<span className="visually-hidden"> the token for {subject}</span>
             </SubmitButton>
-            <button type="button" className="button secondary small" onClick={() => step(false)}>
+            <button type="button" className="button secondary small" onClick={back}>
               Keep it
             </button>
           </div>
         </>
       ) : (
-        <button type="button" className="button danger small" ref={start} onClick={() => step(true)}>
+        <button type="button" className="button danger small" ref={start} onClick={ask}>
           Cancel…<span className="visually-hidden"> the token for {subject}</span>
         </button>
       )}

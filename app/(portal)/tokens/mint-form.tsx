@@ -1,6 +1,7 @@
 'use client';
 
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
+import { focusOnMount } from '@/app/_components/confirm-step';
 import { CopyButton } from '@/app/_components/copy-button';
 import { CertValidityField, FederationSelectField, type FederationChoice } from '@/app/_components/federation-fields';
 import { Field, FieldMessage, FormAlert, useValidatedForm } from '@/app/_components/form';
@@ -85,11 +86,9 @@ function MintedToken({ minted, onDone }: { minted: MintedTokenView; onDone: () =
   const fedpki = `fedpki certify -n ${minted.subject} -t ${minted.token}`;
   // The focus goes to the warning, which is read first: a live region mounted with its
   // content is not reliably announced, and the button that was pressed is gone.
-  const warning = useRef<HTMLDivElement>(null);
-  useEffect(() => warning.current?.focus(), []);
   return (
     <div className="stack">
-      <div className="callout warn" ref={warning} tabIndex={-1}>
+      <div className="callout warn" ref={focusOnMount} tabIndex={-1}>
         <strong>Copy the token now: it is shown only this once.</strong> It enrolls <strong>{minted.subject}</strong> in {minted.federationName} one time, until{' '}
         {minted.expiresAt.slice(0, 16).replace('T', ' ')} UTC. Send it to the node&apos;s operator over a channel you trust.
       </div>

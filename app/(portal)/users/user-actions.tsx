@@ -3,6 +3,7 @@
 import { useActionState, useState } from 'react';
 import { z } from '@/app/_lib/zod';
 import type { Role } from '@/lib/auth/roles';
+import { useConfirmStep } from '@/app/_components/confirm-step';
 import { SubmitButton } from '@/app/_components/form';
 import { resetPasswordAction, updateUserAction } from './actions';
 import { ROLE_DESCRIPTIONS, resetPasswordSchema } from './schema';
@@ -20,7 +21,7 @@ export function UserRowActions({ id, username, role, disabled, hasPassword, self
   const [resetState, resetAction] = useActionState(resetPasswordAction, null);
   /** Which form was sent last: its answer is the one to show (an older one's is stale). */
   const [last, setLast] = useState<'role' | 'toggle' | 'reset'>();
-  const [confirming, setConfirming] = useState(false);
+  const { confirming, setConfirming, ask, back, question, start } = useConfirmStep<HTMLSpanElement>();
   const [wasDisabled, setWasDisabled] = useState(disabled);
   const [resetting, setResetting] = useState(false);
   const [resetError, setResetError] = useState<string>();
@@ -67,16 +68,18 @@ export function UserRowActions({ id, username, role, disabled, hasPassword, self
         <form action={toggleAction} className="row-confirm" onSubmit={() => setLast('toggle')} aria-label={`Disable ${username}`}>
           <input type="hidden" name="id" value={id} />
           <input type="hidden" name="disabled" value="true" />
-          <span className="small">Signs them out now; they cannot sign in until enabled.</span>
+          <span className="small" ref={question} tabIndex={-1}>
+            Signs them out now; they cannot sign in until enabled.
+          </span>
           <SubmitButton className="button danger small" pendingText="Disabling…">
             Yes, disable {username}
           </SubmitButton>
-          <button type="button" className="button secondary small" onClick={() => setConfirming(false)}>
+          <button type="button" className="button secondary small" onClick={back}>
             Keep it enabled
           </button>
         </form>
       ) : (
-        <button type="button" className="button danger small" onClick={() => setConfirming(true)}>
+        <button type="button" className="button danger small" ref={start} onClick={ask}>
           Disable…<span className="visually-hidden"> {username}</span>
         </button>
       )}
@@ -104,7 +107,14 @@ export function UserRowActions({ id, username, role, disabled, hasPassword, self
             <SubmitButton className="button secondary small">Set</SubmitButton>
           </form>
         ) : (
-          <button type="button" className="button secondary small" onClick={() => setResetting(true)}>
+          <button
+            type="button"
+            className="button secondary small"
+            onClick={() => {
+              setResetting(true);
+              requestAnimationFrame(() => document.getElementById(`pw-${id}`)?.focus());
+            }}
+          >
             Reset password<span className="visually-hidden"> of {username}</span>
           </button>
         ))}

@@ -1,6 +1,7 @@
 'use client';
 
-import { useActionState, useEffect, useRef, useState } from 'react';
+import { useActionState, useState } from 'react';
+import { useConfirmStep } from '@/app/_components/confirm-step';
 import { FormAlert, SubmitButton } from '@/app/_components/form';
 import { revokeCertificateAction } from './actions';
 
@@ -23,25 +24,13 @@ export interface ReasonChoice {
  */
 export function RevokeForm({ serial, commonName, reasons }: { serial: string; commonName: string; reasons: ReasonChoice[] }) {
   const [state, action] = useActionState(revokeCertificateAction, null);
-  const [confirming, setConfirming] = useState(false);
+  const { confirming, ask, back, question, start } = useConfirmStep<HTMLDivElement>();
   const [reason, setReason] = useState('');
   const [note, setNote] = useState('');
   const [missing, setMissing] = useState(false);
   const fieldErrors = state?.fieldErrors ?? {};
   const reasonError = missing ? 'Choose a reason.' : fieldErrors.reasonCode?.[0];
   const chosen = reasons.find((r) => String(r.code) === reason);
-  const question = useRef<HTMLDivElement>(null);
-  const start = useRef<HTMLButtonElement>(null);
-  const moved = useRef(false);
-  useEffect(() => {
-    if (!moved.current) return;
-    if (confirming) question.current?.focus();
-    else start.current?.focus();
-  }, [confirming]);
-  const step = (next: boolean) => {
-    moved.current = true;
-    setConfirming(next);
-  };
 
   if (state?.data?.alreadyRevoked) {
     return (
@@ -63,7 +52,7 @@ export function RevokeForm({ serial, commonName, reasons }: { serial: string; co
         if (confirming) return;
         e.preventDefault();
         if (!reason) setMissing(true);
-        else step(true);
+        else ask();
       }}
     >
       <FormAlert error={state?.error} />
@@ -84,7 +73,7 @@ export function RevokeForm({ serial, commonName, reasons }: { serial: string; co
             <SubmitButton className="button danger" pendingText="Revoking…">
               Yes, revoke {commonName}
             </SubmitButton>
-            <button type="button" className="button secondary" onClick={() => step(false)}>
+            <button type="button" className="button secondary" onClick={back}>
               Go back
             </button>
           </div>
