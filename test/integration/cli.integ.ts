@@ -3,13 +3,14 @@
  * a non-zero exit), on a real data folder.
  */
 
+import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/paths';
 import { httpsRequest } from '../helpers/https';
-import { ROOT } from '../helpers/paths';
+import { BIN, ROOT } from '../helpers/paths';
 import { baseEnv, runCli, startFedpki, TEST_ADMIN_PASSWORD, TEST_PASSWORD } from '../helpers/server';
 
 const tmp = tempDir();
@@ -27,6 +28,43 @@ beforeAll(() => {
 afterAll(() => tmp.remove());
 
 describe('fedpki', () => {
+  it('refuses an option the command does not have (naming the one meant), a missing argument and an unknown command: one line, exit 2', () => {
+    const typo = cli(['get-token', '-n', 'agg-typo', '--role', 'aggregator', '--sans', '10.0.0.5', '-p', dataDir, '--password-file', pw]);
+    expect(typo.status).toBe(2);
+    expect(typo.stderr).toBe('fedpki: get-token has no option --sans (did you mean --san?). See fedpki get-token --help\n');
+    expect(typo.stdout).toBe('');
+    const bogus = cli(['run', '-p', join(tmp.path, 'never-made-2'), '--bogus-flag']);
+    expect(bogus.status).toBe(2);
+    expect(bogus.stderr).toBe('fedpki: run has no option --bogus-flag. See fedpki run --help\n');
+    expect(existsSync(join(tmp.path, 'never-made-2'))).toBe(false);
+    const nested = cli(['federation', 'update', 'default', '--public-ur', 'http://x', '-p', dataDir]);
+    expect(nested.stderr).toBe('fedpki: federation update has no option --public-ur (did you mean --public-url?). See fedpki federation update --help\n');
+
+    const missing = cli(['certify', '-n', 'x']);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toBe('fedpki: Missing required argument: --token. See fedpki certify --help\n');
+    const positional = cli(['revoke', '-p', dataDir]);
+    expect(positional.status).toBe(2);
+    expect(positional.stderr).toBe('fedpki: Missing required positional argument: SERIAL. See fedpki revoke --help\n');
+    const unknown = cli(['bogusverb']);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toBe('fedpki: Unknown command bogusverb. See fedpki --help\n');
+    // Help is still help: exit 0, on stdout.
+    const help = cli(['get-token', '--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('--san');
+  });
+
+  it('stops quietly when the reader of its output goes away (fedpki federation list | head)', async () => {
+    const child = spawn(process.execPath, [BIN, 'federation', 'list', '-p', dataDir], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // the reader is gone before the first line
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
   it('install refuses a folder that already holds a CA', () => {
     const r = cli(['install', '-p', dataDir, '--password-file', pw]);
     expect(r.status).toBe(1);
@@ -36,8 +74,8 @@ describe('fedpki', () => {
   it('run refuses bad signing settings before it touches anything, naming each variable', () => {
     const fresh = join(tmp.path, 'never-made');
     const r = runCli(['run', '-p', fresh, '--api-only', '--password-file', pw], { ...baseEnv(fresh), FEDPKI_SIGNING_THREADS: 'many', FEDPKI_SIGNING_QUEUE: '0' });
-    expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^fedpki: Invalid environment:\n/);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^fedpki: Invalid environment: [^\n]*\n$/);
     expect(r.stderr).toMatch(/FEDPKI_SIGNING_THREADS: .*expected number/);
     expect(r.stderr).toMatch(/FEDPKI_SIGNING_QUEUE: .*>=1/);
     expect(existsSync(fresh)).toBe(false);
@@ -100,9 +138,17 @@ describe('fedpki', () => {
       const r = cli(['run', '-p', dataDir, '--api-only', '--password-file', pw, '--http-port', String(port)]);
       expect(r.status, r.stderr).toBe(1);
       expect(r.stderr).toMatch(new RegExp(`fedpki: Cannot listen on 127\\.0\\.0\\.1:${port} \\(FEDPKI_HTTP_PORT\\): something else is listening there\\.`));
+      // Moved there by a port offset: the line names the offset, not only the CA URL.
+      const moved = runCli(['run', '-p', dataDir, '--api-only', '--password-file', pw], { ...env, FEDPKI_LISTEN_PORT_OFFSET: String(port - 19999) });
+      expect(moved.status, moved.stderr).toBe(1);
+      expect(moved.stderr).toContain(`:${port} (FEDPKI_HOST, and the CA URL port 19999 plus FEDPKI_LISTEN_PORT_OFFSET ${port - 19999}): something else is listening there.`);
     } finally {
       blocker.close();
     }
+    // The HTTP port on a federation's own HTTPS port: said so, not "something else".
+    const own = cli(['run', '-p', dataDir, '--api-only', '--password-file', pw, '--http-port', '19999']);
+    expect(own.status, own.stderr).toBe(2);
+    expect(own.stderr).toContain(`fedpki: Cannot listen on 127.0.0.1:19999 (FEDPKI_HTTP_PORT): a federation's HTTPS listener is on that port; choose another.`);
     // A port offset that leaves the port range is named as such, not as Node's RangeError.
     const offset = runCli(['run', '-p', dataDir, '--api-only', '--password-file', pw], { ...env, FEDPKI_LISTEN_PORT_OFFSET: '60000' });
     expect(offset.status, offset.stderr).toBe(2);
