@@ -36,4 +36,15 @@ describe('parseEnv', () => {
       expect(parseEnv({ DATABASE_URL: url }).DATABASE_URL).toBe(url);
     }
   });
+
+  it('fail/single sign-on set up by halves, or with a role map that cannot be read, is refused at start', () => {
+    expect(() => parseEnv({ OIDC_ISSUER: 'https://idp.example.org' })).toThrow(
+      /^Invalid environment: OIDC_CLIENT_ID, OIDC_CLIENT_SECRET: single sign-on needs OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET together$/,
+    );
+    expect(() => parseEnv({ OIDC_CLIENT_SECRET: 'shh' })).toThrow(/OIDC_ISSUER, OIDC_CLIENT_ID: single sign-on needs/);
+    expect(() => parseEnv({ OIDC_ROLE_MAP: 'garbage' })).toThrow(/OIDC_ROLE_MAP: "garbage" is not pattern=role/);
+    const full = { OIDC_ISSUER: 'https://idp.example.org', OIDC_CLIENT_ID: 'fedpki', OIDC_CLIENT_SECRET: 'shh', OIDC_ROLE_MAP: 'alice@example.org=admin,*@example.org=auditor' };
+    expect(parseEnv(full).OIDC_ROLE_MAP).toBe(full.OIDC_ROLE_MAP);
+    expect(parseEnv({}).OIDC_ISSUER).toBeUndefined();
+  });
 });

@@ -4,6 +4,7 @@
  */
 
 import { z } from 'zod';
+import { parseRoleMap } from '../lib/auth/sso';
 import { CaError } from '../lib/ca/errors';
 import { parseIp } from '../lib/pki/extensions/subject-alt-name';
 
@@ -98,11 +99,30 @@ let cached: Env | undefined;
 /** Validates an environment; the message names each variable refused (never its value). */
 export function parseEnv(source: Record<string, string | undefined>): Env {
   const parsed = schema.safeParse(source);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new Error(`Invalid environment:\n${lines.join('\n')}`);
-  }
+  const problems = parsed.success ? ssoProblems(parsed.data) : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  // One line, a usage error (exit code 2 in the CLI), like a refused flag.
+  if (!parsed.success || problems.length) throw new CaError('validation_failed', `Invalid environment: ${problems.join('; ')}`);
   return parsed.data;
+}
+
+/**
+ * Single sign-on set up by halves is refused at start, not found at the first sign-in:
+ * without all three of issuer, client id and secret the provider would silently not be
+ * offered, and a malformed role map would refuse every SSO sign-in.
+ */
+function ssoProblems(e: Env): string[] {
+  const problems: string[] = [];
+  const parts = { OIDC_ISSUER: e.OIDC_ISSUER, OIDC_CLIENT_ID: e.OIDC_CLIENT_ID, OIDC_CLIENT_SECRET: e.OIDC_CLIENT_SECRET };
+  const missing = Object.entries(parts).filter(([, v]) => !v).map(([k]) => k);
+  if (missing.length > 0 && missing.length < 3) problems.push(`${missing.join(', ')}: single sign-on needs OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET together`);
+  if (e.OIDC_ROLE_MAP !== undefined) {
+    try {
+      parseRoleMap(e.OIDC_ROLE_MAP);
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+  return problems;
 }
 
 export function env(): Env {
