@@ -172,7 +172,9 @@ export class Listeners {
       const bound = port + (this.#o.portOffset ?? 0);
       server.once('error', (e) => {
         this.#ports.delete(port);
-        reject(listenError(e, `${this.#o.bindHost}:${bound}`, 'FEDPKI_HOST, the federation\'s CA URL port'));
+        const offset = this.#o.portOffset ?? 0;
+        const settings = offset ? `FEDPKI_HOST, and the CA URL port ${port} plus FEDPKI_LISTEN_PORT_OFFSET ${offset}` : `FEDPKI_HOST, the federation's CA URL port`;
+        reject(listenError(e, `${this.#o.bindHost}:${bound}`, settings));
       });
       if (!(bound >= 1 && bound <= 65535)) {
         this.#ports.delete(port);
@@ -192,7 +194,11 @@ export class Listeners {
     hardenServer(server, this.#bounds);
     this.#http = server;
     return new Promise((resolve, reject) => {
-      server.once('error', (e) => reject(listenError(e, `127.0.0.1:${port}`, 'FEDPKI_HTTP_PORT')));
+      server.once('error', (e) => {
+        // The "something else" may be this server: its own HTTPS listener on that port.
+        const own = [...this.#ports.keys()].some((p) => p + (this.#o.portOffset ?? 0) === port);
+        reject(own ? new CaError('bad_request', `Cannot listen on 127.0.0.1:${port} (FEDPKI_HTTP_PORT): a federation's HTTPS listener is on that port; choose another.`) : listenError(e, `127.0.0.1:${port}`, 'FEDPKI_HTTP_PORT'));
+      });
       server.listen(port, '127.0.0.1', () => {
         this.#o.log.info('listening', { url: `http://127.0.0.1:${port}` });
         resolve();
