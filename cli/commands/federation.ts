@@ -3,6 +3,7 @@ import { CaError } from '../../lib/ca/errors';
 import { CA_KEY_SPECS } from '../../lib/ca/federation';
 import { colonHex } from '../../lib/pki/encoding';
 import { isKeySpec } from '../../lib/pki/keys';
+import { env } from '../../server/env';
 import { dataDirArg, guard, openCa, passwordFileArg } from '../_shared';
 
 const list = defineCommand({
@@ -28,7 +29,7 @@ const create = defineCommand({
     name: { type: 'string', description: 'name shown in certificates (default the id)' },
     'ca-url': { type: 'string', required: true, description: 'host:port its tokens point at' },
     key: { type: 'string', default: 'EC-P256', description: `CA key: ${CA_KEY_SPECS.join(', ')}` },
-    'public-url': { type: 'string', description: 'https base URL for CRL and OCSP links in its certificates' },
+    'public-url': { type: 'string', description: 'base URL serving /crl/<id> and /ocsp/<id> for its certificates (http:// advised; default $FEDPKI_PUBLIC_URL, as in the portal)' },
     'ca-path': dataDirArg,
     'password-file': passwordFileArg,
   },
@@ -39,7 +40,7 @@ const create = defineCommand({
       try {
         await ca.authority.unlockAll();
         const ctx = await ca.authority.createFederation(
-          { id: args.id, name: args.name ?? args.id, caUrl: args['ca-url'], keySpec: args.key, publicUrl: args['public-url'] ?? null },
+          { id: args.id, name: args.name ?? args.id, caUrl: args['ca-url'], keySpec: args.key, publicUrl: args['public-url'] ?? (env().FEDPKI_PUBLIC_URL?.replace(/\/+$/, '') || null) },
           { id: 'cli' },
         );
         process.stderr.write(`Created federation ${ctx.federation.id} at https://${ctx.federation.caUrl} (a running server opens it within seconds)\n`);

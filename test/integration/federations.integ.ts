@@ -90,6 +90,22 @@ describe('federations', () => {
     expect(openssl(['verify', '-CAfile', otherRoot, '-untrusted', crt, crt]).status).not.toBe(0);
   });
 
+  it('a federation created from the CLI takes FEDPKI_PUBLIC_URL as its public URL unless given one, as in the portal', () => {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const args = (id: string) => ['federation', 'create', '--id', id, '--ca-url', `pub-${id}.fedpki.test:${port}`, '-p', srv.dataDir, '--password-file', srv.passwordFile];
+    const publicUrlOf = (id: string) => srv.cli(['federation', 'update', id, '--renew-after-expiry', 'off', '-p', srv.dataDir, '--password-file', srv.passwordFile]).stderr;
+    const fromEnv = srv.cli(args('pub-env'), { env: { FEDPKI_PUBLIC_URL: 'http://crl.fedpki.test:8080/' } });
+    expect(fromEnv.status, fromEnv.stderr).toBe(0);
+    expect(publicUrlOf('pub-env')).toContain('public URL http://crl.fedpki.test:8080,');
+    const given = srv.cli([...args('pub-flag'), '--public-url', 'http://other.fedpki.test'], { env: { FEDPKI_PUBLIC_URL: 'http://crl.fedpki.test:8080' } });
+    expect(given.status, given.stderr).toBe(0);
+    expect(publicUrlOf('pub-flag')).toContain('public URL http://other.fedpki.test,');
+    const none = srv.cli(args('pub-none'));
+    expect(none.status, none.stderr).toBe(0);
+    expect(publicUrlOf('pub-none')).toContain('public URL (none),');
+    for (const id of ['pub-env', 'pub-flag', 'pub-none']) expect(srv.cli(['federation', 'disable', id, '-p', srv.dataDir, '--password-file', srv.passwordFile]).status).toBe(0);
+  });
+
   it('federations sharing a port are told apart by SNI; clients without SNI get the oldest', async () => {
     const created = cli(['federation', 'create', '--id', 'study-c', '--name', 'Study C', '--ca-url', `c.fedpki.test:${srv.port}`]);
     expect(created.status, created.stderr).toBe(0);
