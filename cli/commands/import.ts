@@ -1,4 +1,5 @@
-import { createReadStream, existsSync, rmSync } from 'node:fs';
+import { createReadStream, existsSync, rmdirSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { defineCommand } from 'citty';
 import { databaseKind, openStore } from '../../db/open';
@@ -20,6 +21,7 @@ export default defineCommand({
       // A SQLite file this import creates goes again if the import fails: an empty
       // database left behind would pass for a CA ("already holds a FedPKI CA").
       const created = databaseKind(config) === 'sqlite' && !existsSync(config.databaseFile);
+      const folderCreated = created && !existsSync(dirname(config.databaseFile));
       const database = await openStore(config);
       let imported = false;
       try {
@@ -30,7 +32,11 @@ export default defineCommand({
         process.stderr.write(`Imported ${rows} rows into ${database.location}: ${Object.entries(counts).map(([t, n]) => `${t} ${n}`).join(', ')}\n`);
       } finally {
         await database.close();
-        if (created && !imported) for (const suffix of ['', '-wal', '-shm']) rmSync(config.databaseFile + suffix, { force: true });
+        if (created && !imported) {
+          for (const suffix of ['', '-wal', '-shm']) rmSync(config.databaseFile + suffix, { force: true });
+          // and the folder it made for it, which is then empty
+          if (folderCreated) rmdirSync(dirname(config.databaseFile));
+        }
       }
     }),
 });

@@ -131,8 +131,9 @@ describe('fedpki export / import', () => {
       const r = runCli(['import', '-p', into, '-i', file], baseEnv(into));
       expect(r.status, `${label}: ${r.stderr}`).toBe(2);
       expect(r.stderr, label).toMatch(message);
-      // One transaction, and the file it made removed: nothing of it stayed.
+      // One transaction, and the file and folder it made removed: nothing of it stayed.
       expect(existsSync(join(into, 'fedpki.db')), label).toBe(false);
+      expect(existsSync(into), `${label}: the folder it made`).toBe(false);
     }
   });
 
