@@ -9,7 +9,7 @@ import { dataDirArg, guard, serverConfig } from '../_shared';
 export default defineCommand({
   meta: { name: 'uninstall', description: 'Delete a CA data folder and every key in it (asks first)' },
   args: {
-    'ca-path': { ...dataDirArg, required: true },
+    'ca-path': { ...dataDirArg, required: true, description: 'the data folder to delete, named on the command line (no default: neither ./data nor $FEDPKI_DATA_DIR)' },
     yes: { type: 'boolean', alias: 'y', description: 'do not ask' },
   },
   run: ({ args }) =>
