@@ -334,6 +334,25 @@ describe('the admin portal', () => {
     expect(cols).toBe(`collaborators:\n- ${NODE}\n- ${CSR_NODE}\n`);
   });
 
+  it('signs an aggregator’s bare .csr and offers the zip OpenFL’s workspace takes, with server/agg_<fqdn>.crt', async () => {
+    const dir = join(tmp.path, 'agg-csr');
+    mkdirSync(dir);
+    const fqdn = 'agg.fedpki.test';
+    const made = openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-384', '-nodes', '-keyout', join(dir, `agg_${fqdn}.key`), '-out', join(dir, `agg_${fqdn}.csr`), '-subj', `/CN=${fqdn}`]);
+    expect(made.status, made.stderr).toBe(0);
+    const csr = new CsrPage(page, srv.origin);
+    await csr.goto();
+    await csr.paste(readFileSync(join(dir, `agg_${fqdn}.csr`), 'utf8'));
+    await page.getByTestId('csr-hash').waitFor();
+    expect(await page.getByRole('form', { name: 'Sign the request' }).getByLabel('Role').inputValue()).toBe('aggregator');
+    await csr.sign({ federation: 'FedPKI' }); // not Study East, whose enrolled nodes the dashboard test counts
+    const saved = await csr.download(new RegExp(`^agg_${fqdn.replace(/\./g, '\\.')}_signed_cert\\.zip$`));
+    expect(saved.filename).toBe(`agg_${fqdn}_signed_cert.zip`);
+    const files = unzipSync(new Uint8Array(readFileSync(saved.path)));
+    expect(Object.keys(files).sort()).toEqual(['cert_chain.crt', `server/agg_${fqdn}.crt`]);
+    expect(openssl(['x509', '-noout', '-pubkey'], strFromU8(files[`server/agg_${fqdn}.crt`]!)).stdout).toBe(openssl(['req', '-noout', '-pubkey', '-in', join(dir, `agg_${fqdn}.csr`)]).stdout);
+  });
+
   it('refuses a CSR whose name cannot be certified as soon as it is read, before any hash is confirmed', async () => {
     const dir = join(tmp.path, 'bad-name');
     mkdirSync(dir);

@@ -203,6 +203,13 @@ function Signed({ signed, onAnother }: { signed: SignedCsr; onAnother: () => voi
           <a className="button secondary" href={`/api/federations/${signed.federationId}/cert_chain.crt`} download>
             cert_chain.crt
           </a>
+          {/* fx aggregator generate-cert-request makes a bare .csr; the answer OpenFL's
+              workspace takes is still the zip with server/agg_<fqdn>.crt. */}
+          {signed.role === 'aggregator' && (
+            <a className="button secondary" href={`${base}/openfl.zip`} download={zip}>
+              {zip}
+            </a>
+          )}
         </div>
       )}
       <p className="small muted">
