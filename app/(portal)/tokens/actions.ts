@@ -4,7 +4,7 @@ import { revalidatePath } from 'next/cache';
 import type { ActionState } from '@/app/_lib/action-state';
 import { validatedActionWithUser } from '@/app/_lib/action';
 import { runtime } from '@/app/_lib/runtime';
-import { cancelTokenSchema, mintTokenSchema } from './schema';
+import { cancelTokenSchema, mintTokenSchema, tokenLabel } from './schema';
 
 export interface MintedTokenView {
   token: string;
@@ -40,8 +40,9 @@ export const mintTokenAction = validatedActionWithUser(mintTokenSchema, 'token:m
   };
 });
 
-export const cancelTokenAction = validatedActionWithUser(cancelTokenSchema, 'token:cancel', async (input, user) => {
-  await runtime().authority.cancelToken(input.jti, { id: user.actorId, sourceIp: user.sourceIp });
+/** Cancels a pending token; says which, as the list shows it (a row may leave a filtered list). */
+export const cancelTokenAction = validatedActionWithUser(cancelTokenSchema, 'token:cancel', async (input, user): Promise<ActionState<{ label: string }>> => {
+  const token = await runtime().authority.cancelToken(input.jti, { id: user.actorId, sourceIp: user.sourceIp });
   revalidatePath('/tokens');
-  return { ok: true };
+  return { ok: true, data: { label: tokenLabel(token) } };
 });

@@ -1,28 +1,18 @@
 'use client';
 
-import { useActionState } from 'react';
 import { useConfirmStep } from '@/app/_components/confirm-step';
 import { SubmitButton } from '@/app/_components/form';
-import type { ActionState } from '@/app/_lib/action-state';
-import { cancelTokenAction } from './actions';
-import { useListNotice } from './notices';
+import { useCancelAction } from './notices';
 
 /**
  * Cancelling asks once more, as revoking does. The page re-renders the row as cancelled
  * (and `pending` turns false), or drops it from a list of pending tokens; the list's
- * notice above says it was done either way.
+ * notice above says it was done either way, or why not.
  */
 export function CancelTokenButton({ jti, subject, pending }: { jti: string; subject: string; pending: boolean }) {
-  const notify = useListNotice();
-  // Said from the action itself, not from an effect of this row: on a list of pending
-  // tokens the refreshed page no longer has the row, so it unmounts in the same commit.
-  const [state, action] = useActionState(async (previous: ActionState | null, form: FormData) => {
-    const result = await cancelTokenAction(previous, form);
-    if (result?.ok) notify(`Cancelled the token for ${subject}: it can no longer be used.`);
-    return result;
-  }, null);
+  const action = useCancelAction();
   const { confirming, ask, back, question, start } = useConfirmStep<HTMLSpanElement>();
-  if (!pending || state?.ok) return null;
+  if (!pending) return null;
   return (
     <form action={action} className="inline-form" aria-label={`Cancel the token for ${subject}`}>
       <input type="hidden" name="jti" value={jti} />
@@ -44,11 +34,6 @@ export function CancelTokenButton({ jti, subject, pending }: { jti: string; subj
         <button type="button" className="button danger small" ref={start} onClick={ask}>
           Cancel…<span className="visually-hidden"> the token for {subject}</span>
         </button>
-      )}
-      {state?.error && (
-        <span className="field-error" role="alert">
-          {state.error}
-        </span>
       )}
     </form>
   );

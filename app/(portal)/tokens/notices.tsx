@@ -1,26 +1,36 @@
 'use client';
 
-import { createContext, useContext, useState, type ReactNode } from 'react';
+import { createContext, useActionState, useContext, type ReactNode } from 'react';
+import { cancelTokenAction } from './actions';
 
-const NoticeContext = createContext<(message: string) => void>(() => {});
+type CancelAction = (form: FormData) => void;
+const CancelContext = createContext<CancelAction | null>(null);
 
 /**
- * Says what a row's action did, above the list. A row can leave the list when it
- * changes (a cancelled token on the list of pending ones), taking anything it rendered
- * with it; this region stays.
+ * The list's cancel action, shared by its rows, and what it did, said above the list.
+ * A row can leave the list when its token is cancelled (on the list of pending ones),
+ * taking anything it held with it; this stays. The rows' forms post the server action
+ * itself through it, so they render with its action id like every other portal form.
  */
 export function TokenListNotices({ children }: { children: ReactNode }) {
-  const [message, setMessage] = useState<string | null>(null);
+  const [state, action] = useActionState(cancelTokenAction, null);
   return (
-    <NoticeContext.Provider value={setMessage}>
+    <CancelContext.Provider value={action}>
       <div role="status" className="list-notice">
-        {message && <p className="callout ok">{message}</p>}
+        {state?.ok && state.data && <p className="callout ok">Cancelled the token for {state.data.label}: it can no longer be used.</p>}
       </div>
+      {state?.error && (
+        <p className="callout error list-alert" role="alert">
+          {state.error}
+        </p>
+      )}
       {children}
-    </NoticeContext.Provider>
+    </CancelContext.Provider>
   );
 }
 
-export function useListNotice(): (message: string) => void {
-  return useContext(NoticeContext);
+export function useCancelAction(): CancelAction {
+  const action = useContext(CancelContext);
+  if (!action) throw new Error('CancelTokenButton outside TokenListNotices');
+  return action;
 }

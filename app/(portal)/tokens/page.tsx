@@ -12,6 +12,7 @@ import { StatusBadge } from '@/app/_components/badges';
 import { formatDateTime, relative } from '@/app/_components/format';
 import { CancelTokenButton } from './cancel-button';
 import { MintTokenForm } from './mint-form';
+import { tokenLabel } from './schema';
 import { TokenListNotices } from './notices';
 
 export const metadata: Metadata = { title: 'Tokens' };
@@ -154,7 +155,7 @@ export default async function TokensPage({ searchParams }: { searchParams: Searc
                     </td>
                     <td className="actions-cell">
                       {can(user.role, 'token:cancel') && (
-                        <CancelTokenButton jti={t.jti} pending={t.state === 'pending'} subject={t.kind === 'sign' ? t.subject : `certificate ${normalizeSerial(t.subject, 10) ?? t.subject}`} />
+                        <CancelTokenButton jti={t.jti} pending={t.state === 'pending'} subject={tokenLabel(t)} />
                       )}
                     </td>
                   </tr>

@@ -1,5 +1,6 @@
 import { z } from '@/app/_lib/zod';
 import { validateSans, validateSubject } from '@/lib/ca/policy';
+import { normalizeSerial } from '@/lib/pki/certificate';
 import { parseIp } from '@/lib/pki/extensions/subject-alt-name';
 import { certValidityDays, listItems, ruleOf } from '@/app/_lib/zod-rules';
 
@@ -61,3 +62,8 @@ export const mintTokenSchema = z
 export const cancelTokenSchema = z.object({
   jti: z.string().regex(/^[0-9a-f]{64}$/, 'That is not a token id.'),
 });
+
+/** A token as the list names it: its node, or for a revocation token the certificate it revokes. */
+export function tokenLabel(t: { kind: 'sign' | 'revoke'; subject: string }): string {
+  return t.kind === 'sign' ? t.subject : `certificate ${normalizeSerial(t.subject, 10) ?? t.subject}`;
+}
