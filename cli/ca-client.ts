@@ -50,9 +50,30 @@ export function postToCa<T>(o: PostOptions): Promise<T> {
       },
     );
     req.on('timeout', () => req.destroy(new Error('the CA did not answer within 30 s')));
-    req.on('error', (e) => reject(new CaError('unavailable', `Cannot reach the CA at ${o.origin}: ${e.message}.${o.unreachableHint ? ` ${o.unreachableHint}` : ''}`)));
+    req.on('error', (e) => reject(connectionError(e, o)));
     req.end(payload);
   });
+}
+
+/** TLS verification failures: something answered, but not a CA of the trusted root. */
+const UNTRUSTED = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_SIGNATURE_FAILURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+function connectionError(e: Error, o: PostOptions): CaError {
+  const code = (e as { code?: string }).code ?? '';
+  if (UNTRUSTED.has(code)) {
+    return new CaError(
+      'unavailable',
+      `The server at ${o.origin} answered, but it is not this federation's CA: its TLS certificate does not chain to the federation's root (${e.message}). Use the CA URL of the federation that issued the certificate or token.`,
+    );
+  }
+  return new CaError('unavailable', `Cannot reach the CA at ${o.origin}: ${e.message}.${o.unreachableHint ? ` ${o.unreachableHint}` : ''}`);
 }
 
 const CURVES: Record<string, KeySpec> = { 'P-256': 'EC-P256', 'P-384': 'EC-P384', 'P-521': 'EC-P521' };

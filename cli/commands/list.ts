@@ -34,7 +34,9 @@ export default defineCommand({
           limit,
         });
         for (const r of rows) {
-          const daysLeft = Math.floor((r.notAfter.getTime() - now.getTime()) / DAY_MS);
+          // Rounded as the portal rounds ("30 days left"); none for a certificate that is
+          // no longer valid (revoked, expired), whose days would count to nothing.
+          const daysLeft = r.state === 'valid' ? Math.round((r.notAfter.getTime() - now.getTime()) / DAY_MS) : null;
           if (args.json) {
             process.stdout.write(`${JSON.stringify({ ...r, notBefore: r.notBefore.toISOString(), notAfter: r.notAfter.toISOString(), revokedAt: r.revokedAt?.toISOString() ?? null, daysLeft })}\n`);
             continue;

@@ -101,7 +101,10 @@ describe('expiry', () => {
     const day = srv.cli(['list', '--expiring', '1d', '--federation', 'default', '-p', srv.dataDir]);
     expect(day.stdout.trim().split('\n')).toHaveLength(1);
     const json = srv.cli(['list', '--expiring', '7d', '--json', '-p', srv.dataDir]);
-    expect(json.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { serial: string }).serial)).toEqual([serials['in-20h'], serials['in-5d']]);
+    const listed = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { serial: string; daysLeft: number | null });
+    expect(listed.map((c) => c.serial)).toEqual([serials['in-20h'], serials['in-5d']]);
+    // Days left rounded as the portal rounds them ("5 days left"; 20 hours is 1).
+    expect(listed.map((c) => c.daysLeft)).toEqual([1, 5]);
     expect(srv.cli(['list', '--status', 'bogus', '-p', srv.dataDir]).status).toBe(2);
   });
 });

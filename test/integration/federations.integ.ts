@@ -88,6 +88,12 @@ describe('federations', () => {
     const otherRoot = join(tmp.path, 'default-root.pem');
     writeFileSync(otherRoot, srv.rootPem);
     expect(openssl(['verify', '-CAfile', otherRoot, '-untrusted', crt, crt]).status).not.toBe(0);
+    // Renewing at another federation's address: it answers, and the CLI says it is the
+    // wrong CA rather than that none could be reached.
+    const wrong = runCli(['renew', '-c', crt, '-k', join(dir, 'col-b.key'), '--ca-url', `localhost:${srv.port}`], baseEnv(srv.dataDir));
+    expect(wrong.status, wrong.stderr).toBe(1);
+    expect(wrong.stderr).toContain(`fedpki: The server at https://localhost:${srv.port} answered, but it is not this federation's CA: its TLS certificate does not chain to the federation's root (`);
+    expect(wrong.stderr).not.toContain('Cannot reach');
   });
 
   it('a federation created from the CLI takes FEDPKI_PUBLIC_URL as its public URL unless given one, as in the portal', () => {
