@@ -4,6 +4,9 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+// Help and messages going to a file or a pipe carry no colour codes (citty reads this once, on load).
+if (!process.stdout.isTTY && process.env.NO_COLOR === undefined) process.env.NO_COLOR = '1';
+
 const bundle = new URL('../dist/fedpki.mjs', import.meta.url);
 if (!existsSync(fileURLToPath(bundle))) {
   const { buildServer } = await import('../scripts/build-server.mjs');

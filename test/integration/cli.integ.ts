@@ -53,6 +53,7 @@ describe('fedpki', () => {
     const help = cli(['get-token', '--help']);
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('--san');
+    expect(help.stdout).not.toContain('\x1b['); // no colour codes into a pipe
   });
 
   it('stops quietly when the reader of its output goes away (fedpki federation list | head)', async () => {
