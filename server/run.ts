@@ -11,7 +11,7 @@ import { CertificateAuthority } from '../lib/ca/authority';
 import { nodeCrypto } from '../lib/crypto/node-crypto';
 import { ActivityType, auditEntry } from '../lib/ca/audit';
 import { CaError } from '../lib/ca/errors';
-import { validateCaUrl } from '../lib/ca/federation';
+import { validateCaUrl, validatePublicUrl } from '../lib/ca/federation';
 import { databaseKind, openStore, type Database } from '../db/open';
 import { USERNAME_RE, USERNAME_RULE, passwordProblem } from '../lib/auth/rules';
 import { EXPIRY_WEBHOOK_KEY, webhookUrlFrom } from '../lib/ca/webhook';
@@ -247,8 +247,8 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
  */
 async function applyPublicUrl(authority: CertificateAuthority, publicUrl: string | undefined, log: Logger): Promise<void> {
   if (!publicUrl) return;
-  const first = authority.keyring.get('default') ?? authority.keyring.list()[0];
-  const url = publicUrl.replace(/\/+$/, '');
+  const first = authority.keyring.first();
+  const url = validatePublicUrl(publicUrl);
   if (!first || first.federation.publicUrl === url) return;
   await authority.updateFederation(first.federation.id, { publicUrl: url }, { id: 'env:FEDPKI_PUBLIC_URL' });
   log.info('public URL set from the environment', { federation: first.federation.id, publicUrl: url });
@@ -262,7 +262,7 @@ async function applyPublicUrl(authority: CertificateAuthority, publicUrl: string
  */
 function warnIgnoredCaUrl(authority: CertificateAuthority, config: ServerConfig, log: Logger): void {
   if (!config.caUrlFrom) return;
-  const first = authority.keyring.get('default') ?? authority.keyring.list()[0];
+  const first = authority.keyring.first();
   if (!first || first.federation.caUrl.toLowerCase() === config.caUrl.toLowerCase()) return;
   log.warn(`${config.caUrlFrom} is read on the first start only and is ignored: federation "${first.federation.id}" keeps its CA URL`, {
     caUrl: first.federation.caUrl,

@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { EnrolledNode, EnrollStep, OpenflRole, ReadToken, Refusal } from '@/lib/enroll/kit';
 import type { KeySpec } from '@/lib/pki/keys';
+import { focusOnMount } from '@/app/_components/focus';
 import { Downloads } from './downloads';
 import styles from './enroll.module.css';
 import { useLeaveWarning, useNow, useWebCrypto } from './hooks';
@@ -43,9 +44,6 @@ export function EnrollFlow() {
   const now = useNow(live);
   const resultHeading = useRef<HTMLHeadingElement>(null);
   const summaryHeading = useRef<HTMLHeadingElement>(null);
-  // A refusal after "Make my key…" takes the focus as it appears (a stable callback ref
-  // runs once, on mount: the countdown's re-renders do not take the focus back).
-  const focusOnMount = useCallback((el: HTMLDivElement | null) => el?.focus(), []);
   // Where the focus goes when the control that had it is gone (disabled while working,
   // then replaced): the token field, or the refusal that says what happened.
   const focusToken = () => requestAnimationFrame(() => document.getElementById('token')?.focus());
@@ -120,6 +118,7 @@ export function EnrollFlow() {
           <h2 id="step-key" className={styles.stepTitle}>
             <span className={styles.stepNumber} aria-hidden="true">2</span> Your key
           </h2>
+          {/* A refusal after "Make my key…" takes the focus as it appears (both notices below). */}
           {phase.kind === 'refused' && (
             <RefusalNotice refusal={phase.refusal} focusRef={focusOnMount}>
               <button type="button" className={styles.secondary} onClick={anotherToken}>

@@ -40,7 +40,7 @@ const create = defineCommand({
       try {
         await ca.authority.unlockAll();
         const ctx = await ca.authority.createFederation(
-          { id: args.id, name: args.name ?? args.id, caUrl: args['ca-url'], keySpec: args.key, publicUrl: args['public-url'] ?? (env().FEDPKI_PUBLIC_URL?.replace(/\/+$/, '') || null) },
+          { id: args.id, name: args.name ?? args.id, caUrl: args['ca-url'], keySpec: args.key, publicUrl: args['public-url'] ?? env().FEDPKI_PUBLIC_URL ?? null },
           { id: 'cli' },
         );
         process.stderr.write(`Created federation ${ctx.federation.id} at https://${ctx.federation.caUrl} (a running server opens it within seconds)\n`);

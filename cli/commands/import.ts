@@ -1,4 +1,4 @@
-import { createReadStream, existsSync, rmdirSync, rmSync } from 'node:fs';
+import { createReadStream, existsSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { defineCommand } from 'citty';
@@ -34,8 +34,8 @@ export default defineCommand({
         await database.close();
         if (created && !imported) {
           for (const suffix of ['', '-wal', '-shm']) rmSync(config.databaseFile + suffix, { force: true });
-          // and the folder it made for it, which is then empty
-          if (folderCreated) rmdirSync(dirname(config.databaseFile));
+          // and the folder it made for it (all of it this run's: a failure to remove it must not hide the import's own error)
+          if (folderCreated) rmSync(dirname(config.databaseFile), { recursive: true, force: true });
         }
       }
     }),

@@ -57,6 +57,17 @@ describe('Keyring', () => {
     expect(() => ring.require('nope')).toThrow(expect.objectContaining({ code: 'not_found' }));
   });
 
+  it('ok/first: the federation `default` wherever it was added, else the first added; none when empty', () => {
+    const ring = new Keyring();
+    expect(ring.first()).toBeUndefined();
+    ring.set(fed.ctx);
+    ring.set(second.ctx);
+    expect(ring.first()).toBe(fed.ctx);
+    const named = { ...second.ctx, federation: { ...second.ctx.federation, id: 'default' } };
+    ring.set(named);
+    expect(ring.first()).toBe(named);
+  });
+
   it('ok/updateRecord swaps the record and rebuilds the leaf template; a new kid replaces the old one', () => {
     const ring = new Keyring();
     ring.set(fed.ctx);

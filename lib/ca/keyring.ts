@@ -190,6 +190,11 @@ export class Keyring {
     return [...this.#byId.values()];
   }
 
+  /** The first federation (id `default`, made at the first start; else the oldest): the one the CA URL and FEDPKI_PUBLIC_URL settings name. */
+  first(): FederationContext | undefined {
+    return this.#byId.get('default') ?? this.#byId.values().next().value;
+  }
+
   /** Refreshes a federation's record (status, settings) without unlocking again. */
   updateRecord(federation: FederationRecord): void {
     const ctx = this.#byId.get(federation.id);

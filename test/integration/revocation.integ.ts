@@ -188,6 +188,11 @@ describe('revocation with CRL and OCSP', () => {
     const twice = srv.cli(['revoke', bad.serial, '-p', srv.dataDir, '--password-file', srv.passwordFile]);
     expect(twice.status).toBe(1);
     expect(twice.stderr).toContain('already revoked');
+
+    // fedpki list: a revoked certificate has no days left, a valid one its days.
+    const listed = srv.cli(['list', '--json', '-p', srv.dataDir]).stdout.trim().split('\n').map((l) => JSON.parse(l) as { serial: string; state: string; daysLeft: number | null });
+    expect(listed.find((c) => c.serial === bad.serial)).toMatchObject({ state: 'revoked', daysLeft: null });
+    expect(listed.find((c) => c.serial === good.serial)?.daysLeft).toBeGreaterThan(0);
   });
 
   it('answers OCSP by GET (RFC 6960 A.1) and POST, with and without the federation in the path; garbage is malformedRequest', async () => {

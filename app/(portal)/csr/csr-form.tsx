@@ -4,7 +4,7 @@ import { useState } from 'react';
 import Link from 'next/link';
 import { CopyButton } from '@/app/_components/copy-button';
 import { CertValidityField, FederationSelectField, type FederationChoice } from '@/app/_components/federation-fields';
-import { focusOnMount } from '@/app/_components/confirm-step';
+import { focusOnMount } from '@/app/_components/focus';
 import { Field, FieldMessage, FormAlert, fieldMessageId, useValidatedForm } from '@/app/_components/form';
 import { signedCertPath, signedPackageName } from '@/lib/openfl/manual';
 import { inspectCsrAction, signCsrAction, type InspectedCsr, type SignedCsr } from './actions';

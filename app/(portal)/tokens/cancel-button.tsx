@@ -1,6 +1,6 @@
 'use client';
 
-import { useConfirmStep } from '@/app/_components/confirm-step';
+import { useConfirmStep } from '@/app/_components/focus';
 import { SubmitButton } from '@/app/_components/form';
 import { useCancelAction } from './notices';
 

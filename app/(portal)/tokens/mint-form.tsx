@@ -1,7 +1,7 @@
 'use client';
 
 import { useState } from 'react';
-import { focusOnMount } from '@/app/_components/confirm-step';
+import { focusOnMount } from '@/app/_components/focus';
 import { CopyButton } from '@/app/_components/copy-button';
 import { CertValidityField, FederationSelectField, type FederationChoice } from '@/app/_components/federation-fields';
 import { Field, FieldMessage, FormAlert, useValidatedForm } from '@/app/_components/form';

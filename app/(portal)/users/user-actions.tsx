@@ -3,7 +3,7 @@
 import { useActionState, useState } from 'react';
 import { z } from '@/app/_lib/zod';
 import type { Role } from '@/lib/auth/roles';
-import { useConfirmStep } from '@/app/_components/confirm-step';
+import { focusOnMount, useConfirmStep } from '@/app/_components/focus';
 import { SubmitButton } from '@/app/_components/form';
 import { resetPasswordAction, updateUserAction } from './actions';
 import { ROLE_DESCRIPTIONS, resetPasswordSchema } from './schema';
@@ -103,17 +103,14 @@ export function UserRowActions({ id, username, role, disabled, hasPassword, self
             <label className="visually-hidden" htmlFor={`pw-${id}`}>
               New password for {username}
             </label>
-            <input id={`pw-${id}`} name="password" type="password" autoComplete="new-password" placeholder="New password" className="compact" aria-invalid={Boolean(resetError ?? resetState?.fieldErrors?.password)} />
+            <input ref={focusOnMount} id={`pw-${id}`} name="password" type="password" autoComplete="new-password" placeholder="New password" className="compact" aria-invalid={Boolean(resetError ?? resetState?.fieldErrors?.password)} />
             <SubmitButton className="button secondary small">Set</SubmitButton>
           </form>
         ) : (
           <button
             type="button"
             className="button secondary small"
-            onClick={() => {
-              setResetting(true);
-              requestAnimationFrame(() => document.getElementById(`pw-${id}`)?.focus());
-            }}
+            onClick={() => setResetting(true)}
           >
             Reset password<span className="visually-hidden"> of {username}</span>
           </button>

@@ -1,7 +1,7 @@
 'use client';
 
 import { useActionState, useState } from 'react';
-import { useConfirmStep } from '@/app/_components/confirm-step';
+import { useConfirmStep } from '@/app/_components/focus';
 import { FormAlert, SubmitButton } from '@/app/_components/form';
 import { revokeCertificateAction } from './actions';
 

@@ -26,7 +26,7 @@ export default async function FederationPage({ params, searchParams }: { params:
   const stats = (await rt.queries.federationStats()).get(id) ?? { nodesEnrolled: 0, expiringSoon: 0, tokensOutstanding: 0 };
   const crl = await rt.store.getCrl(id);
   // FEDPKI_PUBLIC_URL is applied to the first federation at every start (server/run.ts).
-  const envFederation = rt.authority.keyring.get('default') ?? rt.authority.keyring.list()[0];
+  const envFederation = rt.authority.keyring.first();
   const envNote = rt.config.publicUrl && envFederation?.federation.id === id ? 'FEDPKI_PUBLIC_URL is set: it replaces this value at every start.' : undefined;
   const ocspUrl = `${record.publicUrl ?? `https://${record.caUrl}`}/ocsp/${id}`;
   const q = `federation=${encodeURIComponent(id)}`;
