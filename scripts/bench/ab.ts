@@ -14,6 +14,8 @@
  * `git worktree add /tmp/before HEAD~1 && ln -s $PWD/node_modules /tmp/before/ &&
  * (cd /tmp/before && node scripts/build-server.mjs)`, then `A:ROOT=/tmp/before B:`. Tokens
  * are minted by this checkout's code for both, into each server's database.
+ * Nor is PREFILL: that many enrollments go to that server before the warm-up, to compare
+ * a fresh database with one holding many certificates: `A: B:PREFILL=60000`.
  */
 
 import { median, startServer, type BenchServer } from './server';
@@ -30,7 +32,11 @@ if (settings.length < 2) throw new Error('name two settings, e.g. A:FEDPKI_SIGNI
 
 const servers: BenchServer[] = [];
 try {
-  for (const { NODE_ARGS, ROOT, ...env } of settings.map((s) => s.env)) servers.push(await startServer({ apiOnly: true, env, nodeArgs: NODE_ARGS?.split(' ').filter(Boolean), root: ROOT }));
+  for (const { NODE_ARGS, ROOT, PREFILL, ...env } of settings.map((s) => s.env)) {
+    const server = await startServer({ apiOnly: true, env, nodeArgs: NODE_ARGS?.split(' ').filter(Boolean), root: ROOT });
+    servers.push(server);
+    for (let left = Number(PREFILL ?? 0); left > 0; left -= 10_000) await runSigning(server, spec, 64, Math.min(left, 10_000));
+  }
   for (const server of servers) await runSigning(server, spec, concurrency, count); // warm-up, not counted
   const runs = settings.map(() => [] as SignRun[]);
   for (let r = 0; r < rounds; r++) {
