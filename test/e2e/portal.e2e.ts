@@ -299,6 +299,7 @@ describe('the admin portal', () => {
 
     const csr = new CsrPage(page, srv.origin);
     await csr.goto();
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('name'))).not.toBe('csrFile'); // no focus taken on a first load
     await screenshot(page, 'csr');
     await csr.upload(request);
     expect(await csr.hash()).toBe(createHash('sha384').update(csrPem).digest('hex'));
@@ -351,6 +352,9 @@ describe('the admin portal', () => {
     const files = unzipSync(new Uint8Array(readFileSync(saved.path)));
     expect(Object.keys(files).sort()).toEqual(['cert_chain.crt', `server/agg_${fqdn}.crt`]);
     expect(openssl(['x509', '-noout', '-pubkey'], strFromU8(files[`server/agg_${fqdn}.crt`]!)).stdout).toBe(openssl(['req', '-noout', '-pubkey', '-in', join(dir, `agg_${fqdn}.csr`)]).stdout);
+    // "Sign another request" is gone once pressed: the focus goes to the next request's file.
+    await page.getByRole('button', { name: 'Sign another request' }).click();
+    await page.waitForFunction(() => document.activeElement?.getAttribute('name') === 'csrFile');
   });
 
   it('refuses a CSR whose name cannot be certified as soon as it is read, before any hash is confirmed', async () => {
@@ -366,6 +370,8 @@ describe('the admin portal', () => {
     expect(await page.getByTestId('csr-hash').count()).toBe(0);
     expect(await page.getByRole('form', { name: 'Sign the request' }).count()).toBe(0);
     expect(query("select count(*) n from audit_log where action = 'CSR_SIGNED'")).toEqual(signedBefore);
+    await page.getByRole('button', { name: 'Choose another request' }).click();
+    await page.waitForFunction(() => document.activeElement?.getAttribute('name') === 'csrFile');
   });
 
   it('cancels a token after asking once more, says so, and stops counting down to its expiry', async () => {

@@ -30,7 +30,9 @@ export function CsrSigner({ federations }: { federations: FederationChoice[] }) 
             </>
           }
         >
-          {(p) => <input {...p} type="file" accept=".zip,.csr,.pem,.req,application/zip,application/pkcs10" />}
+          {/* Back from a signed or refused request, the button pressed is gone: the
+              focus starts the next request. Not on the page's first load. */}
+          {(p) => <input {...p} ref={reset === undefined ? undefined : focusOnMount} type="file" accept=".zip,.csr,.pem,.req,application/zip,application/pkcs10" />}
         </Field>
         <div className="divider">or</div>
         <Field label="Paste a PEM CSR" name="csrText" errors={inspect.errors}>
