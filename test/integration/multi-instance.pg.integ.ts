@@ -139,14 +139,19 @@ describe('two instances, one PostgreSQL database', () => {
       const on = a.cli(['federation', 'enable', 'default', '--password-file', a.passwordFile]);
       expect(on.status, on.stderr).toBe(0);
     }
-    // B may have cached "disabled" from its 5-second refresh in between: it then
-    // refuses until its next refresh, never longer.
-    let again = await post(b.port, { csr: csr.pem, ott: minted.jwt });
-    for (let i = 0; i < 40 && again.status === 401 && (again.json as { code: string }).code === 'federation_disabled'; i++) {
-      await new Promise((r) => setTimeout(r, 250));
-      again = await post(b.port, { csr: csr.pem, ott: minted.jwt });
-    }
-    expect(again.status, again.text).toBe(201);
+    // Either instance may have cached "disabled" from its 5-second refresh in between
+    // (A too: the CLI, not A, wrote the change): it then refuses until its next
+    // refresh, never longer. Both must serve again before the next test.
+    const servesAgain = async (port: number, job: { csr: string; ott: string }) => {
+      let again = await post(port, job);
+      for (let i = 0; i < 40 && again.status === 401 && (again.json as { code: string }).code === 'federation_disabled'; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        again = await post(port, job);
+      }
+      expect(again.status, again.text).toBe(201);
+    };
+    await servesAgain(b.port, { csr: csr.pem, ott: minted.jwt });
+    await servesAgain(a.port, { csr: (await makeCsr('after-enabled')).pem, ott: (await mint('after-enabled')).jwt });
   });
 
   it('a revocation made through A is in B\'s CRL and B\'s OCSP answer at once (openssl)', async () => {
