@@ -33,6 +33,16 @@ for (const tier of tiers) {
     totals.passed += json.numPassedTests ?? 0;
     totals.failed += json.numFailedTests ?? 0;
     totals.skipped += (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0);
+    // A file that fails before its tests run (an error in beforeAll, a missing fixture)
+    // reports them as skipped: they count as failed here, so the line never says
+    // "0 failed" for a red run.
+    for (const file of json.testResults ?? []) {
+      const tests = file.assertionResults ?? [];
+      if (file.status !== 'failed' || tests.some((t) => t.status === 'failed')) continue;
+      const notRun = tests.filter((t) => t.status === 'skipped' || t.status === 'pending').length;
+      totals.failed += Math.max(notRun, 1);
+      totals.skipped -= notRun;
+    }
     if ((json.numTotalTests ?? 0) === 0) process.stdout.write(`(no ${tier} tests)\n`);
   }
   if (r.status !== 0) failedRun = true;
