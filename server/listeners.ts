@@ -61,7 +61,6 @@ export class Listeners {
   readonly #tls = new Map<string, TlsEntry>();
   #http?: http.Server;
   #timer?: NodeJS.Timeout;
-
   #syncing: Promise<void> = Promise.resolve();
 
   constructor(o: ListenerOptions) {

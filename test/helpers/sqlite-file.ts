@@ -3,6 +3,7 @@
  * beside the server's own connection: WAL mode lets both in.
  */
 
+import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 
@@ -27,4 +28,18 @@ export function writeFile(dataDir: string, sql: string, ...args: unknown[]): voi
   } finally {
     d.close();
   }
+}
+
+/**
+ * A database file made from an SQL text dump (`sqlite3 FILE .dump`), mode 0600 as the
+ * server makes its own: fixtures keep databases as text, never as database files.
+ */
+export function restoreDump(file: string, sql: string): void {
+  const d = new Database(file);
+  try {
+    d.exec(sql);
+  } finally {
+    d.close();
+  }
+  chmodSync(file, 0o600);
 }

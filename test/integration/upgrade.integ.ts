@@ -1,22 +1,22 @@
 /**
  * An upgrade: today's server started on a data folder that the release of 26 November
- * (60082d2, schema migrations 0000–0004) made and used (test/fixtures/release-2026-11-26,
- * how it was made is in test/fixtures/README.md). The start must apply the later
+ * (60082d2, schema migrations 0000–0004) made and used (test/fixtures/release-2026-11-26:
+ * its database as an SQL dump, restored here; how it was made is in test/fixtures/README.md). The start must apply the later
  * migrations to the real rows, fill in what they add (each certificate's key hash), and
  * go on serving the old CA: its root, its certificates, its revocation, its audit log.
- * SQLite only: the fixture is that release's database file.
+ * SQLite only: the fixture is that release's SQLite database.
  */
 
 import { createHash, X509Certificate } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCsr } from '../helpers/csr';
 import { httpsRequest } from '../helpers/https';
 import { openssl, opensslVerify } from '../helpers/openssl';
-import { FIXTURES, tempDir } from '../helpers/paths';
+import { FIXTURES, ROOT, tempDir } from '../helpers/paths';
 import { freePort, startFedpki, type Fedpki } from '../helpers/server';
-import { queryFile } from '../helpers/sqlite-file';
+import { queryFile, restoreDump } from '../helpers/sqlite-file';
 
 const RELEASE = join(FIXTURES, 'release-2026-11-26');
 /** The release's CA URL: the tokens' audience, kept across the upgrade. */
@@ -36,8 +36,7 @@ beforeAll(async () => {
   tmp = tempDir();
   const dataDir = join(tmp.path, 'data');
   mkdirSync(dataDir, { mode: 0o700 });
-  copyFileSync(join(RELEASE, 'fedpki.db'), join(dataDir, 'fedpki.db'));
-  chmodSync(join(dataDir, 'fedpki.db'), 0o600);
+  restoreDump(join(dataDir, 'fedpki.db'), readFileSync(join(RELEASE, 'fedpki.sql'), 'utf8'));
   auditBefore = queryFile<{ n: number }>(dataDir, 'select count(*) n from audit_log')[0]!.n;
   // The release's CA URL is localhost:19123; this server listens on a free port instead.
   const port = await freePort();
@@ -52,7 +51,7 @@ afterAll(async () => {
 describe('a data folder from the release of 26 November', () => {
   it('starts on it, applies the later migrations and keeps the old CA', async () => {
     const migrations = queryFile<{ n: number }>(srv.dataDir, 'select count(*) n from __drizzle_migrations')[0]!.n;
-    expect(migrations).toBe(readFileSync(join('db', 'migrations', 'meta', '_journal.json'), 'utf8').match(/"tag"/g)!.length);
+    expect(migrations).toBe(readFileSync(join(ROOT, 'db', 'migrations', 'meta', '_journal.json'), 'utf8').match(/"tag"/g)!.length);
     // The same root as the release served, and gave its nodes.
     expect(new X509Certificate(srv.rootPem).fingerprint256).toBe(new X509Certificate(readFileSync(join(RELEASE, 'root_ca.crt'))).fingerprint256);
   });

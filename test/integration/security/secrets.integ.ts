@@ -20,7 +20,7 @@ import { TEST_ADMIN_PASSWORD, TEST_PASSWORD, startFedpki, type Fedpki } from '..
 import { recordFigures } from '../../helpers/figures';
 import { ROOT } from '../../helpers/paths';
 
-const UPGRADE_FIXTURE = 'test/fixtures/release-2026-11-26/fedpki.db';
+const UPGRADE_FIXTURE = 'test/fixtures/release-2026-11-26/fedpki.sql';
 
 let srv: Fedpki;
 
@@ -95,7 +95,7 @@ describe('secrets', () => {
     recordFigures('secrets', { keysChecked: keys.length, encodingsPerKey: 7, filesSearched: files.length, logBytes: log.length, searches: searched, found: 0 });
   });
 
-  it('no file the repository tracks holds a private key, in PEM or as a key file', () => {
+  it('no file the repository tracks holds a private key, in PEM or as a key file, or is a database', () => {
     const git = spawnSync('git', ['ls-files', '-z'], { cwd: ROOT, encoding: 'utf8' });
     expect(git.status, git.stderr).toBe(0);
     const tracked = git.stdout.split('\0').filter((f) => f && existsSync(join(ROOT, f)));
@@ -107,7 +107,9 @@ describe('secrets', () => {
     for (const f of tracked) {
       if (/\.(key|p12|pfx|jks|keystore)$/i.test(f)) found.push(`${f} (a key file)`);
       const text = readFileSync(join(ROOT, f), 'latin1');
-      // The one exception: the upgrade test's data folder of an older release holds that
+      // A database holds keys, tokens and sessions: never in git (the README's promise).
+      if (/\.(db|sqlite3?)$/i.test(f) || text.startsWith('SQLite format 3\0')) found.push(`${f} (a database)`);
+      // The one exception: the upgrade test's database of an older release (a dump) holds that
       // test CA's keys, as every data folder does: encrypted, under the tests' published
       // password, certifying nothing outside the tests (test/fixtures/README.md).
       if (f === UPGRADE_FIXTURE) {
