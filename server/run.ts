@@ -5,8 +5,8 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { CertificateAuthority } from '../lib/ca/authority';
 import { nodeCrypto } from '../lib/crypto/node-crypto';
 import { ActivityType, auditEntry } from '../lib/ca/audit';
@@ -101,6 +101,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     password = await newCaPassword(o.password);
   }
   const database = await openStore(config);
+  if (database.kind === 'sqlite') warnOpenFiles(config.databaseFile, log);
   // What to stop if the start fails after opening it: a server must not keep serving
   // (and holding its ports) after reporting that it could not start.
   const opened: { close(): Promise<void> }[] = [];
@@ -283,6 +284,24 @@ async function prepareNext(config: ServerConfig, self: { hostname: string; port:
 }
 
 /** The SQLite file: DATABASE_URL when it names a file, else <data>/fedpki.db. */
+/**
+ * The data folder holds the CA: its keys (encrypted), the token MACs, the portal's
+ * password hashes. FedPKI makes the folder 0700 and the database 0600, but a folder
+ * the operator made, or a database restored with `cp`, may be open to other users.
+ * A warning, not a refusal (as PostgreSQL refuses): the keys stay encrypted either
+ * way, and an upgrade must not stop a CA that ran yesterday.
+ */
+function warnOpenFiles(databaseFile: string, log: Logger): void {
+  const octal = (mode: number) => (mode & 0o777).toString(8).padStart(4, '0');
+  const folder = dirname(databaseFile);
+  const folderMode = statSync(folder).mode;
+  if (folderMode & 0o077) log.warn(`the data folder is open to other users (mode ${octal(folderMode)}): \`chmod 700\` it`, { folder });
+  for (const file of [databaseFile, `${databaseFile}-wal`, `${databaseFile}-shm`]) {
+    const mode = existsSync(file) ? statSync(file).mode : 0;
+    if (mode & 0o077) log.warn(`a database file is readable by other users (mode ${octal(mode)}): \`chmod 600\` it`, { file });
+  }
+}
+
 export function resolveDatabaseFile(dataDir: string, databaseUrl?: string): string {
   if (databaseUrl && !/^postgres(ql)?:\/\//i.test(databaseUrl)) return resolve(databaseUrl.replace(/^file:/, ''));
   return resolve(dataDir, 'fedpki.db');

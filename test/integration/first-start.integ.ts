@@ -5,7 +5,7 @@
  * only for the password, and says so when given a CA URL it no longer applies.
  */
 
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '@/db/client';
@@ -113,6 +113,41 @@ describe('first start', () => {
       expect((await httpsRequest(`${moved.origin}/health`, { ca: moved.rootPem })).status).toBe(200);
     } finally {
       await moved.stop();
+    }
+  });
+
+  it('makes its data folder 0700 and its database 0600, and warns on a later start when either is open to other users', async () => {
+    const dataDir = join(tmp.path, 'modes');
+    const first = await startFedpki({ dataDir });
+    await first.stop();
+    const db = join(dataDir, 'fedpki.db');
+    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+    expect(statSync(db).mode & 0o777).toBe(0o600);
+    expect(first.logs()).not.toMatch(/open to other users|readable by other users/);
+
+    chmodSync(dataDir, 0o755);
+    chmodSync(db, 0o644);
+    const open = await startFedpki({ dataDir, port: first.port });
+    try {
+      expect(open.logs()).toContain(`warn  the data folder is open to other users (mode 0755): \`chmod 700\` it folder=${dataDir}`);
+      expect(open.logs()).toContain(`warn  a database file is readable by other users (mode 0644): \`chmod 600\` it file=${db}`);
+      // A warning, not a refusal: the CA still serves.
+      expect((await httpsRequest(`${open.origin}/health`, { ca: open.rootPem })).status).toBe(200);
+    } finally {
+      await open.stop();
+    }
+  });
+
+  it('warns about a data folder the operator made open before the first start', async () => {
+    const dataDir = join(tmp.path, 'made-open');
+    mkdirSync(dataDir, { mode: 0o755 });
+    chmodSync(dataDir, 0o755);
+    const s = await startFedpki({ dataDir });
+    try {
+      expect(s.logs()).toContain(`the data folder is open to other users (mode 0755)`);
+      expect(statSync(join(dataDir, 'fedpki.db')).mode & 0o777).toBe(0o600);
+    } finally {
+      await s.stop();
     }
   });
 });
