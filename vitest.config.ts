@@ -25,7 +25,8 @@ const globalSetup = tier === 'unit' ? [] : ['test/helpers/global-setup.ts'];
 
 /**
  * What runs on PostgreSQL too: the core API and lifecycle suites, the token race and
- * the portal's certificate list (checked against SQLite there), plus the
+ * the portal's certificate list (checked against SQLite there), the upgrade from an
+ * older release (each database on its own fixture), plus the
  * PostgreSQL-only files. The rest (terminal start-up, SQLite file faults,
  * the fuzzer, HTTP abuse) exercise things the database choice does not change.
  */
@@ -37,6 +38,7 @@ const onPostgres = [
   'test/integration/expiry.integ.ts',
   'test/integration/security/race.integ.ts',
   'test/integration/certificate-list.integ.ts',
+  'test/integration/upgrade.integ.ts',
   'test/integration/**/*.pg.integ.ts',
 ];
 

@@ -32,7 +32,7 @@ if (f['forwarded-headers']) {
   const h = f['forwarded-headers'];
   add('Forged proxy headers', `${h.spoofedRequests} requests with forged X-Forwarded-For/-Host/-Proto or x-fedpki-client-ip; a client's own entries before the proxy's; ${h.middlewareBypassTried} x-middleware-subrequest bypass attempts; ${h.nonceForgeries} forged x-nonce headers`, `${h.spoofedHonoured} forged addresses or origins believed (the real peer, or the proxy's own entry, audited); every bypass attempt sent to sign-in; no forged nonce in a CSP`);
 }
-if (f['tracked-files']) add('Keys in the repository', `every one of the ${f['tracked-files'].trackedFiles} tracked files, for key armour with a key-sized body, key-file names and database files`, `${f['tracked-files'].found} found: tests make their keys when they run, fixtures are public material but for one older release's database dump, whose test CA keys are only ever encrypted, under the tests' password`);
+if (f['tracked-files']) add('Keys in the repository', `every one of the ${f['tracked-files'].trackedFiles} tracked files, for key armour with a key-sized body, key-file names and database files`, `${f['tracked-files'].found} found: tests make their keys when they run, fixtures are public material but for one older release's two database dumps (SQLite, PostgreSQL), whose test CA keys are only ever encrypted, under the tests' password`);
 for (const j of Object.values(f)) if (j.row) add(j.row.area, j.row.tried, j.row.held);
 console.log('| Area | Tried | Held |\n|---|---|---|');
 console.log(rows.join('\n'));

@@ -1,46 +1,77 @@
 /**
- * An upgrade: today's server started on a data folder that the release of 26 November
- * (60082d2, schema migrations 0000–0004) made and used (test/fixtures/release-2026-11-26:
- * its database as an SQL dump, restored here; how it was made is in test/fixtures/README.md). The start must apply the later
- * migrations to the real rows, fill in what they add (each certificate's key hash), and
- * go on serving the old CA: its root, its certificates, its revocation, its audit log.
- * SQLite only: the fixture is that release's SQLite database.
+ * An upgrade: today's server started on a CA that the release of 26 November (60082d2,
+ * schema migrations 0000–0004) made and used, on SQLite (test/fixtures/release-2026-11-26,
+ * a data folder's database) and on PostgreSQL (release-2026-11-26-pg), each kept as an
+ * SQL dump and restored here; how they were made is in test/fixtures/README.md. The
+ * start must apply the later migrations to the real rows, fill in what they add (each
+ * certificate's key hash), and go on serving the old CA: its root, its certificates,
+ * its revocation, its audit log. The file runs in both projects, each on its own fixture.
  */
 
 import { createHash, X509Certificate } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCsr } from '../helpers/csr';
 import { httpsRequest } from '../helpers/https';
 import { openssl, opensslVerify } from '../helpers/openssl';
 import { FIXTURES, ROOT, tempDir } from '../helpers/paths';
-import { freePort, startFedpki, type Fedpki } from '../helpers/server';
+import { freePort, newTestPostgresUrl, startFedpki, testDatabase, type Fedpki } from '../helpers/server';
 import { queryFile, restoreDump } from '../helpers/sqlite-file';
 
-const RELEASE = join(FIXTURES, 'release-2026-11-26');
+const onPostgres = testDatabase() === 'postgres';
+const RELEASE = join(FIXTURES, onPostgres ? 'release-2026-11-26-pg' : 'release-2026-11-26');
 /** The release's CA URL: the tokens' audience, kept across the upgrade. */
 const RELEASE_CA_PORT = 19123;
-const KEPT = '3b9eb1e69304be6c8af3c5f927546cf4';
-const REVOKED = '2de3fc309355fa0e244adb02b96dc502';
-const AGGREGATOR = '31f2d8b8c97c95c435a4b7a8b59810dd';
+
+const leafOf = (file: string) => readFileSync(join(RELEASE, file), 'utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n/)![0];
+const chainTail = (file: string) => readFileSync(join(RELEASE, file), 'utf8').slice(leafOf(file).length);
+const serialOf = (file: string) => new X509Certificate(leafOf(file)).serialNumber.toLowerCase();
+const KEPT = serialOf('collab-kept.crt');
+const REVOKED = serialOf('collab-revoked.crt');
+const AGGREGATOR = serialOf('agg.release.test.crt');
 
 let srv: Fedpki;
 let tmp: ReturnType<typeof tempDir>;
 let auditBefore: number;
+let databaseUrl: string | undefined;
 
-const leafOf = (file: string) => readFileSync(join(RELEASE, file), 'utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n/)![0];
-const chainTail = (file: string) => readFileSync(join(RELEASE, file), 'utf8').slice(leafOf(file).length);
+/** Rows of a query on the upgraded database, whichever it is (`?` placeholders). */
+async function query<T>(sql: string, ...args: unknown[]): Promise<T[]> {
+  if (!databaseUrl) return queryFile<T>(join(tmp.path, 'data'), sql, ...args);
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    let n = 0;
+    return (await client.query(sql.replace(/\?/g, () => `$${++n}`), args)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
 
 beforeAll(async () => {
   tmp = tempDir();
   const dataDir = join(tmp.path, 'data');
   mkdirSync(dataDir, { mode: 0o700 });
-  restoreDump(join(dataDir, 'fedpki.db'), readFileSync(join(RELEASE, 'fedpki.sql'), 'utf8'));
-  auditBefore = queryFile<{ n: number }>(dataDir, 'select count(*) n from audit_log')[0]!.n;
+  const dump = readFileSync(join(RELEASE, 'fedpki.sql'), 'utf8');
+  if (onPostgres) {
+    // pg_dump's plain SQL (with --inserts, so no COPY), run as one simple query.
+    databaseUrl = await newTestPostgresUrl();
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    try {
+      await client.query(dump);
+    } finally {
+      await client.end();
+    }
+  } else {
+    restoreDump(join(dataDir, 'fedpki.db'), dump);
+  }
+  auditBefore = Number((await query<{ n: number }>('select count(*) n from audit_log'))[0]!.n);
   // The release's CA URL is localhost:19123; this server listens on a free port instead.
   const port = await freePort();
-  srv = await startFedpki({ dataDir, port, caUrl: `localhost:${RELEASE_CA_PORT}`, listenPortOffset: port - RELEASE_CA_PORT });
+  srv = await startFedpki({ dataDir, databaseUrl, port, caUrl: `localhost:${RELEASE_CA_PORT}`, listenPortOffset: port - RELEASE_CA_PORT });
 }, 120_000);
 
 afterAll(async () => {
@@ -48,16 +79,17 @@ afterAll(async () => {
   tmp?.remove();
 });
 
-describe('a data folder from the release of 26 November', () => {
+describe(`a CA from the release of 26 November, on ${onPostgres ? 'PostgreSQL' : 'SQLite'}`, () => {
   it('starts on it, applies the later migrations and keeps the old CA', async () => {
-    const migrations = queryFile<{ n: number }>(srv.dataDir, 'select count(*) n from __drizzle_migrations')[0]!.n;
-    expect(migrations).toBe(readFileSync(join(ROOT, 'db', 'migrations', 'meta', '_journal.json'), 'utf8').match(/"tag"/g)!.length);
+    const migrations = Number((await query<{ n: number }>(`select count(*) n from ${onPostgres ? 'drizzle.' : ''}__drizzle_migrations`))[0]!.n);
+    const journal = join(ROOT, 'db', ...(onPostgres ? ['pg'] : []), 'migrations', 'meta', '_journal.json');
+    expect(migrations).toBe(readFileSync(journal, 'utf8').match(/"tag"/g)!.length);
     // The same root as the release served, and gave its nodes.
     expect(new X509Certificate(srv.rootPem).fingerprint256).toBe(new X509Certificate(readFileSync(join(RELEASE, 'root_ca.crt'))).fingerprint256);
   });
 
-  it('fills in each old certificate’s key hash, the SHA-256 of its SubjectPublicKeyInfo', () => {
-    const rows = queryFile<{ serial: string; key_sha256: string | null }>(srv.dataDir, 'select serial, key_sha256 from certificates order by serial');
+  it('fills in each old certificate’s key hash, the SHA-256 of its SubjectPublicKeyInfo', async () => {
+    const rows = await query<{ serial: string; key_sha256: string | null }>('select serial, key_sha256 from certificates order by serial');
     expect(rows.map((r) => r.serial).sort()).toEqual([AGGREGATOR, REVOKED, KEPT].sort());
     const files: Record<string, string> = { [KEPT]: 'collab-kept.crt', [REVOKED]: 'collab-revoked.crt', [AGGREGATOR]: 'agg.release.test.crt' };
     for (const r of rows) {
@@ -124,15 +156,15 @@ describe('a data folder from the release of 26 November', () => {
     expect(ca).toBe(chainTail('collab-kept.crt').split(/(?<=-----END CERTIFICATE-----\n)/)[0]);
   });
 
-  it('revokes an old certificate for key compromise, reaching the key through the filled-in hash', () => {
+  it('revokes an old certificate for key compromise, reaching the key through the filled-in hash', async () => {
     const r = srv.cli(['revoke', KEPT, '--reason', 'keyCompromise', '-p', srv.dataDir, '--password-file', srv.passwordFile]);
     expect(r.status, r.stderr).toBe(0);
-    const row = queryFile<{ status: string; n: number }>(srv.dataDir, "select c.status, (select count(*) from compromised_keys k where k.key_sha256 = c.key_sha256) n from certificates c where serial = ?", KEPT)[0]!;
-    expect(row).toEqual({ status: 'revoked', n: 1 });
+    const row = (await query<{ status: string; n: number }>('select c.status, (select count(*) from compromised_keys k where k.key_sha256 = c.key_sha256) n from certificates c where serial = ?', KEPT))[0]!;
+    expect({ ...row, n: Number(row.n) }).toEqual({ status: 'revoked', n: 1 });
   });
 
-  it('keeps the old audit log and appends to it', () => {
-    const rows = queryFile<{ id: number; action: string }>(srv.dataDir, 'select id, action from audit_log order by id');
+  it('keeps the old audit log and appends to it', async () => {
+    const rows = (await query<{ id: number; action: string }>('select id, action from audit_log order by id')).map((r) => ({ ...r, id: Number(r.id) }));
     expect(rows.length).toBeGreaterThan(auditBefore);
     expect(rows.slice(0, auditBefore).map((r) => r.action)).toContain('CERT_REVOKED');
     // Ids run on from the release's, with no gap or reuse.

@@ -20,7 +20,8 @@ import { TEST_ADMIN_PASSWORD, TEST_PASSWORD, startFedpki, type Fedpki } from '..
 import { recordFigures } from '../../helpers/figures';
 import { ROOT } from '../../helpers/paths';
 
-const UPGRADE_FIXTURE = 'test/fixtures/release-2026-11-26/fedpki.sql';
+/** The upgrade test's databases of an older release, on SQLite and on PostgreSQL (dumps). */
+const UPGRADE_FIXTURES = ['test/fixtures/release-2026-11-26/fedpki.sql', 'test/fixtures/release-2026-11-26-pg/fedpki.sql'];
 
 let srv: Fedpki;
 
@@ -109,10 +110,10 @@ describe('secrets', () => {
       const text = readFileSync(join(ROOT, f), 'latin1');
       // A database holds keys, tokens and sessions: never in git (the README's promise).
       if (/\.(db|sqlite3?)$/i.test(f) || text.startsWith('SQLite format 3\0')) found.push(`${f} (a database)`);
-      // The one exception: the upgrade test's database of an older release (a dump) holds that
+      // The one exception: the upgrade test's databases of an older release (dumps) hold their
       // test CA's keys, as every data folder does: encrypted, under the tests' published
       // password, certifying nothing outside the tests (test/fixtures/README.md).
-      if (f === UPGRADE_FIXTURE) {
+      if (UPGRADE_FIXTURES.includes(f)) {
         fixtureKeys.push(...[...text.matchAll(armour)].map((m) => m[1]!));
         continue;
       }
@@ -123,8 +124,8 @@ describe('secrets', () => {
       }
     }
     expect(found).toEqual([]);
-    // Its root, intermediate and provisioner keys, and only ever encrypted.
-    expect(fixtureKeys).toEqual(['ENCRYPTED PRIVATE KEY', 'ENCRYPTED PRIVATE KEY', 'ENCRYPTED PRIVATE KEY']);
+    // Each one's root, intermediate and provisioner keys, and only ever encrypted.
+    expect(fixtureKeys).toEqual(Array(3 * UPGRADE_FIXTURES.length).fill('ENCRYPTED PRIVATE KEY'));
     recordFigures('tracked-files', { trackedFiles: tracked.length, found: found.length });
   });
 });
