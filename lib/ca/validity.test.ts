@@ -61,11 +61,13 @@ describe('parseGoDuration (Go time.ParseDuration)', () => {
     ['+0', 0],
     ['0s', 0],
     ['1m1m', 120],
+    // Go's longest: int64 nanoseconds.
+    ['2562047h47m16.854775807s', 9_223_372_036.854775807],
   ])('ok/%j → %d s', (text, seconds) => {
     expect(parseGoDuration(text)).toBeCloseTo(seconds, 9);
   });
 
-  it.each(['', '1', '1d', '1w', 'h', '1H', '1h 30m', ' 1h', '5m-1s', '--5m', '+-5m', '.', '.s', '1e3s', '1,5h', 'P1D', '00'])('fail/%j', (text) => {
+  it.each(['', '1', '1d', '1w', 'h', '1H', '1h 30m', ' 1h', '5m-1s', '--5m', '+-5m', '.', '.s', '1e3s', '1,5h', 'P1D', '00', '2562048h', '-2562048h', '99999999999h', `${'9'.repeat(400)}h`])('fail/%j', (text) => {
     expect(parseGoDuration(text)).toBeUndefined();
   });
 });
@@ -109,6 +111,9 @@ describe('parseTimeSpec (the /sign body notBefore/notAfter)', () => {
     '1d',
     'tomorrow',
     '1700000000',
+    // Past Go's int64 nanoseconds: a request, not the signer, must refuse it.
+    '99999999999h',
+    '-99999999999h',
   ])('fail/%j is a bad request naming the field', (text) => {
     expectCaError(() => parseTimeSpec(text, 'notAfter'), 'bad_request', /notAfter must be an RFC 3339 time or a duration/);
   });

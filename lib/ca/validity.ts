@@ -24,6 +24,8 @@ export type TimeSpec = { kind: 'absolute'; at: Date } | { kind: 'relative'; seco
 
 const UNIT_SECONDS: Record<string, number> = { ns: 1e-9, us: 1e-6, 'µs': 1e-6, 'μs': 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
 
+const MAX_GO_DURATION_SECONDS = 9_223_372_036.854775807;
+
 /** Parses a Go `time.ParseDuration` string into seconds; undefined when it is not one. */
 export function parseGoDuration(text: string): number | undefined {
   const m = text.match(/^([+-]?)((?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$/);
@@ -34,6 +36,9 @@ export function parseGoDuration(text: string): number | undefined {
   for (const part of text.slice(m[1]!.length).matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g)) {
     total += Number(part[1]) * UNIT_SECONDS[part[2]!]!;
   }
+  // Go's Duration is int64 nanoseconds (about 292 years): a longer one is invalid there,
+  // and here it would make a date past JavaScript's range.
+  if (total > MAX_GO_DURATION_SECONDS) return undefined;
   return sign * total;
 }
 

@@ -408,6 +408,16 @@ describe('refusals leave nothing behind', () => {
       },
     },
     {
+      name: 'a notAfter duration past Go\'s range (int64 nanoseconds)',
+      status: 400,
+      code: 'bad_request',
+      message: /notAfter must be an RFC 3339 time or a duration/,
+      build: async () => {
+        const t = await forge();
+        return { body: { csr: (await makeCsr('node-x')).pem, ott: t.jwt, notAfter: '99999999999h' }, jti: t.claims.jti };
+      },
+    },
+    {
       name: 'a body that is not JSON',
       status: 400,
       code: 'bad_request',
