@@ -1,7 +1,7 @@
 /** What the CLI verbs share: locating the data folder, opening the CA, and failing clearly. */
 
-import { chmodSync, existsSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CertificateAuthority } from '../lib/ca/authority';
 import { nodeCrypto } from '../lib/crypto/node-crypto';
@@ -93,8 +93,51 @@ export async function openCa(dataDir: string | undefined, passwordFile: string |
   }
 }
 
+/** A file system error (from node:fs): its code and the path it names. */
+function fsError(e: unknown): { code: string; path?: string } | undefined {
+  const x = e as NodeJS.ErrnoException | undefined;
+  return x instanceof Error && typeof x.code === 'string' && typeof x.syscall === 'string' ? { code: x.code, path: x.path } : undefined;
+}
+
+const FS_REASONS: Record<string, string> = {
+  ENOENT: 'no such file or folder',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EEXIST: 'a file is in the way of a folder',
+  ENOTDIR: 'a file is in the way of a folder',
+  EISDIR: 'a folder, not a file',
+  EROFS: 'a read-only file system',
+  ENOSPC: 'no space left on the device',
+};
+
+/** One line for a file system error: "what: path", without the errno jargon. */
+function fsMessage(e: unknown): string | undefined {
+  const f = fsError(e);
+  const reason = f && FS_REASONS[f.code];
+  return reason ? `${reason[0]!.toUpperCase()}${reason.slice(1)}${f.path ? `: ${f.path}` : ''}.` : undefined;
+}
+
+/**
+ * Makes sure a folder exists and takes new files, before anything is sent to the CA:
+ * a token spent on a certificate that then cannot be written is lost, with its key.
+ */
+export function writableFolder(dir: string): string {
+  const path = resolve(dir);
+  try {
+    mkdirSync(path, { recursive: true });
+    const probe = join(path, `.fedpki-probe-${process.pid}`);
+    writeFileSync(probe, '', { mode: 0o600 });
+    rmSync(probe);
+  } catch (e) {
+    const f = fsError(e);
+    throw new CaError('validation_failed', `Cannot write to ${path}: ${(f && FS_REASONS[f.code]) ?? (e as Error).message}. Nothing was sent to the CA.`);
+  }
+  return path;
+}
+
 /** Exit codes: 1 refused or failed, 2 usage or wrong password, 3 not found. */
 export function exitCodeFor(e: unknown): number {
+  if (fsError(e)?.code === 'ENOENT') return 3;
   if (!isCaError(e)) return 1;
   // A malformed argument (a serial that is no number, a name or token that cannot be
   // one) is a usage error; a well-formed one the CA turns down is a refusal (1).
@@ -108,7 +151,7 @@ export async function guard(fn: () => Promise<void>): Promise<void> {
   try {
     await fn();
   } catch (e) {
-    const message = isCaError(e) ? e.message : e instanceof Error ? e.message : String(e);
+    const message = isCaError(e) ? e.message : (fsMessage(e) ?? (e instanceof Error ? e.message : String(e)));
     process.stderr.write(`fedpki: ${message}\n`);
     if (isCaError(e) && e.fieldErrors) {
       for (const [field, msgs] of Object.entries(e.fieldErrors)) process.stderr.write(`  ${field}: ${msgs.join(' ')}\n`);

@@ -8,12 +8,13 @@
  * ~60 µs of fsync wait per issuance (measured), which the signing path can afford.
  */
 
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { CaError } from '../lib/ca/errors';
 import * as schema from './schema';
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
@@ -32,6 +33,7 @@ export interface OpenDatabaseOptions {
 export function openDatabase(o: OpenDatabaseOptions): Db {
   const dir = dirname(o.file);
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  else if (!statSync(dir).isDirectory()) throw new CaError('validation_failed', `${dir} is a file: the data folder must be a folder.`);
   const isNew = !existsSync(o.file);
   const sqlite = new Database(o.file);
   if (isNew) chmodSync(o.file, 0o600);

@@ -1,12 +1,11 @@
 import { defineCommand } from 'citty';
 import { createPrivateKey } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { CaError } from '../../lib/ca/errors';
 import { prepareEnrollment, readEnrollmentToken, verifyEnrollment, type SignResponse } from '../../lib/enroll/client';
 import { colonHex } from '../../lib/pki/encoding';
 import { exportPkcs8 } from '../../lib/pki/keys';
-import { guard, replaceFile } from '../_shared';
+import { guard, replaceFile, writableFolder } from '../_shared';
 import { keySpecFromFlags, postToCa } from '../ca-client';
 
 export default defineCommand({
@@ -27,6 +26,8 @@ export default defineCommand({
         throw new CaError('bad_request', `token subject '${token.claims.sub}' and argument '${args.name}' do not match`);
       }
       const spec = keySpecFromFlags({ kty: args.kty, curve: args.curve, size: args.size }, 'EC-P384');
+      // Before the token is spent: afterwards a folder that cannot be written loses the key.
+      const dir = writableFolder(args['certs-path']);
       process.stderr.write(`Enrolling ${token.claims.sub} with ${token.caOrigin} (root ${colonHex(token.rootFingerprint).slice(0, 23)}…), ${spec} key made here\n`);
       const prepared = await prepareEnrollment(token, spec);
       const response = await postToCa<SignResponse>({
@@ -38,8 +39,6 @@ export default defineCommand({
       });
       const result = await verifyEnrollment(token, prepared, response);
 
-      const dir = resolve(args['certs-path']);
-      mkdirSync(dir, { recursive: true });
       const pkcs8 = Buffer.from(await exportPkcs8(prepared.keys.privateKey));
       const keyObject = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
       // The formats step writes: SEC1 "EC PRIVATE KEY" or PKCS#1 "RSA PRIVATE KEY", unencrypted, 0600.

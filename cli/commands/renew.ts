@@ -9,7 +9,7 @@ import { describeCertificate } from '../../lib/pki/certificate';
 import { fromPem } from '../../lib/pki/pem';
 import { exportPkcs8 } from '../../lib/pki/keys';
 import { privateKeyToPem } from '../../lib/pki/private-key';
-import { guard, replaceFile } from '../_shared';
+import { guard, replaceFile, writableFolder } from '../_shared';
 import { keySpecFromFlags, postToCa } from '../ca-client';
 
 /** --ca-url as host:port or https URL; else the https origin of the certificate's AIA (its public URL). */
@@ -60,6 +60,11 @@ export default defineCommand({
       // Like step: a TLS stack will not present an expired certificate usefully, so use the token then.
       const useToken = !args.mtls || expired;
       const rekey = args.rekey ? await prepareRekey(creds, keySpecFromFlags({ kty: args.kty, curve: args.curve, size: args.size }, creds.key.spec)) : undefined;
+      const outPath = resolve(args.out ?? certPath);
+      const keyOut = resolve(args['key-out'] ?? keyPath);
+      // Before the CA is asked: a renewal that cannot be written is wasted, and a new key lost.
+      writableFolder(dirname(outPath));
+      if (rekey) writableFolder(dirname(keyOut));
       const bearer = useToken ? await renewalToken(creds, origin, rekey?.csrDer) : undefined;
       const cn = creds.leaf.subject.commonName ?? creds.leaf.serialNumber;
       process.stderr.write(`${rekey ? 'Rekeying' : 'Renewing'} ${cn} (serial ${creds.leaf.serialNumber}) with ${origin} ${useToken ? 'using a signed renewal token' : 'over mutual TLS'}\n`);
@@ -74,9 +79,7 @@ export default defineCommand({
       });
       const currentSpki = new Uint8Array(createPublicKey({ key: keyPem, format: 'pem' }).export({ type: 'spki', format: 'der' }));
       const result = await verifyRenewal(creds, response, rekey?.spki ?? currentSpki, rootDer);
-      const outPath = resolve(args.out ?? certPath);
       if (rekey) {
-        const keyOut = resolve(args['key-out'] ?? keyPath);
         // The key goes first: a certificate without its key is worse than the reverse.
         replaceFile(keyOut, privateKeyToPem(await exportPkcs8(rekey.keys.privateKey), creds.key.format));
         process.stderr.write(`Wrote the new ${rekey.spec} key to ${keyOut}\n`);

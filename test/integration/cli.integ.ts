@@ -194,6 +194,42 @@ describe('fedpki', () => {
     expect(existsSync(typo)).toBe(false);
   });
 
+  it('certify checks its output folder before it spends the token: a file in the way is one line, exit 2, and the token still works', async () => {
+    const srv = await startFedpki();
+    try {
+      const inTheWay = join(tmp.path, 'in-the-way');
+      writeFileSync(inTheWay, 'a file, not a folder\n');
+      const token = srv.mint('node8');
+      const refused = runCli(['certify', '-n', 'node8', '-t', token, '-c', inTheWay], srv.env);
+      expect(refused.status).toBe(2);
+      expect(refused.stderr).toContain(`fedpki: Cannot write to ${inTheWay}: a file is in the way of a folder. Nothing was sent to the CA.`);
+      expect(refused.stderr).not.toMatch(/EEXIST|ENOTDIR|\n\s+at /);
+      const certs = join(tmp.path, 'node8-certs');
+      const r = runCli(['certify', '-n', 'node8', '-t', token, '-c', certs], srv.env);
+      expect(r.status, r.stderr).toBe(0);
+      expect(readdirSync(certs).sort()).toEqual(['node8.crt', 'node8.key', 'root_ca.crt']);
+    } finally {
+      await srv.stop();
+      srv.cleanup();
+    }
+  });
+
+  it('names a missing file or a data folder that is a file in one line: exit 3 for not found, 2 for a misuse', () => {
+    const missing = join(tmp.path, 'no-such.crt');
+    const renew = cli(['renew', '-c', missing, '-k', join(tmp.path, 'no-such.key'), '--ca-url', 'localhost:19999']);
+    expect(renew.status).toBe(3);
+    expect(renew.stderr).toBe(`fedpki: No such file or folder: ${missing}.\n`);
+    const input = join(tmp.path, 'no-such.jsonl');
+    const imported = cli(['import', '-p', join(tmp.path, 'import-here'), '-i', input]);
+    expect(imported.status).toBe(3);
+    expect(imported.stderr).toContain(`fedpki: No such file or folder: ${input}.`);
+    const aFile = join(tmp.path, 'data-is-a-file');
+    writeFileSync(aFile, 'x\n');
+    const install = cli(['install', '-p', aFile, '--ca-url', 'localhost:19998', '--password-file', pw]);
+    expect(install.status).toBe(2);
+    expect(install.stderr).toContain(`fedpki: ${aFile} is a file: the data folder must be a folder.`);
+  });
+
   it('certify leaves the key 0600 even where a world-readable file of that name was', async () => {
     const srv = await startFedpki();
     try {
