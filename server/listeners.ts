@@ -12,7 +12,7 @@
  */
 
 import http from 'node:http';
-import type net from 'node:net';
+import net from 'node:net';
 import https from 'node:https';
 import tls from 'node:tls';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -61,6 +61,9 @@ export class Listeners {
   readonly #tls = new Map<string, TlsEntry>();
   #http?: http.Server;
   #timer?: NodeJS.Timeout;
+  #retry?: NodeJS.Timeout;
+  /** Ports that could not be opened, with why: retried, and logged once each. */
+  readonly #closed = new Map<number, string>();
   #syncing: Promise<void> = Promise.resolve();
 
   constructor(o: ListenerOptions) {
@@ -102,17 +105,50 @@ export class Listeners {
       const { port } = splitCaUrl(ctx.federation.caUrl);
       groups.set(port, [...(groups.get(port) ?? []), ctx.federation.id]);
     }
+    let firstFailure: unknown;
     for (const [port, ids] of groups) {
-      for (const id of ids) if (!this.#tls.has(id)) await this.#issue(id);
-      const existing = this.#ports.get(port);
-      if (existing) {
-        const defaultChanged = existing.federationIds[0] !== ids[0];
-        existing.federationIds = ids;
-        if (defaultChanged) existing.server.setSecureContext(this.#tls.get(ids[0]!)!.options);
-      } else await this.#listen(port, ids);
+      try {
+        for (const id of ids) if (!this.#tls.has(id)) await this.#issue(id);
+        const existing = this.#ports.get(port);
+        if (existing) {
+          const defaultChanged = existing.federationIds[0] !== ids[0];
+          existing.federationIds = ids;
+          if (defaultChanged) existing.server.setSecureContext(this.#tls.get(ids[0]!)!.options);
+        } else await this.#listen(port, ids);
+        this.#closed.delete(port);
+      } catch (e) {
+        // One federation's port (taken by another program, say) must not keep the
+        // others down: it is logged once and tried again until it opens.
+        firstFailure ??= e;
+        const why = (e as Error).message;
+        if (this.#closed.get(port) !== why) {
+          this.#o.log.error(`a federation's port could not be opened; its nodes cannot reach it until it can (tried again every ${RETRY_MS / 1000} s)`, { federations: ids.join(','), error: why });
+        }
+        this.#closed.set(port, why);
+      }
     }
+    // With no port open at all there is nothing to serve: the start fails, as before.
+    if (firstFailure !== undefined && this.#ports.size === 0) throw firstFailure;
     if (this.#o.httpPort && !this.#http) await this.#listenHttp(this.#o.httpPort);
     this.#timer ??= setInterval(() => void this.renewDue(), 15 * 60 * 1000).unref();
+    this.#retry ??= setInterval(() => {
+      if (this.#closed.size) void this.sync().catch(() => undefined);
+    }, RETRY_MS).unref();
+  }
+
+  /** Whether this server has the port of a CA URL open (a federation's port, shared or not). */
+  listensOn(caUrl: string): boolean {
+    return this.#ports.has(splitCaUrl(caUrl).port);
+  }
+
+  /**
+   * Why a new federation's CA URL port could not be opened here (another program holds
+   * it, a port under 1024 without privileges), or undefined when it can be, or is
+   * already one of this server's: checked before the federation is created.
+   */
+  async cannotOpen(caUrl: string): Promise<string | undefined> {
+    if (this.listensOn(caUrl)) return undefined;
+    return portProblem(this.#o.bindHost, splitCaUrl(caUrl).port + (this.#o.portOffset ?? 0));
   }
 
   #hostnames(ctx: FederationContext): string[] {
@@ -224,6 +260,7 @@ export class Listeners {
    */
   async close(graceMs = 0): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
+    if (this.#retry) clearInterval(this.#retry);
     const servers: (http.Server | https.Server)[] = [...[...this.#ports.values()].map((p) => p.server), ...(this.#http ? [this.#http] : [])];
     let open = servers.length;
     const closed = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())).then(() => void open--));
@@ -295,9 +332,28 @@ const CHECK_INTERVAL_MS = 1000;
 /** How often a stopping server closes the connections that have finished their request. */
 const DRAIN_CHECK_MS = 25;
 
+/** How often a federation's port that could not be opened is tried again. */
+const RETRY_MS = 10_000;
+
+/**
+ * Why a port cannot be listened on at this address (in use, privileged, no such
+ * address), found by opening and closing it; undefined when it can be.
+ */
+export function portProblem(host: string, port: number): Promise<string | undefined> {
+  if (!(Number.isInteger(port) && port >= 1 && port <= 65535)) return Promise.resolve(`${port} is not a port`);
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', (e: NodeJS.ErrnoException) => resolve(listenReason(e)));
+    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve(undefined)));
+  });
+}
+
+function listenReason(e: Error): string {
+  const code = (e as { code?: string }).code;
+  return code === 'EADDRINUSE' ? 'something else is listening there' : code === 'EACCES' ? 'not allowed (a port under 1024 needs privileges)' : code === 'ENOTFOUND' || code === 'EADDRNOTAVAIL' ? 'no such address on this host' : e.message;
+}
+
 /** A listen failure that names the address and the settings behind it, for the operator. */
 function listenError(e: Error, address: string, settings: string): CaError {
-  const code = (e as { code?: string }).code;
-  const why = code === 'EADDRINUSE' ? 'something else is listening there' : code === 'EACCES' ? 'not allowed (a port under 1024 needs privileges)' : code === 'ENOTFOUND' || code === 'EADDRNOTAVAIL' ? 'no such address on this host' : e.message;
-  return new CaError('unavailable', `Cannot listen on ${address} (${settings}): ${why}.`, { cause: e });
+  return new CaError('unavailable', `Cannot listen on ${address} (${settings}): ${listenReason(e)}.`, { cause: e });
 }

@@ -1,10 +1,11 @@
 import { defineCommand } from 'citty';
 import { CaError } from '../../lib/ca/errors';
-import { CA_KEY_SPECS } from '../../lib/ca/federation';
+import { CA_KEY_SPECS, splitCaUrl, validateCaUrl } from '../../lib/ca/federation';
 import { colonHex } from '../../lib/pki/encoding';
 import { isKeySpec } from '../../lib/pki/keys';
 import { env } from '../../server/env';
-import { dataDirArg, guard, openCa, passwordFileArg } from '../_shared';
+import { portProblem } from '../../server/listeners';
+import { dataDirArg, guard, openCa, passwordFileArg, serverConfig } from '../_shared';
 
 const list = defineCommand({
   meta: { name: 'list', description: 'List federations with their CA URL, status and root fingerprint' },
@@ -39,6 +40,14 @@ const create = defineCommand({
       const ca = await openCa(args['ca-path'] as string | undefined, args['password-file']);
       try {
         await ca.authority.unlockAll();
+        // A port another program holds would make a federation no node can reach; one an
+        // existing federation has (a shared port, open in a running server) is FedPKI's own.
+        const { port } = splitCaUrl(validateCaUrl(args['ca-url']));
+        if (!ca.authority.keyring.list().some((c) => splitCaUrl(c.federation.caUrl).port === port)) {
+          const config = serverConfig({ dataDir: args['ca-path'] as string | undefined });
+          const problem = await portProblem(config.bindHost, port + config.listenPortOffset);
+          if (problem) throw new CaError('conflict', `Port ${port} cannot be opened on ${config.bindHost}: ${problem}. Choose another port for --ca-url.`);
+        }
         const ctx = await ca.authority.createFederation(
           { id: args.id, name: args.name ?? args.id, caUrl: args['ca-url'], keySpec: args.key, publicUrl: args['public-url'] ?? env().FEDPKI_PUBLIC_URL ?? null },
           { id: 'cli' },

@@ -12,6 +12,7 @@
 
 import { X509Certificate, createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
@@ -190,6 +191,20 @@ describe('the admin portal', () => {
     expect(await form.getByText('Give the federation a name.').count()).toBe(1);
     expect(await form.getByText(/The CA URL is host:port/).count()).toBe(1);
     await screenshot(page, 'federations-errors');
+
+    // A port another program holds is refused at the CA URL field, and nothing is created.
+    const held = await freePort();
+    const other = net.createServer((s) => s.destroy());
+    await new Promise<void>((resolve) => other.listen(held, '127.0.0.1', () => resolve()));
+    try {
+      await federations.submit({ name: 'Study Busy', caUrl: `localhost:${held}` });
+      const message = `Port ${held} cannot be opened here: something else is listening there. Choose another port for the CA URL.`;
+      await form.getByText(message).first().waitFor();
+      expect(await form.getByLabel('CA URL (host:port)').getAttribute('aria-invalid')).toBe('true');
+      expect((await srv.cli(['federation', 'list', '-p', srv.dataDir, '--password-file', srv.passwordFile])).stdout).not.toMatch(/study-busy/);
+    } finally {
+      await new Promise((resolve) => other.close(resolve));
+    }
 
     federationId = await federations.create({ name: 'Study East', caUrl: `localhost:${federationPort}`, keySpec: 'EC-P384', validityDays: 180 });
     expect(federationId).toBe('study-east');

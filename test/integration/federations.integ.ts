@@ -6,6 +6,7 @@
  */
 
 import { readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +14,13 @@ import { httpsRequest } from '../helpers/https';
 import { openssl } from '../helpers/openssl';
 import { tempDir } from '../helpers/paths';
 import { baseEnv, freePort, runCli, startFedpki, type Fedpki } from '../helpers/server';
+
+/** Another program holding a port on 127.0.0.1. */
+async function holdPort(port: number): Promise<net.Server> {
+  const server = net.createServer((s) => s.destroy());
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', () => resolve()));
+  return server;
+}
 
 let srv: Fedpki;
 let tmp: ReturnType<typeof tempDir>;
@@ -140,4 +148,50 @@ describe('federations', () => {
     );
     expect(accepted.stderr).toMatch(/Certificate [0-9a-f]+ valid until/);
   });
+
+  it('refuses to create a federation on a port another program holds, and creates nothing', async () => {
+    const port = await freePort();
+    const other = await holdPort(port);
+    try {
+      const r = cli(['federation', 'create', '--id', 'study-busy', '--ca-url', `localhost:${port}`]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe(`fedpki: Port ${port} cannot be opened on 127.0.0.1: something else is listening there. Choose another port for --ca-url.\n`);
+      expect(cli(['federation', 'list']).stdout).not.toMatch(/study-busy/);
+    } finally {
+      await new Promise((resolve) => other.close(resolve));
+    }
+    // A port a federation already has (shared, by host name) is FedPKI's own, not busy.
+    const shared = cli(['federation', 'create', '--id', 'study-shared', '--ca-url', `shared.fedpki.test:${srv.port}`]);
+    expect(shared.status, shared.stderr).toBe(0);
+  });
+
+  it('a port taken while the server was stopped keeps only that federation down, says so once, and opens when freed', async () => {
+    const dataDir = join(tmp.path, 'taken');
+    const first = await startFedpki({ dataDir });
+    const port = await freePort();
+    const own = (args: string[]) => first.cli([...args, '-p', dataDir, '--password-file', first.passwordFile]);
+    expect(own(['federation', 'create', '--id', 'later-busy', '--ca-url', `localhost:${port}`]).status).toBe(0);
+    await first.stop();
+    const other = await holdPort(port);
+    let again: Fedpki | undefined;
+    try {
+      again = await startFedpki({ dataDir, port: first.port });
+      // The other federations serve; the one whose port is held is named in one error line.
+      expect((await httpsRequest(`${again.origin}/health`, { ca: again.rootPem })).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 11_000));
+      const lines = again.logs().split('\n').filter((l) => l.includes("a federation's port could not be opened"));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^\S+ error a federation's port could not be opened; its nodes cannot reach it until it can \(tried again every 10 s\) federations=later-busy error="Cannot listen on 127\.0\.0\.1:\d+ .*something else is listening there\."$/);
+      await new Promise((resolve) => other.close(resolve));
+      const roots = await eventually(
+        () => httpsRequest(`https://localhost:${port}/roots`, { insecure: true }),
+        (r) => r.status === 201,
+      );
+      expect((roots.json as { crts: string[] }).crts[0]).not.toBe(again.rootPem);
+    } finally {
+      if (other.listening) await new Promise((resolve) => other.close(resolve));
+      await again?.stop();
+      first.cleanup();
+    }
+  }, 60_000);
 });

@@ -2,7 +2,8 @@
 
 import { revalidatePath } from 'next/cache';
 import type { KeySpec } from '@/lib/pki/keys';
-import { validatePublicUrl } from '@/lib/ca/federation';
+import { CaError } from '@/lib/ca/errors';
+import { splitCaUrl, validatePublicUrl } from '@/lib/ca/federation';
 import type { ActionState } from '@/app/_lib/action-state';
 import { validatedActionWithUser } from '@/app/_lib/action';
 import { runtime } from '@/app/_lib/runtime';
@@ -13,21 +14,24 @@ import { federationSettingsSchema } from './settings-schema';
 export const createFederationAction = validatedActionWithUser<typeof createFederationSchema, { href: string }>(createFederationSchema, 'federation:manage', async (input, user) => {
   const rt = runtime();
   const id = federationIdFor(input.name);
+  // A port another program holds would make a federation no node can reach: refuse it
+  // before anything is created (a port this server already has open may be shared).
+  const problem = await rt.listeners.cannotOpen(input.caUrl);
+  if (problem) {
+    const message = `Port ${splitCaUrl(input.caUrl).port} cannot be opened here: ${problem}. Choose another port for the CA URL.`;
+    throw new CaError('conflict', message, { fieldErrors: { caUrl: [message] } });
+  }
   await rt.authority.createFederation(
     { id, name: input.name, caUrl: input.caUrl, keySpec: input.keySpec as KeySpec, publicUrl: rt.config.publicUrl ?? null, defaultCertSeconds: input.certValidityDays * 86_400 },
     { id: user.actorId, sourceIp: user.sourceIp },
   );
-  let listening = true;
-  try {
-    await rt.federationsChanged();
-  } catch (e) {
-    listening = false;
-    rt.log.warn('federation created but its port could not be opened', { federation: id, caUrl: input.caUrl, error: (e as Error).message });
-  }
+  // The port was free a moment ago; if another program took it since, the listeners
+  // log it and keep trying, and the federation's page says so.
+  await rt.federationsChanged().catch(() => undefined);
   revalidatePath('/', 'layout');
   // The form navigates there itself: a redirect from an action makes Next.js fetch the
   // page server-side with the caller's cookies (see server/run.ts nextSelfAddress).
-  return { ok: true, data: { href: `/federations/${id}?created=1${listening ? '' : '&port=closed'}` } };
+  return { ok: true, data: { href: `/federations/${id}?created=1` } };
 });
 
 /** Disables a federation (its tokens and renewals are refused) or enables it again. */

@@ -30,6 +30,8 @@ export default async function FederationPage({ params, searchParams }: { params:
   const envNote = rt.config.publicUrl && envFederation?.federation.id === id ? 'FEDPKI_PUBLIC_URL is set: it replaces this value at every start.' : undefined;
   const ocspUrl = `${record.publicUrl ?? `https://${record.caUrl}`}/ocsp/${id}`;
   const q = `federation=${encodeURIComponent(id)}`;
+  // Its port, as this server has it: one another program holds is tried again every 10 s.
+  const portClosed = !rt.listeners.listensOn(record.caUrl);
   const cas = [
     { label: 'Root CA', cert: ctx.root, file: 'root_ca.crt' },
     { label: 'Intermediate CA (signs the nodes)', cert: ctx.intermediate, file: 'intermediate_ca.crt' },
@@ -63,9 +65,9 @@ export default async function FederationPage({ params, searchParams }: { params:
           The federation is ready: its root, intermediate and token key are made. {can(user.role, 'token:mint') && <Link href={`/tokens?${q}#mint`}>Mint its first token →</Link>}
         </div>
       )}
-      {query.port === 'closed' && (
+      {portClosed && (
         <div className="callout warn" role="alert">
-          Port {splitCaUrl(record.caUrl).port} could not be opened (it may be in use). Tokens of this federation point there: free the port and restart FedPKI.
+          Port {splitCaUrl(record.caUrl).port} could not be opened (another program may hold it), so this federation&rsquo;s nodes cannot reach it. Its tokens point there: free the port, and FedPKI opens it within 10 seconds.
         </div>
       )}
       <div className="columns-wide">
