@@ -164,7 +164,10 @@ const OCSP_BODY_LIMIT = 16 * 1024;
 async function ocsp(ctx: StepContext): Promise<void> {
   const { req, res, path, scope, deps } = ctx;
   const method = req.method === 'HEAD' ? 'GET' : req.method;
-  if (method !== 'GET' && method !== 'POST') throw new CaError('bad_request', `The request could not be completed: ${req.method} is not allowed on /ocsp.`);
+  if (method !== 'GET' && method !== 'POST') {
+    res.setHeader('Allow', 'GET, HEAD, POST');
+    throw new CaError('method_not_allowed', `The request could not be completed: ${req.method} is not allowed on /ocsp.`);
+  }
   let rest = path.slice('/ocsp'.length).replace(/^\//, '');
   let hint: FederationContext | undefined;
   const first = rest.split('/')[0] ?? '';

@@ -175,7 +175,8 @@ export async function handleStep(path: string, req: IncomingMessage, res: Server
     const method = req.method === 'HEAD' ? 'GET' : req.method;
     const wantsPost = POST_ROUTES.has(path);
     if ((wantsPost && method !== 'POST') || (!wantsPost && method !== 'GET' && !path.startsWith('/ocsp'))) {
-      throw new CaError('bad_request', `The request could not be completed: ${req.method} is not allowed on ${path}.`);
+      res.setHeader('Allow', wantsPost ? 'POST' : path.startsWith('/ocsp') ? 'GET, HEAD, POST' : 'GET, HEAD');
+      throw new CaError('method_not_allowed', `The request could not be completed: ${req.method} is not allowed on ${path}.`);
     }
     let handler = handlers.get(path) ?? deps.extra?.get(path);
     if (!handler) {

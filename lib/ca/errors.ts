@@ -45,6 +45,7 @@ export const CA_ERROR_STATUS = {
   forbidden: 403,
   // others
   not_found: 404,
+  method_not_allowed: 405,
   conflict: 409,
   body_too_large: 413,
   unsupported_media_type: 415,

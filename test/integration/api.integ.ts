@@ -81,6 +81,22 @@ describe('the step-compatible read API', () => {
     expect(badLimit.status).toBe(400);
   });
 
+  it('answers a method a route does not take with 405 and an Allow header, as step-ca\'s router does', async () => {
+    for (const [method, path, allow] of [
+      ['GET', '/1.0/sign', 'POST'],
+      ['PUT', '/sign', 'POST'],
+      ['OPTIONS', '/revoke', 'POST'],
+      ['POST', '/roots', 'GET, HEAD'],
+      ['PUT', '/crl', 'GET, HEAD'],
+      ['DELETE', '/ocsp', 'GET, HEAD, POST'],
+    ] as const) {
+      const r = await httpsRequest(`${srv.origin}${path}`, { method, ca: srv.rootPem });
+      expect(r.status, `${method} ${path}`).toBe(405);
+      expect(r.headers.allow, `${method} ${path}`).toBe(allow);
+      expect(r.json).toMatchObject({ status: 405, code: 'method_not_allowed', message: `The request could not be completed: ${method} is not allowed on ${path.replace('/1.0', '')}.` });
+    }
+  });
+
   it('answers malformed percent-encoding in a path with 400 bad_request, not a server error, and keeps serving', async () => {
     // The step API's paths, then the portal's (Next.js would answer those with a bare 500).
     for (const path of ['/root/%', '/1.0/root/%zz', '/crl/%', '/crl/%E0%A4%A.crl', '/intermediate/%.crt', '/federations/%ZZ', '/certificates/%E0%A4%A', '/api/certificates/%E0/x', '/enroll/%']) {
