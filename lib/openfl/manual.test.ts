@@ -28,6 +28,12 @@ describe('OpenFL manual workflow packages', () => {
     expect(() => readCertRequestZip(strToU8('not a zip at all'))).toThrow(OpenflPackageError);
   });
 
+  it('fail/a .csr in the zip over 64 KiB is named as too large, not as missing', () => {
+    // Compresses to a few hundred bytes, so the zip itself is well under its own limit.
+    const big = zipSync({ 'requests/col_big.csr': new Uint8Array(65 * 1024).fill(0x41) });
+    expect(() => readCertRequestZip(big)).toThrow('col_big.csr in the zip is too large to be a certificate request (over 64 KiB).');
+  });
+
   it('ok/builds agg_to_col_<name>_signed_cert.zip with client/col_<name>.crt and cert_chain.crt', () => {
     const cert = new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x01]);
     const zip = buildSignedCertZip({ name: 'one', role: 'collaborator', certificate: cert, chainPem: 'ROOT\nINTERMEDIATE\n' });

@@ -43,12 +43,21 @@ const CSR_FILE_RE = /^(?:col|agg)_(.+)\.csr$/;
 export function readCertRequestZip(zip: Uint8Array): CertRequestPackage {
   if (zip.length > MAX_REQUEST_ZIP_BYTES) throw new OpenflPackageError('The file is too large to be an OpenFL certificate request package.');
   let files: Record<string, Uint8Array>;
+  const tooLarge: string[] = [];
   try {
-    files = unzipSync(zip, { filter: (f) => f.name.toLowerCase().endsWith('.csr') && f.originalSize <= MAX_CSR_FILE_BYTES });
+    files = unzipSync(zip, {
+      filter: (f) => {
+        if (!f.name.toLowerCase().endsWith('.csr')) return false;
+        // Not inflated (the size is the archive's word, so this also stops a zip bomb), but named.
+        if (f.originalSize > MAX_CSR_FILE_BYTES) tooLarge.push(f.name.slice(f.name.lastIndexOf('/') + 1));
+        return f.originalSize <= MAX_CSR_FILE_BYTES;
+      },
+    });
   } catch {
     throw new OpenflPackageError('The file is not a readable zip archive.');
   }
   const csrs = Object.entries(files).filter(([path]) => !path.endsWith('/'));
+  if (csrs.length === 0 && tooLarge.length) throw new OpenflPackageError(`${tooLarge[0]} in the zip is too large to be a certificate request (over ${MAX_CSR_FILE_BYTES / 1024} KiB).`);
   if (csrs.length === 0) throw new OpenflPackageError('The zip holds no .csr file: upload the col_<name>_to_agg_cert_request.zip that `fx collaborator generate-cert-request` made.');
   if (csrs.length > 1) throw new OpenflPackageError(`The zip holds ${csrs.length} .csr files; a request package holds one.`);
   const [path, csr] = csrs[0]!;
