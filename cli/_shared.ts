@@ -59,8 +59,12 @@ export function serverConfig(args: { dataDir?: string; caUrl?: string; host?: st
   };
 }
 
+/** --password-file wins over the environment (flags win); the two variables at once are refused. */
 export function passwordSources(passwordFile?: string) {
   const e = env();
+  if (!passwordFile && e.FEDPKI_CA_PASSWORD_FILE && e.FEDPKI_CA_PASSWORD) {
+    throw new CaError('bad_request', 'Both FEDPKI_CA_PASSWORD and FEDPKI_CA_PASSWORD_FILE are set: set one.');
+  }
   return { file: passwordFile ?? e.FEDPKI_CA_PASSWORD_FILE, value: e.FEDPKI_CA_PASSWORD };
 }
 

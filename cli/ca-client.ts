@@ -85,6 +85,8 @@ const CURVES: Record<string, KeySpec> = { 'P-256': 'EC-P256', 'P-384': 'EC-P384'
 export function keySpecFromFlags(f: { kty?: string; curve?: string; size?: string }, fallback: KeySpec): KeySpec {
   if (!f.kty && !f.curve && !f.size) return fallback;
   const kty = (f.kty ?? (f.curve ? 'EC' : 'RSA')).toUpperCase();
+  if (kty === 'EC' && f.size) throw new CaError('bad_request', '--size is for RSA keys; an EC key takes --curve.');
+  if (kty === 'RSA' && f.curve) throw new CaError('bad_request', '--curve is for EC keys; an RSA key takes --size.');
   if (kty === 'EC') {
     const spec = CURVES[(f.curve ?? 'P-384').toUpperCase().replace(/^P-?(\d+)$/, 'P-$1')];
     if (!spec) throw new CaError('bad_request', '--curve is P-256, P-384 or P-521.');

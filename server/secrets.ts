@@ -35,7 +35,9 @@ export const MIN_CA_PASSWORD = 8;
 export async function newCaPassword(s: PasswordSources): Promise<string> {
   const given = givenPassword(s);
   if (given !== undefined) {
-    if (given.length < MIN_CA_PASSWORD) throw new CaError('validation_failed', `The CA password needs at least ${MIN_CA_PASSWORD} characters.`);
+    if (given.length < MIN_CA_PASSWORD) {
+      throw new CaError('validation_failed', `The CA password (${s.file ? `from ${s.file}` : 'from FEDPKI_CA_PASSWORD'}) needs at least ${MIN_CA_PASSWORD} characters.`);
+    }
     return given;
   }
   if (!isInteractive()) {

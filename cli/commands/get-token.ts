@@ -55,7 +55,13 @@ export default defineCommand({
   },
   run: ({ args, rawArgs }) =>
     guard(async () => {
-      if (args.revoke) return revokeToken(args.revoke, args);
+      // Options that cannot both apply are refused, not silently resolved.
+      if (args['ca-url'] && args.federation) throw new CaError('bad_request', 'Choose the federation with --ca-url or with --federation, not both.');
+      if (args.revoke) {
+        const minting = ['name', 'ca-url', 'federation', 'san', 'role', 'cert-validity'].filter((k) => args[k as keyof typeof args] !== undefined);
+        if (minting.length) throw new CaError('bad_request', `--revoke makes a revoke token for that certificate; it takes no ${minting.map((k) => (k === 'name' ? '-n' : `--${k}`)).join(', ')}.`);
+        return revokeToken(args.revoke, args);
+      }
       if (!args.name) throw new CaError('bad_request', 'Give the node name with -n NAME (or --revoke SERIAL for a revoke token).');
       const role = (args.role ?? 'collaborator') as NodeRole;
       if (!NODE_ROLES.includes(role)) throw new CaError('bad_request', `--role is one of ${NODE_ROLES.join(', ')}.`);

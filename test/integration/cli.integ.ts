@@ -82,6 +82,15 @@ describe('fedpki', () => {
     expect(existsSync(fresh)).toBe(false);
   });
 
+  it('get-token refuses options that cannot both apply, instead of picking one', () => {
+    const both = cli(['get-token', '-n', 'x', '--ca-url', 'localhost:19999', '--federation', 'default', '-p', dataDir, '--password-file', pw]);
+    expect(both.status).toBe(2);
+    expect(both.stderr).toBe('fedpki: Choose the federation with --ca-url or with --federation, not both.\n');
+    const revoke = cli(['get-token', '-n', 'x', '--revoke', '1234', '-p', dataDir, '--password-file', pw]);
+    expect(revoke.status).toBe(2);
+    expect(revoke.stderr).toBe('fedpki: --revoke makes a revoke token for that certificate; it takes no -n.\n');
+  });
+
   it('get-token names what is wrong: an unknown federation, a bad duration, a bad role', () => {
     const unknown = cli(['get-token', '-n', 'x', '--federation', 'nope', '-p', dataDir, '--password-file', pw]);
     expect(unknown.status).toBe(3);

@@ -5,7 +5,7 @@
  * only for the password, and says so when given a CA URL it no longer applies.
  */
 
-import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '@/db/client';
@@ -94,7 +94,16 @@ describe('first start', () => {
     const dataDir = join(tmp.path, 'shortpw');
     const r = runCli(['install', '-p', dataDir, '--ca-url', 'localhost:1'], { ...baseEnv(dataDir), FEDPKI_CA_PASSWORD: 'short' });
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/at least 8 characters/);
+    expect(r.stderr).toBe('fedpki: The CA password (from FEDPKI_CA_PASSWORD) needs at least 8 characters.\n');
+    const file = join(tmp.path, 'shortpw-file');
+    writeFileSync(file, 'short\n');
+    const fromFile = runCli(['install', '-p', dataDir, '--ca-url', 'localhost:1', '--password-file', file], baseEnv(dataDir));
+    expect(fromFile.stderr).toBe(`fedpki: The CA password (from ${file}) needs at least 8 characters.\n`);
+    // Two sources at once are refused rather than one silently taken.
+    const both = runCli(['install', '-p', dataDir, '--ca-url', 'localhost:1'], { ...baseEnv(dataDir), FEDPKI_CA_PASSWORD: 'long enough password', FEDPKI_CA_PASSWORD_FILE: file });
+    expect(both.status).toBe(2);
+    expect(both.stderr).toBe('fedpki: Both FEDPKI_CA_PASSWORD and FEDPKI_CA_PASSWORD_FILE are set: set one.\n');
+    expect(existsSync(dataDir)).toBe(false);
   });
 
   it('says on a later start that a different CA URL is ignored, and keeps serving on the first one', async () => {
