@@ -149,7 +149,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     const version = projectVersion(config.root);
     const nextHandler: Promise<NextHandler> = o.apiOnly
       ? Promise.reject(new CaError('not_found', 'This server only serves the API.'))
-      : prepareNext(config, nextSelfAddress(config, authority.keyring.list()[0]?.federation.caUrl));
+      : prepareNext(config, nextSelfAddress(config, authority.keyring.list()[0]?.federation.caUrl), log);
     nextHandler.catch(() => undefined);
     let pool: SigningPool | undefined;
     if (config.signingThreads > 0) {
@@ -271,19 +271,19 @@ function warnIgnoredCaUrl(authority: CertificateAuthority, config: ServerConfig,
   });
 }
 
-async function prepareNext(config: ServerConfig, self: { hostname: string; port: number }): Promise<NextHandler> {
+async function prepareNext(config: ServerConfig, self: { hostname: string; port: number }, log: Logger): Promise<NextHandler> {
   if (!config.dev && !existsSync(join(config.root, '.next', 'BUILD_ID'))) {
     throw new CaError('unavailable', 'The portal is not built: run `npm run build` (or start with `npm start`, which builds it).');
   }
   exportToProcess({ NEXT_TELEMETRY_DISABLED: '1' });
   const { default: next } = await import('next');
+  quietForwardedActions(log);
   const app = next({ dev: config.dev, dir: config.root, quiet: !config.dev, hostname: self.hostname, port: self.port });
   await app.prepare();
   const handle = app.getRequestHandler();
   return (req, res) => handle(req, res);
 }
 
-/** The SQLite file: DATABASE_URL when it names a file, else <data>/fedpki.db. */
 /**
  * The data folder holds the CA: its keys (encrypted), the token MACs, the portal's
  * password hashes. FedPKI makes the folder 0700 and the database 0600, but a folder
@@ -302,6 +302,28 @@ function warnOpenFiles(databaseFile: string, log: Logger): void {
   }
 }
 
+/**
+ * A server action posted to a page that does not host it makes Next.js forward the
+ * request to itself, with the caller's headers; that fetch fails by design (see
+ * next-self.ts), and Next.js then prints the error with its stack through
+ * console.error. Anyone can post such a request, so each would add a dozen lines to
+ * the log: it becomes one warning line instead. Every other console.error passes.
+ */
+let consoleWrapped = false;
+function quietForwardedActions(log: Logger): void {
+  if (consoleWrapped) return;
+  consoleWrapped = true;
+  const original = console.error.bind(console);
+  console.error = (...args: unknown[]) => {
+    if (args[0] === 'failed to forward action response') {
+      log.warn('a server action was posted to a page that does not host it: answered with nothing, not forwarded');
+      return;
+    }
+    original(...args);
+  };
+}
+
+/** The SQLite file: DATABASE_URL when it names a file, else <data>/fedpki.db. */
 export function resolveDatabaseFile(dataDir: string, databaseUrl?: string): string {
   if (databaseUrl && !/^postgres(ql)?:\/\//i.test(databaseUrl)) return resolve(databaseUrl.replace(/^file:/, ''));
   return resolve(dataDir, 'fedpki.db');
