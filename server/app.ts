@@ -6,6 +6,7 @@
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { CaError } from '../lib/ca/errors';
 import type { FederationContext } from '../lib/ca/keyring';
 import { clientIp, decodePathPart, sendError } from './http';
 import type { Logger } from './log';
@@ -19,6 +20,9 @@ export interface AppHandlerOptions {
   log: Logger;
   trustProxy: boolean;
 }
+
+/** next.config.js's serverActions.bodySizeLimit ('2mb'). */
+export const ACTION_BODY_LIMIT = 2 * 1024 * 1024;
 
 /** Request headers only a trusted proxy (or proxy.ts) may set. */
 const CLIENT_FORBIDDEN = ['x-nonce', 'content-security-policy', 'x-middleware-subrequest', 'x-fedpki-client-ip'];
@@ -46,6 +50,13 @@ export function createAppHandler(o: AppHandlerOptions) {
       decodePathPart(path);
     } catch (e) {
       sendError(res, e, o.log, { path });
+      return;
+    }
+
+    // A server action's body over Next.js's limit would be a 500 with a digest there; the
+    // portal's forms check their files first, so only a crafted request gets this 413.
+    if (req.method === 'POST' && req.headers['next-action'] !== undefined && Number(req.headers['content-length'] ?? 0) > ACTION_BODY_LIMIT) {
+      sendError(res, new CaError('body_too_large', `A form's content is limited to ${ACTION_BODY_LIMIT / 1024 / 1024} MiB.`), o.log, { path });
       return;
     }
 
