@@ -34,7 +34,7 @@ type AnyCommand = CommandDef<ArgsDef>;
 const resolve = async <T>(v: T | (() => T | Promise<T>) | Promise<T> | undefined): Promise<T | undefined> => (typeof v === 'function' ? (v as () => T | Promise<T>)() : v);
 
 /** The command the arguments name (following subcommands), the arguments left for it, and its path. */
-async function leafCommand(root: AnyCommand, rawArgs: string[]): Promise<{ cmd: AnyCommand; rest: string[]; path: string[] }> {
+async function leafCommand(root: AnyCommand, rawArgs: string[]): Promise<{ cmd: AnyCommand; rest: string[]; path: string[]; unknown?: { name: string; known: string[] } }> {
   let cmd = root;
   let rest = rawArgs;
   const path: string[] = [];
@@ -43,6 +43,8 @@ async function leafCommand(root: AnyCommand, rawArgs: string[]): Promise<{ cmd: 
     if (!subs || Object.keys(subs).length === 0) break;
     const at = rest.findIndex((a) => !a.startsWith('-'));
     const sub = at >= 0 ? subs[rest[at]!] : undefined;
+    // A word that is no command here is named as such (not as the options after it).
+    if (!sub && at >= 0 && path.length > 0) return { cmd, rest, path, unknown: { name: rest[at]!, known: Object.keys(subs) } };
     if (!sub) break; // citty says which command is unknown or missing
     path.push(rest[at]!);
     cmd = (await resolve(sub))!;
@@ -64,7 +66,11 @@ async function cli(rawArgs: string[]): Promise<void> {
     await runMain(main, { rawArgs: rawArgs.length ? rawArgs : ['--help'] });
     return;
   }
-  const { cmd, rest, path } = await leafCommand(main as AnyCommand, rawArgs);
+  const { cmd, rest, path, unknown: unknownCommand } = await leafCommand(main as AnyCommand, rawArgs);
+  if (unknownCommand) {
+    usageError(`${path.join(' ')} has no command ${unknownCommand.name} (its commands: ${unknownCommand.known.join(', ')})`, path);
+    return;
+  }
   const argsDef = ((await resolve(cmd.args)) ?? {}) as Record<string, { type?: string; alias?: string | string[] }>;
   const unknown = unknownOptions(argsDef, rest);
   if (unknown.length) {

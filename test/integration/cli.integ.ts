@@ -49,6 +49,10 @@ describe('fedpki', () => {
     const unknown = cli(['bogusverb']);
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toBe('fedpki: Unknown command bogusverb. See fedpki --help\n');
+    // A word that is no command of a group is named, not the options after it.
+    const sub = cli(['user', 'list', '-p', dataDir]);
+    expect(sub.status).toBe(2);
+    expect(sub.stderr).toBe('fedpki: user has no command list (its commands: add). See fedpki user --help\n');
     // Help is still help: exit 0, on stdout.
     const help = cli(['get-token', '--help']);
     expect(help.status).toBe(0);
