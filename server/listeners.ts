@@ -105,7 +105,7 @@ export class Listeners {
       const { port } = splitCaUrl(ctx.federation.caUrl);
       groups.set(port, [...(groups.get(port) ?? []), ctx.federation.id]);
     }
-    let firstFailure: unknown;
+    const failures: { port: number; ids: string[]; error: unknown }[] = [];
     for (const [port, ids] of groups) {
       try {
         for (const id of ids) if (!this.#tls.has(id)) await this.#issue(id);
@@ -117,18 +117,20 @@ export class Listeners {
         } else await this.#listen(port, ids);
         this.#closed.delete(port);
       } catch (e) {
-        // One federation's port (taken by another program, say) must not keep the
-        // others down: it is logged once and tried again until it opens.
-        firstFailure ??= e;
-        const why = (e as Error).message;
-        if (this.#closed.get(port) !== why) {
-          this.#o.log.error(`a federation's port could not be opened; its nodes cannot reach it until it can (tried again every ${RETRY_MS / 1000} s)`, { federations: ids.join(','), error: why });
-        }
-        this.#closed.set(port, why);
+        failures.push({ port, ids, error: e });
       }
     }
     // With no port open at all there is nothing to serve: the start fails, as before.
-    if (firstFailure !== undefined && this.#ports.size === 0) throw firstFailure;
+    if (failures.length && this.#ports.size === 0) throw failures[0]!.error;
+    // One federation's port (taken by another program, say) must not keep the others
+    // down: it is logged once and tried again until it opens.
+    for (const { port, ids, error } of failures) {
+      const why = (error as Error).message;
+      if (this.#closed.get(port) !== why) {
+        this.#o.log.error(`a federation's port could not be opened; its nodes cannot reach it until it can (tried again every ${RETRY_MS / 1000} s)`, { federations: ids.join(','), error: why });
+      }
+      this.#closed.set(port, why);
+    }
     if (this.#o.httpPort && !this.#http) await this.#listenHttp(this.#o.httpPort);
     this.#timer ??= setInterval(() => void this.renewDue(), 15 * 60 * 1000).unref();
     this.#retry ??= setInterval(() => {

@@ -1,13 +1,13 @@
 import { defineCommand } from 'citty';
-import { existsSync, rmSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { CaError } from '../../lib/ca/errors';
 import { ask, isInteractive } from '../../server/prompt';
 import { sqliteFileState } from '../../db/client';
 import { dataDirArg, guard, serverConfig } from '../_shared';
 
 export default defineCommand({
-  meta: { name: 'uninstall', description: 'Delete a CA data folder and every key in it (asks first)' },
+  meta: { name: 'uninstall', description: 'Delete a CA: its database and every key in it, and its data folder if nothing else is in it (asks first)' },
   args: {
     'ca-path': { ...dataDirArg, required: true, description: 'the data folder to delete, named on the command line (no default: neither ./data nor $FEDPKI_DATA_DIR)' },
     yes: { type: 'boolean', alias: 'y', description: 'do not ask' },
@@ -27,14 +27,24 @@ export default defineCommand({
       if (state === 'foreign') throw new CaError('bad_request', `${config.dataDir} holds a fedpki.db that is not a FedPKI database; nothing deleted.`);
       if (!args.yes) {
         if (!isInteractive()) throw new CaError('bad_request', 'Refusing to delete without confirmation: add --yes.');
-        const answer = await ask(`Delete ${config.dataDir}, its database and every CA key in it? Type "delete" to confirm`);
+        const answer = await ask(`Delete the CA in ${config.dataDir}, its database and every CA key in it? Type "delete" to confirm`);
         if (answer !== 'delete') {
           process.stderr.write('Nothing deleted.\n');
           return;
         }
       }
-      rmSync(resolve(config.dataDir), { recursive: true, force: true });
-      process.stderr.write(`Deleted ${config.dataDir}.\n`);
+      // FedPKI's files only: a folder the operator also keeps other things in (a project,
+      // backups, notes) keeps them.
+      for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(config.databaseFile + suffix, { force: true });
+      const folder = dirname(config.databaseFile);
+      const others = readdirSync(folder);
+      if (others.length === 0) {
+        rmdirSync(folder);
+        process.stderr.write(`Deleted ${folder}.\n`);
+      } else {
+        const named = others.slice(0, 5).join(', ') + (others.length > 5 ? ` and ${others.length - 5} more` : '');
+        process.stderr.write(`Deleted the CA (${basename(config.databaseFile)} and its journal files). Kept ${folder}, which holds other files: ${named}.\n`);
+      }
     }),
 });
 

@@ -156,6 +156,8 @@ describe('fedpki', () => {
       const moved = runCli(['run', '-p', dataDir, '--api-only', '--password-file', pw], { ...env, FEDPKI_LISTEN_PORT_OFFSET: String(port - 19999) });
       expect(moved.status, moved.stderr).toBe(1);
       expect(moved.stderr).toContain(`:${port} (FEDPKI_HOST, and the CA URL port 19999 plus FEDPKI_LISTEN_PORT_OFFSET ${port - 19999}): something else is listening there.`);
+      // Its only federation's port: no promise of a retry the exiting process will not make.
+      expect(moved.stderr).not.toContain('tried again every');
     } finally {
       blocker.close();
     }
@@ -289,6 +291,20 @@ describe('fedpki', () => {
     expect(r.status, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/holds a fedpki\.db that is not a FedPKI database; nothing deleted/);
     expect(existsSync(join(foreign, 'precious.txt'))).toBe(true);
+  });
+
+  it('uninstall deletes only the CA\'s files, and keeps a folder that holds anything else', () => {
+    const project = join(tmp.path, 'project');
+    mkdirSync(join(project, 'src'), { recursive: true });
+    writeFileSync(join(project, 'src', 'main.py'), 'print("keep me")\n');
+    writeFileSync(join(project, 'notes.txt'), 'keep me too\n');
+    const made = cli(['install', '-p', project, '--ca-url', 'localhost:19997', '--password-file', pw]);
+    expect(made.status, made.stderr).toBe(0);
+    const r = cli(['uninstall', '-p', project, '--yes']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toBe(`Deleted the CA (fedpki.db and its journal files). Kept ${project}, which holds other files: notes.txt, src.\n`);
+    expect(readdirSync(project).sort()).toEqual(['notes.txt', 'src']);
+    expect(readdirSync(join(project, 'src'))).toEqual(['main.py']);
   });
 
   it('uninstall asks first: without a terminal it needs --yes, and then removes the folder', () => {
