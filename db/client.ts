@@ -8,8 +8,8 @@
  * ~60 µs of fsync wait per issuance (measured), which the signing path can afford.
  */
 
-import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
@@ -91,4 +91,56 @@ export function sqliteFileState(file: string): 'idle' | 'in-use' | 'foreign' {
   } finally {
     db?.close();
   }
+}
+
+/** Which file an open database is: to notice it deleted, replaced or emptied under a running server. */
+export interface FileIdentity {
+  dev: number;
+  ino: number;
+}
+
+export function fileIdentity(file: string): FileIdentity {
+  const st = statSync(file);
+  return { dev: st.dev, ino: st.ino };
+}
+
+const SQLITE_HEADER = 'SQLite format 3\0';
+
+/**
+ * What has happened to an open SQLite file behind its connection's back, if anything:
+ * a connection holds the file it opened, so after `rm` it goes on writing into an
+ * unlinked file that is lost when it closes, and after a truncation into a file no
+ * later start can read.
+ */
+export function databaseFileProblem(file: string, opened: FileIdentity): string | undefined {
+  let fd: number | undefined;
+  try {
+    const st = statSync(file);
+    if (st.dev !== opened.dev || st.ino !== opened.ino) return 'replaced by another file';
+    fd = openSync(file, 'r');
+    const header = Buffer.alloc(16);
+    const n = readSync(fd, header, 0, 16, 0);
+    return n === 16 && header.toString('latin1') === SQLITE_HEADER ? undefined : 'emptied or overwritten';
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'deleted or moved' : undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * A database that is gone while its journal files are still there was deleted or moved
+ * while in use: starting a new CA there would take those files for its own and hide what
+ * happened. Returns the journal file found, if so.
+ */
+export function orphanedJournal(file: string): string | undefined {
+  if (existsSync(file)) return undefined;
+  return ['-wal', '-shm'].map((suffix) => file + suffix).find((j) => existsSync(j));
+}
+
+export function orphanedJournalError(file: string, journal: string): CaError {
+  return new CaError(
+    'conflict',
+    `${file} is missing, but ${basename(journal)} beside it is not: the database was deleted or moved while FedPKI used it. Put it back, or restore a backup with \`fedpki import\`; to make a new CA here instead, delete its -wal and -shm files first.`,
+  );
 }

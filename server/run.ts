@@ -13,6 +13,7 @@ import { ActivityType, auditEntry } from '../lib/ca/audit';
 import { CaError } from '../lib/ca/errors';
 import { validateCaUrl, validatePublicUrl } from '../lib/ca/federation';
 import { databaseKind, openStore, type Database } from '../db/open';
+import { databaseFileProblem, fileIdentity, orphanedJournal, orphanedJournalError } from '../db/client';
 import { USERNAME_RE, USERNAME_RULE, passwordProblem } from '../lib/auth/rules';
 import { EXPIRY_WEBHOOK_KEY, webhookUrlFrom } from '../lib/ca/webhook';
 import { createAppHandler, type NextHandler } from './app';
@@ -44,6 +45,11 @@ export interface StartOptions {
 export interface RunningServer {
   runtime: Runtime;
   close(): Promise<void>;
+  /**
+   * Settles with the reason when the server must stop (its SQLite file was deleted,
+   * replaced or emptied under it); `fedpki run` then stops with exit code 1.
+   */
+  fatal: Promise<string>;
 }
 
 /** How long a stopping server lets the requests it is answering finish. */
@@ -96,6 +102,8 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   // admin) before it creates the SQLite file: a refused one must leave nothing behind,
   // or the next attempt finds "a CA" with no keys or nobody to run it.
   let password: string | undefined;
+  const journal = databaseKind(config) === 'sqlite' ? orphanedJournal(config.databaseFile) : undefined;
+  if (journal) throw orphanedJournalError(config.databaseFile, journal);
   if (databaseKind(config) === 'sqlite' && !existsSync(config.databaseFile)) {
     checkFirstStart(o);
     password = await newCaPassword(o.password);
@@ -133,7 +141,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     await firstAdmin(o, database, log);
     if (o.installOnly) {
       await database.close();
-      return { runtime: undefined as unknown as Runtime, close: async () => {} };
+      return { runtime: undefined as unknown as Runtime, close: async () => {}, fatal: new Promise<string>(() => undefined) };
     }
 
     // Every instance sharing a database must sign sessions with the same secret.
@@ -202,8 +210,20 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     setRuntime(runtime);
     opened.push(listeners);
     await listeners.sync();
+    // The SQLite file this server opened must stay the database: deleted, replaced or
+    // emptied, every certificate from then on would be lost, so the server stops instead.
+    let fatal!: (reason: string) => void;
+    const fatalPromise = new Promise<string>((resolve) => (fatal = resolve));
+    const databaseIdentity = database.kind === 'sqlite' ? fileIdentity(config.databaseFile) : undefined;
     // Federations created or changed by the CLI (or another instance) appear within seconds.
     const refresher = setInterval(() => {
+      const problem = databaseIdentity && databaseFileProblem(config.databaseFile, databaseIdentity);
+      if (problem) {
+        clearInterval(refresher);
+        log.error(`the database file was ${problem} while FedPKI ran: stopping, so that nothing more is issued into it`, { file: config.databaseFile });
+        fatal(`the database file ${config.databaseFile} was ${problem}`);
+        return;
+      }
       authority
         .refresh()
         .then(({ added }) => (added.length ? listeners.sync() : undefined))
@@ -221,6 +241,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     }
     return {
       runtime,
+      fatal: fatalPromise,
       close: async () => {
         clearInterval(refresher);
         jobs.stop();

@@ -31,6 +31,11 @@ export default defineCommand({
         await server.close();
         process.exit(0);
       };
+      void server.fatal.then(async (reason) => {
+        await server.close();
+        process.stderr.write(`fedpki: Stopped: ${reason}. Put it back, or restore a backup with \`fedpki import\`, before starting again.\n`);
+        process.exit(1);
+      });
       process.once('SIGINT', () => void stop('SIGINT'));
       process.once('SIGTERM', () => void stop('SIGTERM'));
       const ports = server.runtime.listeners.ports();
