@@ -10,6 +10,15 @@ describe('parseEnv', () => {
     expect(parseEnv({}).FEDPKI_DB_SYNCHRONOUS).toBe('FULL');
   });
 
+  it('ok/a secret from a variable loses one trailing newline, as one from a file does', () => {
+    expect(parseEnv({ FEDPKI_CA_PASSWORD: 'correct horse\n' }).FEDPKI_CA_PASSWORD).toBe('correct horse');
+    expect(parseEnv({ FEDPKI_CA_PASSWORD: 'correct horse\r\n' }).FEDPKI_CA_PASSWORD).toBe('correct horse');
+    expect(parseEnv({ FEDPKI_ADMIN_PASSWORD: 'admin password 1\n' }).FEDPKI_ADMIN_PASSWORD).toBe('admin password 1');
+    // Only one, and only at the end: the rest is the secret.
+    expect(parseEnv({ FEDPKI_CA_PASSWORD: ' two\n\n' }).FEDPKI_CA_PASSWORD).toBe(' two\n');
+    expect(() => parseEnv({ FEDPKI_CA_PASSWORD: '\n' })).toThrow(/FEDPKI_CA_PASSWORD/);
+  });
+
   it('ok/host names and IPs in FEDPKI_HOSTNAMES', () => {
     expect(parseEnv({ FEDPKI_HOSTNAMES: 'ca.example.org, 10.0.0.1,::1,fedpki' }).FEDPKI_HOSTNAMES).toBeDefined();
   });

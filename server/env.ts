@@ -20,6 +20,18 @@ const bool = z.preprocess(
 /** A DNS name (letters, digits, hyphens, dots) as a TLS certificate names a host; IP addresses are parsed. */
 const HOSTNAME_RE = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
+/**
+ * A secret from the environment, read as a password file is (server/secrets.ts): one
+ * trailing newline is not part of it. Secrets passed from files through a variable (an
+ * env file, a Kubernetes secret) often end with one, and a CA made with it would then
+ * open from the variable but never from the same value in a file.
+ */
+const secretValue = z
+  .string()
+  .transform((v) => v.replace(/\r?\n$/, ''))
+  .pipe(z.string().min(1))
+  .optional();
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).optional(),
   FEDPKI_DATA_DIR: z.string().min(1).default('./data'),
@@ -31,7 +43,7 @@ const schema = z.object({
     // file path and get a new, empty CA there.
     .refine((v) => !/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(v) || /^(postgres(ql)?|file):\/\//i.test(v), 'use postgres://… (or postgresql://…) for PostgreSQL, or a file path for SQLite')
     .optional(),
-  FEDPKI_CA_PASSWORD: z.string().min(1).optional(),
+  FEDPKI_CA_PASSWORD: secretValue,
   FEDPKI_CA_PASSWORD_FILE: z.string().min(1).optional(),
   /** Address the HTTPS listeners bind to. */
   FEDPKI_HOST: z.string().min(1).default('127.0.0.1'),
@@ -55,7 +67,7 @@ const schema = z.object({
    */
   FEDPKI_PUBLIC_URL: z.string().url().optional(),
   FEDPKI_ADMIN_USERNAME: z.string().min(1).optional(),
-  FEDPKI_ADMIN_PASSWORD: z.string().min(1).optional(),
+  FEDPKI_ADMIN_PASSWORD: secretValue,
   FEDPKI_ADMIN_PASSWORD_FILE: z.string().min(1).optional(),
   FEDPKI_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   FEDPKI_TRUST_PROXY: bool,
