@@ -37,6 +37,11 @@ export const passwordFileArg = {
 export function serverConfig(args: { dataDir?: string; caUrl?: string; host?: string; httpPort?: string; dev?: boolean }): ServerConfig {
   const e = env();
   const dataDir = resolve(args.dataDir ?? e.FEDPKI_DATA_DIR);
+  // Flags win, but not in silence: a CA made in one file and looked for in another is
+  // how an operator ends up with two.
+  if (args.dataDir && e.DATABASE_URL && !isPostgresUrl(e.DATABASE_URL)) {
+    process.stderr.write(`fedpki: DATABASE_URL (${e.DATABASE_URL}) is ignored: -p names the data folder, and its fedpki.db.\n`);
+  }
   return {
     root: projectRoot(),
     dataDir,
@@ -78,7 +83,13 @@ export interface OpenedCa {
 
 /** Where the CA lives, for messages: a data folder or a PostgreSQL database. */
 export function caLocation(config: ServerConfig): string {
-  return config.databaseUrl ? `the PostgreSQL database in DATABASE_URL` : config.dataDir;
+  if (config.databaseUrl) return 'the PostgreSQL database in DATABASE_URL';
+  return usesDatabaseUrlFile(config) ? `${config.databaseFile} (DATABASE_URL)` : config.dataDir;
+}
+
+/** The SQLite file is DATABASE_URL's, not the data folder's fedpki.db. */
+export function usesDatabaseUrlFile(config: ServerConfig): boolean {
+  return !config.databaseUrl && config.databaseFile !== resolve(config.dataDir, 'fedpki.db');
 }
 
 /** Opens an existing CA (data folder or PostgreSQL) and checks the password against its keys. */
@@ -87,7 +98,7 @@ export async function openCa(dataDir: string | undefined, passwordFile: string |
   const journal = config.databaseUrl ? undefined : orphanedJournal(config.databaseFile);
   if (journal) throw orphanedJournalError(config.databaseFile, journal);
   if (!(await storeExists(config))) {
-    throw new CaError('not_found', `No FedPKI CA in ${caLocation(config)}: create one with \`fedpki install${config.databaseUrl ? '' : ` -p ${config.dataDir}`}\`.`);
+    throw new CaError('not_found', `No FedPKI CA in ${caLocation(config)}: create one with \`fedpki install${config.databaseUrl || usesDatabaseUrlFile(config) ? '' : ` -p ${config.dataDir}`}\`.`);
   }
   const database = await openStore(config);
   try {

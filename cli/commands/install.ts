@@ -3,7 +3,7 @@ import { storeExists } from '../../db/open';
 import { CaError } from '../../lib/ca/errors';
 import { env } from '../../server/env';
 import { startServer } from '../../server/run';
-import { caLocation, dataDirArg, guard, passwordFileArg, passwordSources, serverConfig } from '../_shared';
+import { caLocation, dataDirArg, guard, passwordFileArg, passwordSources, serverConfig, usesDatabaseUrlFile } from '../_shared';
 
 export default defineCommand({
   meta: { name: 'install', description: 'Create a CA: the first federation (root, intermediate, provisioner key) and a portal administrator' },
@@ -26,6 +26,6 @@ export default defineCommand({
         logLevel: 'warn',
         installOnly: true,
       });
-      process.stderr.write(`FedPKI CA created in ${caLocation(config)} for https://${config.caUrl}\nStart it with: fedpki run${config.databaseUrl ? '' : ` -p ${config.dataDir}`}\n`);
+      process.stderr.write(`FedPKI CA created in ${caLocation(config)} for https://${config.caUrl}\nStart it with: fedpki run${config.databaseUrl || usesDatabaseUrlFile(config) ? ' (with DATABASE_URL set as now)' : ` -p ${config.dataDir}`}\n`);
     }),
 });

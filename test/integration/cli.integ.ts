@@ -209,6 +209,22 @@ describe('fedpki', () => {
     expect(existsSync(typo)).toBe(false);
   });
 
+  it('with DATABASE_URL naming a file, install says where the CA is and how to start it; -p over it says it is ignored', () => {
+    const file = join(tmp.path, 'elsewhere', 'ca.db');
+    const withUrl = { ...baseEnv(join(tmp.path, 'unused-data')), DATABASE_URL: file };
+    const made = runCli(['install', '--ca-url', 'localhost:19996', '--password-file', pw], withUrl);
+    expect(made.status, made.stderr).toBe(0);
+    expect(made.stderr).toContain(`FedPKI CA created in ${file} (DATABASE_URL) for https://localhost:19996\nStart it with: fedpki run (with DATABASE_URL set as now)\n`);
+    expect(existsSync(file)).toBe(true);
+    const listed = runCli(['federation', 'list', '--password-file', pw], withUrl);
+    expect(listed.status, listed.stderr).toBe(0);
+    // -p wins (flags win), and says so: this folder has no CA, and the hint names it.
+    const other = join(tmp.path, 'other-data');
+    const overridden = runCli(['federation', 'list', '-p', other, '--password-file', pw], withUrl);
+    expect(overridden.status).toBe(3);
+    expect(overridden.stderr).toBe(`fedpki: DATABASE_URL (${file}) is ignored: -p names the data folder, and its fedpki.db.\nfedpki: No FedPKI CA in ${other}: create one with \`fedpki install -p ${other}\`.\n`);
+  });
+
   it('certify checks its output folder before it spends the token: a file in the way is one line, exit 2, and the token still works', async () => {
     const srv = await startFedpki();
     try {
