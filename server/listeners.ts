@@ -335,7 +335,7 @@ const CHECK_INTERVAL_MS = 1000;
 const DRAIN_CHECK_MS = 25;
 
 /** How often a federation's port that could not be opened is tried again. */
-const RETRY_MS = 10_000;
+const RETRY_MS = 5_000;
 
 /**
  * Why a port cannot be listened on at this address (in use, privileged, no such

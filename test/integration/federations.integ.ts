@@ -178,10 +178,10 @@ describe('federations', () => {
       again = await startFedpki({ dataDir, port: first.port });
       // The other federations serve; the one whose port is held is named in one error line.
       expect((await httpsRequest(`${again.origin}/health`, { ca: again.rootPem })).status).toBe(200);
-      await new Promise((r) => setTimeout(r, 11_000));
+      await new Promise((r) => setTimeout(r, 6_000));
       const lines = again.logs().split('\n').filter((l) => l.includes("a federation's port could not be opened"));
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(/^\S+ error a federation's port could not be opened; its nodes cannot reach it until it can \(tried again every 10 s\) federations=later-busy error="Cannot listen on 127\.0\.0\.1:\d+ .*something else is listening there\."$/);
+      expect(lines[0]).toMatch(/^\S+ error a federation's port could not be opened; its nodes cannot reach it until it can \(tried again every 5 s\) federations=later-busy error="Cannot listen on 127\.0\.0\.1:\d+ .*something else is listening there\."$/);
       await new Promise((resolve) => other.close(resolve));
       const roots = await eventually(
         () => httpsRequest(`https://localhost:${port}/roots`, { insecure: true }),

@@ -46,7 +46,7 @@ describe('HTTP abuse', () => {
     expect(chunked.status).toBe(413);
   });
 
-  it('refuses other content types with 415, other methods with 400, and unknown API paths with JSON', async () => {
+  it('refuses other content types with 415, other methods with 405, and unknown API paths with JSON', async () => {
     for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonx']) {
       const r = await sign('{"csr":"x","ott":"y"}', { 'Content-Type': type });
       expect(r.status, type).toBe(415);
@@ -55,10 +55,10 @@ describe('HTTP abuse', () => {
     const noType = await sign('{"csr":"x","ott":"y"}', {});
     expect(noType.status).toBe(415);
     const get = await httpsRequest(`${srv.origin}/1.0/sign`, { ca: srv.rootPem });
-    expect(get.status).toBe(400);
-    expect(get.json).toMatchObject({ status: 400 });
+    expect(get.status).toBe(405);
+    expect(get.json).toMatchObject({ status: 405, code: 'method_not_allowed' });
     const put = await sign('{}', { 'Content-Type': 'application/json' }, 'PUT');
-    expect(put.status).toBe(400);
+    expect(put.status).toBe(405);
   });
 
   it('cuts a client that dribbles its headers, and one that dribbles its body', async () => {

@@ -30,7 +30,7 @@ export default async function FederationPage({ params, searchParams }: { params:
   const envNote = rt.config.publicUrl && envFederation?.federation.id === id ? 'FEDPKI_PUBLIC_URL is set: it replaces this value at every start.' : undefined;
   const ocspUrl = `${record.publicUrl ?? `https://${record.caUrl}`}/ocsp/${id}`;
   const q = `federation=${encodeURIComponent(id)}`;
-  // Its port, as this server has it: one another program holds is tried again every 10 s.
+  // Its port, as this server has it: one another program holds is tried again every 5 s.
   const portClosed = !rt.listeners.listensOn(record.caUrl);
   const cas = [
     { label: 'Root CA', cert: ctx.root, file: 'root_ca.crt' },
@@ -67,7 +67,7 @@ export default async function FederationPage({ params, searchParams }: { params:
       )}
       {portClosed && (
         <div className="callout warn" role="alert">
-          Port {splitCaUrl(record.caUrl).port} could not be opened (another program may hold it), so this federation&rsquo;s nodes cannot reach it. Its tokens point there: free the port, and FedPKI opens it within 10 seconds.
+          Port {splitCaUrl(record.caUrl).port} could not be opened (another program may hold it), so this federation&rsquo;s nodes cannot reach it. Its tokens point there: free the port, and FedPKI opens it within 5 seconds.
         </div>
       )}
       <div className="columns-wide">
