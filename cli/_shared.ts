@@ -8,7 +8,6 @@ import { nodeCrypto } from '../lib/crypto/node-crypto';
 import { CaError, isCaError } from '../lib/ca/errors';
 import { isPostgresUrl } from '../db/pg/client';
 import { openStore, storeExists, type Database } from '../db/open';
-import { orphanedJournal, orphanedJournalError } from '../db/client';
 import type { CaStore } from '../lib/ca/store';
 import { env, flagValue } from '../server/env';
 import { resolveDatabaseFile } from '../server/run';
@@ -95,8 +94,6 @@ export function usesDatabaseUrlFile(config: ServerConfig): boolean {
 /** Opens an existing CA (data folder or PostgreSQL) and checks the password against its keys. */
 export async function openCa(dataDir: string | undefined, passwordFile: string | undefined, o: { unlock?: boolean } = {}): Promise<OpenedCa> {
   const config = serverConfig({ dataDir });
-  const journal = config.databaseUrl ? undefined : orphanedJournal(config.databaseFile);
-  if (journal) throw orphanedJournalError(config.databaseFile, journal);
   if (!(await storeExists(config))) {
     throw new CaError('not_found', `No FedPKI CA in ${caLocation(config)}: create one with \`fedpki install${config.databaseUrl || usesDatabaseUrlFile(config) ? '' : ` -p ${config.dataDir}`}\`.`);
   }

@@ -31,6 +31,7 @@ export interface OpenDatabaseOptions {
 }
 
 export function openDatabase(o: OpenDatabaseOptions): Db {
+  refuseOrphanedJournal(o.file);
   const dir = dirname(o.file);
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
   else if (!statSync(dir).isDirectory()) throw new CaError('validation_failed', `${dir} is a file: the data folder must be a folder.`);
@@ -130,16 +131,15 @@ export function databaseFileProblem(file: string, opened: FileIdentity): string 
 
 /**
  * A database that is gone while its journal files are still there was deleted or moved
- * while in use: starting a new CA there would take those files for its own and hide what
- * happened. Returns the journal file found, if so.
+ * while in use. Opening a new database there would take those files for its own (SQLite
+ * replays a -wal into whatever file it finds) and hide what happened, so every opener
+ * refuses it: a start, the CLI verbs, an import.
  */
-export function orphanedJournal(file: string): string | undefined {
-  if (existsSync(file)) return undefined;
-  return ['-wal', '-shm'].map((suffix) => file + suffix).find((j) => existsSync(j));
-}
-
-export function orphanedJournalError(file: string, journal: string): CaError {
-  return new CaError(
+export function refuseOrphanedJournal(file: string): void {
+  if (existsSync(file)) return;
+  const journal = ['-wal', '-shm'].map((suffix) => file + suffix).find((j) => existsSync(j));
+  if (!journal) return;
+  throw new CaError(
     'conflict',
     `${file} is missing, but ${basename(journal)} beside it is not: the database was deleted or moved while FedPKI used it. Put it back, or restore a backup with \`fedpki import\`; to make a new CA here instead, delete its -wal and -shm files first.`,
   );

@@ -74,7 +74,10 @@ export function databaseKind(c: Pick<StoreConfig, 'databaseUrl'>): DatabaseKind 
  * has a federation. Never creates anything.
  */
 export async function storeExists(c: StoreConfig): Promise<boolean> {
-  if (databaseKind(c) === 'sqlite') return existsSync(c.databaseFile);
+  if (databaseKind(c) === 'sqlite') {
+    (await import('./client')).refuseOrphanedJournal(c.databaseFile);
+    return existsSync(c.databaseFile);
+  }
   const pg = (await import('pg')).default;
   const { openError } = await import('./pg/client');
   const client = new pg.Client({ connectionString: c.databaseUrl, connectionTimeoutMillis: 10_000 });

@@ -12,8 +12,8 @@ import { nodeCrypto } from '../lib/crypto/node-crypto';
 import { ActivityType, auditEntry } from '../lib/ca/audit';
 import { CaError } from '../lib/ca/errors';
 import { validateCaUrl, validatePublicUrl } from '../lib/ca/federation';
-import { databaseKind, openStore, type Database } from '../db/open';
-import { databaseFileProblem, fileIdentity, orphanedJournal, orphanedJournalError } from '../db/client';
+import { databaseKind, openStore, storeExists, type Database } from '../db/open';
+import { databaseFileProblem, fileIdentity } from '../db/client';
 import { USERNAME_RE, USERNAME_RULE, passwordProblem } from '../lib/auth/rules';
 import { EXPIRY_WEBHOOK_KEY, webhookUrlFrom } from '../lib/ca/webhook';
 import { createAppHandler, type NextHandler } from './app';
@@ -102,9 +102,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   // admin) before it creates the SQLite file: a refused one must leave nothing behind,
   // or the next attempt finds "a CA" with no keys or nobody to run it.
   let password: string | undefined;
-  const journal = databaseKind(config) === 'sqlite' ? orphanedJournal(config.databaseFile) : undefined;
-  if (journal) throw orphanedJournalError(config.databaseFile, journal);
-  if (databaseKind(config) === 'sqlite' && !existsSync(config.databaseFile)) {
+  if (databaseKind(config) === 'sqlite' && !(await storeExists(config))) {
     checkFirstStart(o);
     password = await newCaPassword(o.password);
   }

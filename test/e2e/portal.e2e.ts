@@ -12,7 +12,6 @@
 
 import { X509Certificate, createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
@@ -24,7 +23,7 @@ import { makeCsr } from '../helpers/csr';
 import { httpsRequest } from '../helpers/https';
 import { openssl, opensslVerify } from '../helpers/openssl';
 import { tempDir } from '../helpers/paths';
-import { TEST_ADMIN_PASSWORD, freePort, startFedpki, type Fedpki } from '../helpers/server';
+import { TEST_ADMIN_PASSWORD, freePort, holdPort, startFedpki, type Fedpki } from '../helpers/server';
 import { callAction, serverActions, type ServerAction } from './actions';
 import { CertificatesPage } from './pages/certificates';
 import { CsrPage } from './pages/csr';
@@ -194,8 +193,7 @@ describe('the admin portal', () => {
 
     // A port another program holds is refused at the CA URL field, and nothing is created.
     const held = await freePort();
-    const other = net.createServer((s) => s.destroy());
-    await new Promise<void>((resolve) => other.listen(held, '127.0.0.1', () => resolve()));
+    const other = await holdPort(held);
     try {
       await federations.submit({ name: 'Study Busy', caUrl: `localhost:${held}` });
       const message = `Port ${held} cannot be opened here: something else is listening there. Choose another port for the CA URL.`;

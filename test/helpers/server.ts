@@ -8,7 +8,7 @@
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import net, { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { BIN, LAUNCHER, ROOT, tempDir } from './paths';
 import { httpsRequest } from './https';
@@ -31,6 +31,13 @@ export async function newTestPostgresUrl(): Promise<string> {
 
 export const TEST_PASSWORD = 'correct horse battery staple';
 export const TEST_ADMIN_PASSWORD = 'admin password for tests';
+
+/** Another program holding a port on 127.0.0.1 (it accepts and drops connections). */
+export async function holdPort(port: number): Promise<net.Server> {
+  const server = net.createServer((s) => s.destroy());
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', () => resolve()));
+  return server;
+}
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -239,6 +239,11 @@ describe('fedpki', () => {
       const r = runCli(['certify', '-n', 'node8', '-t', token, '-c', certs], srv.env);
       expect(r.status, r.stderr).toBe(0);
       expect(readdirSync(certs).sort()).toEqual(['node8.crt', 'node8.key', 'root_ca.crt']);
+      // renew checks where it will write the same way, before it asks the CA.
+      const out = join(inTheWay, 'node8.crt');
+      const renew = runCli(['renew', '-c', join(certs, 'node8.crt'), '-k', join(certs, 'node8.key'), '--ca-url', srv.caUrl, '--out', out], srv.env);
+      expect(renew.status).toBe(2);
+      expect(renew.stderr).toBe(`fedpki: Cannot write to ${inTheWay}: a file is in the way of a folder. Nothing was sent to the CA.\n`);
     } finally {
       await srv.stop();
       srv.cleanup();

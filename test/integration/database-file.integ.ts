@@ -39,6 +39,11 @@ describe('the database file under a running server', () => {
       const verb = runCli(['get-token', '-n', 'x', '-p', srv.dataDir, '--password-file', srv.passwordFile], srv.env);
       expect(verb.status).toBe(1);
       expect(verb.stderr).toContain('is missing, but fedpki.db-');
+      // Nor an import, which would open a new database beside the old -wal (SQLite would replay it).
+      const imported = runCli(['import', '-p', srv.dataDir, '-i', db], srv.env);
+      expect(imported.status).toBe(1);
+      expect(imported.stderr).toContain('is missing, but fedpki.db-');
+      expect(existsSync(db), 'no new database was made').toBe(false);
     } finally {
       await srv.stop();
       srv.cleanup();

@@ -6,21 +6,13 @@
  */
 
 import { readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpsRequest } from '../helpers/https';
 import { openssl } from '../helpers/openssl';
 import { tempDir } from '../helpers/paths';
-import { baseEnv, freePort, runCli, startFedpki, type Fedpki } from '../helpers/server';
-
-/** Another program holding a port on 127.0.0.1. */
-async function holdPort(port: number): Promise<net.Server> {
-  const server = net.createServer((s) => s.destroy());
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', () => resolve()));
-  return server;
-}
+import { baseEnv, freePort, holdPort, runCli, startFedpki, type Fedpki } from '../helpers/server';
 
 let srv: Fedpki;
 let tmp: ReturnType<typeof tempDir>;
